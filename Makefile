@@ -1,0 +1,66 @@
+# budgetscreen: `make demo` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEV_SETTINGS := budgetscreen.settings.dev
+STAMP := $(VENV)/.installed
+
+.PHONY: demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench
+
+# --- setting up --------------------------------------------------------------------------
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# WeasyPrint needs Pango; browser tests need Debian's chromium; translations need gettext.
+system-deps:
+	@bash scripts/system-deps.sh
+
+compiled-messages: $(STAMP)
+	@bash scripts/compile-messages.sh $(BIN)/python
+
+# --- the demo ----------------------------------------------------------------------------
+demo: $(STAMP) system-deps compiled-messages
+	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(BIN)/python manage.py load_demo
+	DJANGO_SETTINGS_MODULE=$(DEV_SETTINGS) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+demo-reset: $(STAMP)
+	rm -f var/budgetscreen.sqlite3 var/budgetscreen.sqlite3-wal var/budgetscreen.sqlite3-shm
+	rm -rf var/media
+	$(MAKE) demo PORT=$(PORT)
+
+# --- tests -------------------------------------------------------------------------------
+# Against SQLite always; against PostgreSQL too when DATABASE_URL is set.
+test: $(STAMP) system-deps compiled-messages
+	$(BIN)/ruff check .
+	DATABASE_URL= $(BIN)/pytest -n 2 -q
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "== again on $$DATABASE_URL =="; \
+		$(BIN)/pytest -n 2 -q -p no:cacheprovider; \
+	fi
+
+test-fast: $(STAMP)
+	DATABASE_URL= $(BIN)/pytest -q -m "not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(STAMP)
+	@bash scripts/make-messages.sh $(BIN)/python
+
+bench: $(STAMP)
+	@echo "make bench arrives with issue 8"; exit 1
+
+clean:
+	rm -rf $(VENV) var

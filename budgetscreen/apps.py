@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BudgetscreenConfig(AppConfig):
+    name = "budgetscreen"
+    verbose_name = "budgetscreen"

@@ -1,0 +1,14 @@
+"""Local development and `make demo`: embedded SQLite unless DATABASE_URL says otherwise."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, database_from_env
+
+DEBUG = os.environ.get("DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-budgetscreen")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+DATABASES = {"default": database_from_env(os.environ)}
+
+# The embedded database and uploaded files live in var/ (ignored by git).
+(BASE_DIR / "var").mkdir(exist_ok=True)

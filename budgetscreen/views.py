@@ -1,0 +1,43 @@
+"""The landing page sends each role where its work is; friendly error pages."""
+
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.http import HttpResponseServerError
+from django.views.decorators.csrf import requires_csrf_token
+
+from committee.selectors import get_next_meeting_for
+from directory.roles import Role
+from proposals.selectors import get_current_round
+
+
+def home(request):
+    """Each role lands on the page made for it (PRODUCT.md §2)."""
+    user = request.user
+    if user.has_role(Role.SUBMITTER):
+        return redirect("proposals:list")
+    if user.has_role(Role.SCREENER):
+        return redirect("screening:inbox")
+    if user.has_role(Role.COMMITTEE, Role.SECRETARY):
+        meeting = get_next_meeting_for(user)
+        return redirect(meeting.get_absolute_url() if meeting else "committee:list")
+    if user.has_role(Role.BUDGET_OFFICE):
+        current = get_current_round(with_plan=True)
+        return redirect(current.get_absolute_url() if current else "plans:index")
+    if user.has_role(Role.ADMIN) and user.is_staff:
+        return redirect("admin:index")
+    return render(request, "home_no_role.html", status=403)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    # No context processors: the database may be the thing that failed.
+    template = loader.get_template("errors/500.html")
+    return HttpResponseServerError(template.render({}))

@@ -1,0 +1,254 @@
+"""The committee, its meetings, and the votes and resolutions on each agenda item."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import MONEY, PlanRound, Proposal
+
+
+class Committee(models.Model):
+    name_th = models.CharField(_("name (Thai)"), max_length=500)
+    name_en = models.CharField(_("name (English)"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("committee")
+        verbose_name_plural = _("committees")
+
+    def __str__(self):
+        return self.name_th
+
+
+class Position(models.TextChoices):
+    CHAIR = "chair", _("Chair")
+    VICE_CHAIR = "vice_chair", _("Vice-chair")
+    MEMBER = "member", _("Member")
+    SECRETARY = "secretary", _("Secretary (non-voting)")
+
+
+VOTING_POSITIONS = frozenset({Position.CHAIR, Position.VICE_CHAIR, Position.MEMBER})
+
+
+class Membership(models.Model):
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT,
+        related_name="committee_memberships",
+    )  # fmt: skip
+    position = models.CharField(_("position"), max_length=16, choices=Position.choices)
+    title = models.CharField(_("official title"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("committee membership")
+        verbose_name_plural = _("committee memberships")
+        ordering = ["committee", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "user"], name="membership_unique_person"),
+            models.UniqueConstraint(
+                fields=["committee"], condition=Q(position="chair"), name="membership_one_chair"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_position_display()})"
+
+    @property
+    def is_voting(self) -> bool:
+        return self.position in VOTING_POSITIONS
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+class Meeting(models.Model):
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    round = models.ForeignKey(
+        PlanRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    number = models.PositiveSmallIntegerField(_("meeting number"))
+    year_be = models.PositiveSmallIntegerField(_("year (BE)"))
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    others_attending = models.TextField(_("others attending"), blank=True)
+    minute_taker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("minute-taker"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-date", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "number", "year_be"], name="meeting_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MeetingStatus.values), name="meeting_status_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.committee} {self.number_label}"
+
+    def get_absolute_url(self):
+        return reverse("committee:meeting", args=[self.pk])
+
+    @property
+    def number_label(self) -> str:
+        """``1/2567``: the meeting's number within its BE year."""
+        return f"{self.number}/{self.year_be}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == MeetingStatus.CLOSED
+
+
+class Attendance(models.Model):
+    class Presence(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    presence = models.CharField(_("presence"), max_length=8, choices=Presence.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "membership"], name="attendance_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.membership}: {self.presence}"
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "proposal"], name="agenda_item_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.meeting.number_label} #{self.order}: {self.proposal.code}"
+
+
+class ConflictDeclaration(models.Model):
+    """A member's declared conflict of interest: they leave for the item and do not vote."""
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="conflicts")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    declared_at = models.DateTimeField(_("declared"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "member"], name="conflict_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="conflict_reason_required"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} on {self.agenda_item_id}"
+
+
+class VoteChoice(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    APPROVE_REDUCED = "approve_reduced", _("Approve with a reduced amount")
+    REJECT = "reject", _("Not approve")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class Vote(models.Model):
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    choice = models.CharField(_("vote"), max_length=16, choices=VoteChoice.choices)
+    amount = models.DecimalField(_("amount (baht)"), **MONEY, null=True, blank=True)
+    cast_at = models.DateTimeField(_("cast"), default=timezone.now)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "member"], name="vote_one_per_member"),
+            models.CheckConstraint(
+                condition=(Q(choice="approve_reduced") & Q(amount__isnull=False) & Q(amount__gte=0))
+                | (~Q(choice="approve_reduced") & Q(amount__isnull=True)),
+                name="vote_amount_only_when_reduced",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.choice}"
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    APPROVED_REDUCED = "approved_reduced", _("Approved with a reduced amount")
+    REJECTED = "rejected", _("Not approved")
+    DEFERRED = "deferred", _("Deferred")
+
+
+class Resolution(models.Model):
+    """The committee's resolution (มติ) on one agenda item."""
+
+    agenda_item = models.OneToOneField(
+        AgendaItem, on_delete=models.CASCADE, related_name="resolution"
+    )
+    outcome = models.CharField(_("resolution"), max_length=16, choices=Outcome.choices)
+    approved_amount = models.DecimalField(_("approved (baht)"), **MONEY, null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(outcome__in=["approved", "approved_reduced"])
+                    & Q(approved_amount__isnull=False)
+                    & Q(approved_amount__gte=0)
+                )
+                | (Q(outcome__in=["rejected", "deferred"]) & Q(approved_amount__isnull=True)),
+                name="resolution_amount_matches_outcome",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agenda_item_id}: {self.outcome}"

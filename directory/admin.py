@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, Ministry, User
+
+
+@admin.register(Ministry)
+class MinistryAdmin(admin.ModelAdmin):
+    list_display = ["name_th", "name_en", "code", "order"]
+    search_fields = ["name_th", "name_en", "code"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name_th", "abbreviation", "ministry", "code"]
+    list_filter = ["ministry"]
+    search_fields = ["name_th", "name_en", "abbreviation", "code"]
+    list_select_related = ["ministry"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "agency", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff"]
+    list_select_related = ["agency"]
+    autocomplete_fields = ["agency"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Agency and role"), {"fields": ("agency", "position", "phone")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Agency and role"), {"fields": ("agency", "groups")}),
+    )
