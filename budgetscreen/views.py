@@ -1,8 +1,8 @@
 """The landing page sends each role where its work is; friendly error pages."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.http import HttpResponseServerError
 from django.views.decorators.csrf import requires_csrf_token
 
 from committee.selectors import get_next_meeting_for

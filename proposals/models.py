@@ -35,7 +35,7 @@ class BilingualDescription(models.Model):
         return self.description_th
 
 
-class Stage(BilingualName, BilingualDescription):
+class Stage(BilingualName, BilingualDescription):  # noqa: DJ008 (__str__ inherited)
     """Value-chain stage: upstream, midstream, downstream (codes are URL parameters)."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -47,7 +47,7 @@ class Stage(BilingualName, BilingualDescription):
         ordering = ["order"]
 
 
-class Benefit(BilingualName, BilingualDescription):
+class Benefit(BilingualName, BilingualDescription):  # noqa: DJ008 (__str__ inherited)
     """An expected benefit of the plan (ประโยชน์ที่คาดว่าจะได้รับ)."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -59,7 +59,7 @@ class Benefit(BilingualName, BilingualDescription):
         ordering = ["order"]
 
 
-class DGStrategy(BilingualName, BilingualDescription):
+class DGStrategy(BilingualName, BilingualDescription):  # noqa: DJ008 (__str__ inherited)
     """A strategy of the Digital Government Development Plan of Thailand 2566–2570."""
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
@@ -70,7 +70,7 @@ class DGStrategy(BilingualName, BilingualDescription):
         ordering = ["number"]
 
 
-class NationalStrategy(BilingualName, BilingualDescription):
+class NationalStrategy(BilingualName, BilingualDescription):  # noqa: DJ008 (__str__ inherited)
     """An area of the 20-year National Strategy."""
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
@@ -120,14 +120,14 @@ class PlanRound(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("plans:detail", args=[self.fiscal_year])
+
     @property
     def name(self):
         if self.name_en and (get_language() or "th").startswith("en"):
             return self.name_en
         return self.name_th
-
-    def get_absolute_url(self):
-        return reverse("plans:detail", args=[self.fiscal_year])
 
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()

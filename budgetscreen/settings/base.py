@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+import fontpkg_sarabun
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -101,7 +102,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Sarabun comes from the fontpkg-sarabun package, served as static/fonts/ (never copied in).
+STATICFILES_DIRS = [BASE_DIR / "static", ("fonts", str(fontpkg_sarabun.ROOT / "files"))]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 
 # Uploaded documents live outside the static tree and are served only by a permission-checked view.

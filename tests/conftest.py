@@ -1,0 +1,34 @@
+import pytest
+
+from directory.roles import Role
+from tests.factories import make_agency, make_user
+
+
+@pytest.fixture
+def submitter(db):
+    return make_user(Role.SUBMITTER, agency=make_agency(), username="t_submitter")
+
+
+@pytest.fixture
+def other_submitter(db):
+    return make_user(Role.SUBMITTER, agency=make_agency(), username="t_submitter_other")
+
+
+@pytest.fixture
+def screener(db):
+    return make_user(Role.SCREENER, username="t_screener")
+
+
+@pytest.fixture
+def secretary(db):
+    return make_user(Role.SECRETARY, username="t_secretary")
+
+
+@pytest.fixture
+def member(db):
+    return make_user(Role.COMMITTEE, username="t_member")
+
+
+@pytest.fixture
+def budget_officer(db):
+    return make_user(Role.BUDGET_OFFICE, username="t_budget")
