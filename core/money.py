@@ -30,10 +30,8 @@ def parse_amount(raw) -> Decimal | None:
         raise ValidationError(_("Enter an amount in baht, for example 1,234,567.50."), code="invalid")
     if value < 0:
         raise ValidationError(_("The amount cannot be negative."), code="negative")
-    sign, digits, exponent = value.as_tuple()
-    if exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise ValidationError(_("Use at most 2 decimal places (satang)."), code="decimals")
-    value = value.quantize(Decimal("0.01"))
-    if len(value.as_tuple().digits) > MAX_DIGITS:
+    if value.adjusted() >= MAX_DIGITS - 2:
         raise ValidationError(_("The amount is too large."), code="too_large")
-    return value
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError(_("Use at most 2 decimal places (satang)."), code="decimals")
+    return value.quantize(Decimal("0.01"))
