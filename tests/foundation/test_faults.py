@@ -1,0 +1,30 @@
+"""Faults of the machine give a clear page, not a stack trace."""
+
+import pytest
+from django.db import OperationalError
+from django.test import override_settings
+from django.urls import path
+
+from core.pdf import PDFUnavailable
+
+
+def _database_down(request):
+    raise OperationalError("connection to server at 127.0.0.1, port 1 failed")
+
+
+def _no_pango(request):
+    raise PDFUnavailable("cannot load library 'libpango-1.0-0'")
+
+
+urlpatterns = [path("db/", _database_down), path("pdf/", _no_pango)]
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.parametrize(("url", "thai"), [("/db/", "ฐานข้อมูลไม่พร้อมใช้งาน"), ("/pdf/", "PDF")])
+def test_fault_pages(admin_client, url, thai):
+    response = admin_client.get(url)
+    assert response.status_code == 503
+    body = response.content.decode()
+    assert thai in body
+    assert "Traceback" not in body and "127.0.0.1" not in body
