@@ -28,3 +28,12 @@ def test_fault_pages(admin_client, url, thai):
     body = response.content.decode()
     assert thai in body
     assert "Traceback" not in body and "127.0.0.1" not in body
+
+
+@pytest.mark.django_db
+def test_every_response_carries_a_strict_csp(client):
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
