@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared ground")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, signals  # noqa: F401  (registers checks and signal receivers)

@@ -1,11 +1,16 @@
 """Faults of the machine get a clear page in Thai and English, never a stack trace."""
 
 import logging
+import time
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from .pdf import PDFUnavailable
 
@@ -48,3 +53,30 @@ class ContentSecurityPolicyMiddleware:
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class SessionInactivityMiddleware:
+    """Signs a user out after settings.SESSION_INACTIVITY_TIMEOUT seconds without a request.
+
+    The last-seen time is written at most every few minutes, so that ordinary requests do not
+    each write the session.
+    """
+
+    KEY = "last_seen"
+    GRANULARITY = 5 * 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(self.KEY)
+            if last_seen is not None and now - last_seen > settings.SESSION_INACTIVITY_TIMEOUT:
+                logout(request)
+                messages.info(request, _("You were signed out after a period of inactivity."))
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen > self.GRANULARITY:
+                request.session[self.KEY] = now
+        return self.get_response(request)

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -21,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "axes",
     # ours, lowest layer first
     "core",
     "directory",
@@ -43,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.SessionInactivityMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "budgetscreen.urls"
@@ -92,6 +96,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out username + address pairs
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failures of one username from one address, with a cool-off.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions: an absolute lifetime, and a sign-out after a spell of inactivity.
+SESSION_COOKIE_AGE = 10 * 60 * 60
+SESSION_INACTIVITY_TIMEOUT = 30 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
