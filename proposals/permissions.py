@@ -1,0 +1,45 @@
+"""Who may do what with a proposal: pure functions of (user, object), no queries beyond roles."""
+
+from directory.roles import Role
+
+from .workflow import EDITABLE, TRANSITIONS, Action
+
+# Roles that read every proposal (read-only): DGA staff and the committee.
+READ_ALL_ROLES = (Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+
+
+def _is_own_agency_submitter(user, proposal) -> bool:
+    return (
+        user.has_role(Role.SUBMITTER)
+        and user.agency_id is not None
+        and user.agency_id == proposal.agency_id
+    )
+
+
+def can_create_proposal(user) -> bool:
+    return user.has_role(Role.SUBMITTER) and user.agency_id is not None
+
+
+def can_view_proposal(user, proposal) -> bool:
+    return user.has_role(*READ_ALL_ROLES) or _is_own_agency_submitter(user, proposal)
+
+
+def can_edit_proposal(user, proposal) -> bool:
+    """Only the proposal's own agency, and only while it is a draft or returned for revision."""
+    return _is_own_agency_submitter(user, proposal) and proposal.status in EDITABLE
+
+
+def can_submit_proposal(user, proposal) -> bool:
+    return _is_own_agency_submitter(user, proposal) and (
+        proposal.status in TRANSITIONS[Action.SUBMIT].sources
+    )
+
+
+def can_withdraw_proposal(user, proposal) -> bool:
+    return _is_own_agency_submitter(user, proposal) and (
+        proposal.status in TRANSITIONS[Action.WITHDRAW].sources
+    )
+
+
+def can_download_attachment(user, attachment) -> bool:
+    return can_view_proposal(user, attachment.proposal)

@@ -1,0 +1,148 @@
+/* Proposal form conveniences. The page works without this file: the server recomputes all. */
+(function () {
+  "use strict";
+
+  var THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙";
+
+  function toCents(raw) {
+    // "1,234,567.50" or Thai digits → integer satang; null when blank or not a valid amount.
+    var text = String(raw || "").trim();
+    text = text.replace(/[๐-๙]/g, function (d) { return String(THAI_DIGITS.indexOf(d)); });
+    text = text.replace(/[,\s]/g, "");
+    if (text === "") { return null; }
+    if (!/^\d+(\.\d{1,2})?$/.test(text)) { return NaN; }
+    var parts = text.split(".");
+    var frac = (parts[1] || "").padEnd(2, "0");
+    return BigInt(parts[0]) * 100n + BigInt(frac);
+  }
+
+  function group(intString) {
+    return intString.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  function formatBaht(cents) {
+    var whole = cents / 100n;
+    var satang = (cents % 100n).toString().padStart(2, "0");
+    return group(whole.toString()) + "." + satang;
+  }
+
+  function formatMillion(cents) {
+    // baht / 1,000,000 with 4 decimals, rounded half up: cents / 10^4 → units of 0.0001 million.
+    var units = (cents + 5000n) / 10000n;
+    var whole = units / 10000n;
+    var frac = (units % 10000n).toString().padStart(4, "0");
+    return group(whole.toString()) + "." + frac;
+  }
+
+  function setupBudget(form) {
+    var grid = form.querySelector("#budget-grid");
+    if (!grid || typeof BigInt === "undefined") { return; }
+    var roundYear = form.getAttribute("data-round-year");
+    var rows = Array.prototype.slice.call(grid.querySelectorAll("tbody tr.budget-row"));
+    var duration = form.querySelector("[name='general-duration_years']");
+
+    function recompute() {
+      var columns = [0n, 0n, 0n, 0n, 0n];
+      var grand = 0n;
+      var roundTotal = 0n;
+      rows.forEach(function (row) {
+        var inputs = row.querySelectorAll("input.amount");
+        var rowTotal = 0n;
+        Array.prototype.forEach.call(inputs, function (input, i) {
+          if (input.disabled) { return; }
+          var cents = toCents(input.value);
+          var bad = cents !== null && isNaN(Number(cents));
+          input.classList.toggle("amount-invalid", bad);
+          if (cents === null || bad) { return; }
+          rowTotal += cents;
+          columns[i] += cents;
+        });
+        row.querySelector(".row-total").textContent = formatBaht(rowTotal);
+        grand += rowTotal;
+        if (row.getAttribute("data-year") === roundYear) { roundTotal = rowTotal; }
+      });
+      columns.forEach(function (total, i) {
+        var cell = grid.querySelector("[data-column-total='" + i + "']");
+        if (cell) { cell.textContent = formatBaht(total); }
+      });
+      grid.querySelector("#grand-total").textContent = formatBaht(grand);
+      var set = function (id, text) { var el = document.getElementById(id); if (el) { el.textContent = text; } };
+      set("grand-total-baht", formatBaht(grand));
+      set("grand-total-mbaht", formatMillion(grand));
+      set("round-total-baht", formatBaht(roundTotal));
+      set("round-total-mbaht", formatMillion(roundTotal));
+    }
+
+    function applyDuration() {
+      if (!duration) { return; }
+      var checked = duration.tagName === "SELECT" ? duration : form.querySelector("[name='general-duration_years']:checked");
+      var years = parseInt(checked ? checked.value : "1", 10) || 1;
+      rows.forEach(function (row) {
+        var index = parseInt(row.getAttribute("data-year-index"), 10);
+        var inside = index < years;
+        var inputs = row.querySelectorAll("input.amount");
+        var hasValue = Array.prototype.some.call(inputs, function (i) { return i.value.trim() !== ""; });
+        var show = inside || hasValue;
+        row.classList.toggle("hidden", !show);
+        row.classList.toggle("outside-duration", !inside);
+        Array.prototype.forEach.call(inputs, function (i) { i.disabled = !show; });
+      });
+      recompute();
+    }
+
+    grid.addEventListener("input", recompute);
+    if (duration) { duration.addEventListener("change", applyDuration); }
+    applyDuration();
+  }
+
+  function setupKpis(form) {
+    var add = form.querySelector("#kpi-add");
+    var body = form.querySelector("#kpi-rows");
+    var template = document.getElementById("kpi-empty-row");
+    var total = form.querySelector("[name='kpi-TOTAL_FORMS']");
+    if (!add || !body || !template || !total) { return; }
+    add.classList.remove("hidden");
+    add.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      body.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var first = body.lastElementChild.querySelector("input[type=text]");
+      if (first) { first.focus(); }
+    });
+    body.addEventListener("change", function (event) {
+      var box = event.target;
+      if (box.type === "checkbox" && box.name.slice(-7) === "-DELETE") {
+        box.closest("tr").classList.toggle("row-removed", box.checked);
+      }
+    });
+  }
+
+  function setupSubmitOnce(form) {
+    // A double click must send one request: remember which button, then disable them all.
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sending") === "1") { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      var button = event.submitter;
+      if (button && button.name) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = button.name;
+        hidden.value = button.value;
+        form.appendChild(hidden);
+      }
+      window.setTimeout(function () {
+        Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = true; });
+      }, 0);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form.js-submit-once"), setupSubmitOnce);
+    var form = document.getElementById("proposal-form");
+    if (form) {
+      setupBudget(form);
+      setupKpis(form);
+    }
+  });
+})();
