@@ -6,7 +6,8 @@ PORT ?= 8000
 DEV_SETTINGS := budgetscreen.settings.dev
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench
+
+.PHONY: check-deploy compiled-messages demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench
 
 # --- setting up --------------------------------------------------------------------------
 $(BIN)/python:
@@ -39,11 +40,19 @@ demo-reset: $(STAMP)
 # Against SQLite always; against PostgreSQL too when DATABASE_URL is set.
 test: $(STAMP) system-deps compiled-messages
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory check-deploy
 	DATABASE_URL= $(BIN)/pytest -n 2 -q
 	@if [ -n "$$DATABASE_URL" ]; then \
 		echo "== again on $$DATABASE_URL =="; \
 		$(BIN)/pytest -n 2 -q -p no:cacheprovider; \
 	fi
+
+# The production settings pass Django's deployment checklist (throwaway values, nothing served).
+check-deploy: $(STAMP)
+	DJANGO_SETTINGS_MODULE=budgetscreen.settings.production \
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=budgetscreen.example DATABASE_URL=postgres://check@127.0.0.1:1/check \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-fast: $(STAMP)
 	DATABASE_URL= $(BIN)/pytest -q -m "not browser"
