@@ -114,9 +114,7 @@ class PlanRound(models.Model):
                 condition=Q(submission_closes_at__gt=F("submission_opens_at")),
                 name="round_window_ordered",
             ),
-            models.CheckConstraint(
-                condition=Q(budget_frame__gte=0), name="round_frame_non_negative"
-            ),
+            models.CheckConstraint(condition=Q(budget_frame__gte=0), name="round_frame_non_negative"),
         ]
 
     def __str__(self):
@@ -302,9 +300,7 @@ class BudgetLine(models.Model):
         Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="budget_lines"
     )
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (BE)"))
-    category = models.CharField(
-        _("expense category"), max_length=16, choices=ExpenseCategory.choices
-    )
+    category = models.CharField(_("expense category"), max_length=16, choices=ExpenseCategory.choices)
     amount = models.DecimalField(_("amount (baht)"), **MONEY)
     approved_amount = models.DecimalField(_("approved (baht)"), **MONEY, null=True, blank=True)
 
@@ -412,10 +408,7 @@ class StatusChange(models.Model):
     """One step of the proposal's timeline: who moved it, when, and why."""
 
     proposal = models.ForeignKey(
-        Proposal,
-        verbose_name=_("proposal"),
-        on_delete=models.CASCADE,
-        related_name="status_changes",
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="status_changes"
     )
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
