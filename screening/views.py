@@ -1,16 +1,541 @@
-from django.shortcuts import render
+"""The screening pages. Thin: read the input, call a selector or a service, show the result."""
 
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from core.charts import bar_chart_svg
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from core.formatting import format_baht, format_million_baht
 from directory.permissions import role_required
-from directory.roles import Role
-from proposals.models import Proposal
-from proposals.workflow import SENT_TO_DGA
+from proposals.selectors import get_proposal_display, get_proposal_for
+from proposals.services import ProposalError
+from proposals.workflow import Status
+
+from . import duplicates, exports, selectors, services
+from .filters import ProposalFilter
+from .forms import AgendaForm, AssignForm, BulkAssignForm, ReopenForm, ScreeningForm
+from .permissions import (
+    READERS,
+    WRITERS,
+    can_assign_proposals,
+    can_place_on_agenda,
+    can_reopen_proposal,
+    can_screen_proposal,
+)
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+FULL_PROPOSAL_TEMPLATE = "proposals/_proposal_full.html"
+FALLBACK_PROPOSAL_TEMPLATE = "screening/_proposal_main.html"
+
+readers_only = role_required(*READERS)
+writers_only = role_required(*WRITERS)
 
 
-@role_required(Role.SCREENER, Role.SECRETARY, Role.ADMIN)
-def inbox(request):
-    proposals = (
-        Proposal.objects.filter(status__in=SENT_TO_DGA)
-        .select_related("agency", "stage", "round")
-        .order_by("-round__fiscal_year", "code")[:50]
+def _filter_data(params, rounds):
+    """The query string, with the newest round filled in when none is asked for.
+
+    ``round=all`` (or an empty value) shows every round.
+    """
+    data = params.copy()
+    if "round" not in data:
+        default = selectors.get_default_round(rounds)
+        if default is not None:
+            data["round"] = str(default.fiscal_year)
+    elif data.get("round") == "all":
+        data["round"] = ""
+    return data
+
+
+def build_filterset(request, params=None, rounds=None):
+    """The inbox's FilterSet over ``params`` (the request's query string by default)."""
+    rounds = selectors.list_rounds() if rounds is None else rounds
+    params = request.GET if params is None else params
+    return ProposalFilter(
+        _filter_data(params, rounds), queryset=selectors.inbox_queryset(), request=request
     )
-    return render(request, "screening/inbox.html", {"proposals": proposals})
+
+
+def _page_size(request, notices):
+    raw = request.GET.get("size", "")
+    if not raw:
+        return DEFAULT_PAGE_SIZE
+    if raw.isdigit() and int(raw) in PAGE_SIZES:
+        return int(raw)
+    notices.append(_("The page size “%(value)s” was not understood; showing %(size)s per page.")
+                   % {"value": raw[:20], "size": DEFAULT_PAGE_SIZE})  # fmt: skip
+    return DEFAULT_PAGE_SIZE
+
+
+SORTABLE = [
+    ("code", _lazy("Reference")),
+    ("agency", _lazy("Agency")),
+    ("title", _lazy("Title")),
+    ("stage", _lazy("Stage")),
+    ("status", _lazy("Status")),
+    ("requested", _lazy("Requested (baht)")),
+    ("recommended", _lazy("Recommended (baht)")),
+]
+
+
+def _sort_columns(request):
+    """Header links: a click sorts by the column, a second click reverses it."""
+    current = request.GET.get("sort", "")
+    base = _query_without(request, "page", "sort")
+    columns = {}
+    for key, label in SORTABLE:
+        state = "asc" if current == key else "desc" if current == f"-{key}" else ""
+        target = f"-{key}" if state == "asc" else key
+        query = f"{base}&sort={target}" if base else f"sort={target}"
+        columns[key] = {"label": label, "url": f"?{query}", "state": state}
+    return columns
+
+
+def _query_without(request, *names):
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@readers_only
+def inbox(request):
+    """Every proposal sent to DGA, filtered, sorted, totalled and paged (a fixed query count)."""
+    rounds = selectors.list_rounds()
+    filterset = build_filterset(request, rounds=rounds)
+    queryset = filterset.qs
+    notices = [
+        _("The filter “%(label)s” was not understood and has been ignored.") % {"label": label}
+        for label in filterset.ignored_fields()
+    ]
+    totals = selectors.get_totals(queryset)
+    paginator = Paginator(queryset, _page_size(request, notices))
+    paginator.count = totals.count  # known already: saves the COUNT query
+    raw_page = request.GET.get("page", "1")
+    if raw_page not in ("", "last") and not raw_page.isdigit():
+        notices.append(
+            _("The page number “%(value)s” was not understood.") % {"value": raw_page[:20]}
+        )
+    page = paginator.get_page(raw_page)
+    user = request.user
+    may_write = can_assign_proposals(user)
+    selected_round = filterset.form.cleaned_data.get("round")
+    meetings = selectors.list_open_meetings(selected_round) if may_write else []
+    screeners = selectors.list_screeners() if may_write else []
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "page": page,
+        "proposals": page.object_list,
+        "totals": totals,
+        "notices": notices,
+        "query": _query_without(request, "page"),
+        "sort_query": _query_without(request, "page", "sort"),
+        "export_query": _query_without(request, "page", "size"),
+        "selected_round": selected_round,
+        "mine": bool(filterset.form.cleaned_data.get("mine")),
+        "may_write": may_write,
+        "may_place": can_place_on_agenda(user),
+        "meetings": meetings,
+        "screeners": screeners,
+        "sort": request.GET.get("sort", ""),
+        "columns": _sort_columns(request),
+        # fmt: skip
+        "page_sizes": PAGE_SIZES,
+    }
+    return render(request, "screening/inbox.html", context)
+
+
+@readers_only
+def my_queue(request):
+    """The signed-in screener's own queue: the inbox with ``mine=1``."""
+    params = request.GET.copy()
+    params["mine"] = "1"
+    params.setdefault("status", Status.SUBMITTED)
+    return redirect(f"{reverse('screening:inbox')}?{params.urlencode()}")
+
+
+def _export(request, kind):
+    filterset = build_filterset(request)
+    queryset = filterset.qs
+    totals = selectors.get_totals(queryset)
+    if kind == "csv":
+        content = exports.inbox_csv(queryset, totals)
+        return download_response(
+            content, filename=exports.export_filename("csv"), content_type=CSV_CONTENT_TYPE
+        )
+    content = exports.inbox_xlsx(queryset, totals, filterset)
+    return download_response(
+        content, filename=exports.export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE
+    )
+
+
+@readers_only
+def export_xlsx(request):
+    return _export(request, "xlsx")
+
+
+@readers_only
+def export_csv(request):
+    return _export(request, "csv")
+
+
+def _proposal_template():
+    try:
+        get_template(FULL_PROPOSAL_TEMPLATE)
+    except TemplateDoesNotExist:
+        return FALLBACK_PROPOSAL_TEMPLATE
+    return FULL_PROPOSAL_TEMPLATE
+
+
+@readers_only
+def detail(request, pk):
+    """The whole proposal, its screening history, likely duplicates and the screening form."""
+    proposal = get_proposal_for(request.user, pk)
+    if proposal.status == Status.DRAFT:
+        raise Http404
+    criteria = selectors.list_active_criteria(proposal.round)
+    may_screen = can_screen_proposal(request.user, proposal)
+    form = None
+    if request.method == "POST":
+        if not can_screen_proposal(request.user):
+            raise PermissionDenied
+        form = ScreeningForm(request.POST, criteria=criteria, proposal=proposal)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.screen_proposal(
+                    proposal_id=proposal.pk,
+                    actor=request.user,
+                    recommendation=data["recommendation"],
+                    reasons=data["reasons"],
+                    recommended_amount=data["recommended_amount"],
+                    amount_reason=data["amount_reason"],
+                    corrected_stage=data["corrected_stage"],
+                    assessments=form.assessments(),
+                    expected_version=data["lock_version"],
+                )
+            except services.StaleProposalError as error:
+                messages.error(request, str(error))
+                return redirect("screening:detail", pk=proposal.pk)
+            except ProposalError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Screening of %(code)s saved; the agency has been told.")
+                    % {"code": proposal.code},
+                )
+                return redirect("screening:detail", pk=proposal.pk)
+        may_screen = True
+    elif may_screen:
+        form = ScreeningForm(
+            initial={"lock_version": proposal.lock_version, "recommended_amount": ""},
+            criteria=criteria,
+            proposal=proposal,
+        )
+    try:
+        threshold = float(request.GET.get("threshold", duplicates.DEFAULT_THRESHOLD))
+    except ValueError:
+        threshold = duplicates.DEFAULT_THRESHOLD
+    threshold = min(max(threshold, 0.2), 1.0)
+    context = {
+        "proposal": proposal,
+        "proposal_template": _proposal_template(),
+        "form": form,
+        "may_screen": may_screen,
+        "reviews": selectors.list_reviews(proposal),
+        "similar": duplicates.find_similar(proposal, threshold=threshold),
+        "threshold": threshold,
+        "may_reopen": can_reopen_proposal(request.user, proposal),
+        "reopen_form": ReopenForm(),
+        "may_assign": can_assign_proposals(request.user),
+        "assign_form": AssignForm(
+            initial={"screener": proposal.assigned_screener_id},
+            screeners=selectors.screener_queryset(),
+        ),
+        "display": get_proposal_display(proposal),
+    }
+    return render(request, "screening/detail.html", context)
+
+
+@writers_only
+@require_POST
+def reopen(request, pk):
+    proposal = get_proposal_for(request.user, pk)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for reopening the screening."))
+        return redirect("screening:detail", pk=proposal.pk)
+    try:
+        services.reopen_proposal(
+            proposal_id=proposal.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ProposalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("%(code)s is open for screening again.") % {"code": proposal.code}
+        )
+    return redirect("screening:detail", pk=proposal.pk)
+
+
+@writers_only
+@require_POST
+def assign(request, pk):
+    proposal = get_proposal_for(request.user, pk)
+    form = AssignForm(request.POST, screeners=selectors.screener_queryset())
+    if not form.is_valid():
+        messages.error(request, _("Choose a screener."))
+        return redirect("screening:detail", pk=proposal.pk)
+    screener = form.cleaned_data["screener"]
+    try:
+        services.assign_screener(
+            proposal_ids=[proposal.pk],
+            screener_id=screener.pk if screener else None,
+            actor=request.user,
+        )
+    except ProposalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Assignment saved."))
+    return redirect("screening:detail", pk=proposal.pk)
+
+
+def _back_to_inbox(form_or_query):
+    query = form_or_query if isinstance(form_or_query, str) else ""
+    return redirect(
+        f"{reverse('screening:inbox')}?{query}" if query else reverse("screening:inbox")
+    )
+
+
+def _selected_ids(request, form, *, status=None):
+    """The ticked proposals, or every proposal matching the inbox filter the form came from."""
+    if form.cleaned_data.get("all_matching"):
+        queryset = build_filterset(request, QueryDict(form.cleaned_data.get("query") or "")).qs
+        if status is not None:
+            queryset = queryset.filter(status__in=status)
+        return list(queryset.values_list("pk", flat=True))
+    return form.cleaned_data.get("proposal") or []
+
+
+@writers_only
+@require_POST
+def bulk_assign(request):
+    form = BulkAssignForm(request.POST, screeners=selectors.screener_queryset())
+    if not form.is_valid():
+        messages.error(request, _("Choose a screener."))
+        return _back_to_inbox(request.POST.get("query", ""))
+    screener = form.cleaned_data["screener"]
+    try:
+        changed = services.assign_screener(
+            proposal_ids=_selected_ids(request, form),
+            screener_id=screener.pk if screener else None,
+            actor=request.user,
+        )
+    except ProposalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(count)s proposals assigned.") % {"count": changed})
+    return _back_to_inbox(form.cleaned_data.get("query", ""))
+
+
+@writers_only
+@require_POST
+def distribute(request):
+    rounds = selectors.list_rounds()
+    fiscal_year = request.POST.get("round", "")
+    plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
+    if plan_round is None:
+        messages.error(request, _("Choose a round first."))
+        return _back_to_inbox(request.POST.get("query", ""))
+    try:
+        given = services.distribute_by_ministry(round_id=plan_round.pk, actor=request.user)
+    except ProposalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(count)s unassigned proposals spread over %(screeners)s screeners by ministry.")
+            % {"count": sum(given.values()), "screeners": len(given)},
+        )
+    return _back_to_inbox(request.POST.get("query", ""))
+
+
+@writers_only
+@require_POST
+def agenda(request):
+    """Put the ticked forwarded proposals (or all forwarded ones matching the filter) on a meeting."""
+    form = AgendaForm(request.POST, meetings=selectors.open_meetings_queryset())
+    if not form.is_valid():
+        messages.error(request, _("Choose a meeting that is not closed."))
+        return _back_to_inbox(request.POST.get("query", ""))
+    ids = _selected_ids(request, form, status=[Status.FORWARDED, Status.DEFERRED])
+    meeting = form.cleaned_data["meeting"]
+    try:
+        items = services.place_on_agenda(
+            meeting_id=meeting.pk, proposal_ids=ids, actor=request.user
+        )
+    except ProposalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(count)s proposals put on the agenda of meeting %(meeting)s.")
+            % {"count": len(items), "meeting": meeting.number_label},
+        )
+    return _back_to_inbox(form.cleaned_data.get("query", ""))
+
+
+@readers_only
+def compare(request, pk, other_pk):
+    """Two proposals side by side, with their similarity score."""
+    proposal = get_proposal_for(request.user, pk)
+    other = get_proposal_for(request.user, other_pk)
+    score = duplicates.similarity(
+        duplicates.fingerprint_of(proposal), duplicates.fingerprint_of(other)
+    )
+    rows = [
+        (_("Reference"), proposal.code, other.code),
+        (_("Round (fiscal year)"), proposal.round.fiscal_year, other.round.fiscal_year),
+        (_("Agency"), proposal.agency.name, other.agency.name),
+        (_("Title"), proposal.title_th, other.title_th),
+        (_("Value-chain stage"), proposal.stage or "—", other.stage or "—"),
+        (_("Status"), proposal.get_status_display(), other.get_status_display()),
+        (
+            _("Requested (baht)"),
+            format_baht(proposal.requested_amount),
+            format_baht(other.requested_amount),
+        ),
+        (_("Summary"), proposal.summary, other.summary),
+        (_("Objectives"), proposal.objectives, other.objectives),
+        (_("Outputs"), proposal.outputs, other.outputs),
+        (_("Target group"), proposal.target_group, other.target_group),
+    ]
+    return render(
+        request,
+        "screening/compare.html",
+        {
+            "proposal": proposal,
+            "other": other,
+            "score": score,
+            "percent": round(score * 100),
+            "rows": rows,
+        },
+    )
+
+
+def _threshold(request, notices):
+    raw = request.GET.get("threshold", "")
+    if not raw:
+        return duplicates.DEFAULT_THRESHOLD
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not (Decimal("0.2") <= value <= 1):
+        notices.append(_("The threshold must be a number between 0.2 and 1; the default is used."))
+        return duplicates.DEFAULT_THRESHOLD
+    return float(value)
+
+
+@readers_only
+def duplicate_clusters(request):
+    """Groups of a round's proposals from different agencies that look like the same project."""
+    rounds = selectors.list_rounds()
+    notices = []
+    fiscal_year = request.GET.get("round", "")
+    plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
+    if fiscal_year and plan_round is None:
+        notices.append(
+            _("The filter “%(label)s” was not understood and has been ignored.")
+            % {"label": _("Round (fiscal year)")}
+        )
+    plan_round = plan_round or selectors.get_default_round(rounds)
+    threshold = _threshold(request, notices)
+    clusters = duplicates.find_clusters(plan_round, threshold=threshold) if plan_round else []
+    return render(
+        request,
+        "screening/duplicates.html",
+        {
+            "rounds": rounds,
+            "plan_round": plan_round,
+            "clusters": clusters,
+            "threshold": threshold,
+            "threshold_percent": round(threshold * 100),
+            "notices": notices,
+        },
+    )
+
+
+@readers_only
+def dashboard(request):
+    """How far screening has come in a round: tables and server-rendered SVG charts."""
+    rounds = selectors.list_rounds()
+    notices = []
+    fiscal_year = request.GET.get("round", "")
+    plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
+    if fiscal_year and plan_round is None:
+        notices.append(
+            _("The filter “%(label)s” was not understood and has been ignored.")
+            % {"label": _("Round (fiscal year)")}
+        )
+    plan_round = plan_round or selectors.get_default_round(rounds)
+    if plan_round is None:
+        return render(request, "screening/dashboard.html", {"rounds": rounds, "notices": notices})
+    board = selectors.get_dashboard(plan_round)
+    charts = {
+        "status": bar_chart_svg(
+            [(row["label"], row["n"]) for row in board.by_status],
+            title=_("Proposals by status"),
+            value_label=lambda v: f"{int(v):,}",
+        ),
+        "stage": bar_chart_svg(
+            [(group.label, group.requested) for group in board.by_stage],
+            title=_("Requested by value-chain stage (million baht)"),
+            value_label=format_million_baht,
+        ),
+        "ministry": bar_chart_svg(
+            [(row["label"], row["requested"]) for row in board.by_ministry[:15]],
+            title=_("Requested by ministry (million baht, the 15 largest)"),
+            value_label=format_million_baht,
+        ),
+        "frame": bar_chart_svg(
+            [
+                (_("Budget frame"), board.budget_frame),
+                (_("Requested"), board.requested),
+                (_("Recommended"), board.recommended),
+            ],
+            title=_("Requests against the round's budget frame (million baht)"),
+            value_label=format_million_baht,
+        ),  # fmt: skip
+        "screeners": bar_chart_svg(
+            [(row["label"] or _("Not assigned"), row["screened"]) for row in board.by_screener],
+            title=_("Proposals screened by each screener"),
+            value_label=lambda v: f"{int(v):,}",
+        ),
+    }
+    return render(
+        request,
+        "screening/dashboard.html",
+        {
+            "rounds": rounds,
+            "plan_round": plan_round,
+            "board": board,
+            "charts": charts,
+            "notices": notices,
+            "inbox_round_query": urlencode({"round": plan_round.fiscal_year}),
+        },  # fmt: skip
+    )

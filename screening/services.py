@@ -1,0 +1,415 @@
+"""Every write of the screening work: reviews, reopening, assignment, agenda placement.
+
+Each service locks what it changes, checks the permission again (commands and tests skip the
+views), writes an audit event in the same transaction, and leaves the proposal's status to the
+workflow table through ``proposals.services.apply_transition``.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# Agenda placement creates the committee's AgendaItem rows (models only; read-and-create).
+from committee.models import AgendaItem, Meeting, MeetingStatus
+from core.audit import record_event
+from directory.models import User
+from directory.roles import Role
+from proposals.models import Proposal, Stage
+from proposals.services import ProposalError, apply_transition, lock_proposal
+from proposals.workflow import Action, Status
+
+from .models import (
+    Assessment,
+    CriterionAssessment,
+    Recommendation,
+    ScreeningCriterion,
+    ScreeningReview,
+)
+from .permissions import (
+    can_assign_proposals,
+    can_place_on_agenda,
+    can_reopen_proposal,
+    can_screen_proposal,
+)
+
+
+class ScreeningError(ProposalError):
+    """A screening rule refused the change; the message is meant for the user."""
+
+
+class StaleProposalError(ScreeningError):
+    """Somebody saved the proposal after the form was opened; nothing was written."""
+
+
+_ACTION_OF = {
+    Recommendation.FORWARD: Action.FORWARD,
+    Recommendation.RETURN: Action.RETURN,
+    Recommendation.INELIGIBLE: Action.MARK_INELIGIBLE,
+}
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    result: str
+    comment: str = ""
+
+
+def screen_proposal(
+    *,
+    proposal_id: int,
+    actor: User,
+    recommendation: str,
+    reasons: str = "",
+    recommended_amount: Decimal | None = None,
+    amount_reason: str = "",
+    corrected_stage: Stage | None = None,
+    assessments: Mapping[int, AssessmentInput] | None = None,
+    expected_version: int | None = None,
+) -> ScreeningReview:
+    """Record a screener's review and move the proposal on.
+
+    Preconditions: the actor is a screener (or administrator); the proposal awaits screening
+    (SUBMITTED); ``expected_version`` (when given) is the ``lock_version`` the form was opened
+    with. ``assessments`` maps criterion ids of the round's active criteria to their result.
+
+    Effects, in one transaction: a ``ScreeningReview`` with one ``CriterionAssessment`` per
+    assessed criterion; the proposal's ``recommended_amount`` (defaults to the request when
+    forwarding) and corrected stage; ``lock_version`` + 1; audit ``screening.reviewed``; then
+    the workflow move (forward → FORWARDED, return → RETURNED with the reasons shown to the
+    agency, ineligible → INELIGIBLE), which writes the timeline, its own audit event and
+    notifies the agency.
+
+    Raises ``StaleProposalError`` when another screener saved first, ``ScreeningError`` for
+    any other refused input. Nothing is written when it raises.
+    """
+    if recommendation not in _ACTION_OF:
+        raise ScreeningError(_("Choose a recommendation."))
+    reasons = (reasons or "").strip()
+    amount_reason = (amount_reason or "").strip()
+    assessments = dict(assessments or {})
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        if expected_version is not None and proposal.lock_version != expected_version:
+            raise StaleProposalError(
+                _(
+                    "Someone else saved this proposal after you opened it (it is now “%(status)s”). "
+                    "Your review was not saved; read the current state and screen again if needed."
+                )
+                % {"status": proposal.get_status_display()}
+            )
+        if not can_screen_proposal(actor, proposal):
+            if not actor.has_role(Role.SCREENER, Role.ADMIN):
+                raise ScreeningError(_("Your role may not do this."))
+            raise ScreeningError(
+                _(
+                    "This proposal is “%(status)s”; only proposals awaiting screening can be screened."
+                )
+                % {"status": proposal.get_status_display()}
+            )
+        if recommendation != Recommendation.FORWARD and not reasons:
+            raise ScreeningError(_("Give the reasons: the agency will read them."))
+        amount = _check_amount(proposal, recommendation, recommended_amount, amount_reason)
+        criteria = {
+            c.pk: c
+            for c in ScreeningCriterion.objects.filter(round_id=proposal.round_id, is_active=True)
+        }
+        unknown = set(assessments) - set(criteria)
+        if unknown:
+            raise ScreeningError(_("The criteria of this round have changed; reload the page."))
+        for item in assessments.values():
+            if item.result not in Assessment.values:
+                raise ScreeningError(_("Choose met, not met or not applicable for each criterion."))
+        if recommendation == Recommendation.FORWARD and set(criteria) - set(assessments):
+            raise ScreeningError(_("Assess every criterion before forwarding to the committee."))
+
+        now = timezone.now()
+        review = ScreeningReview.objects.create(
+            proposal=proposal,
+            screener=actor,
+            recommendation=recommendation,
+            reasons=reasons,
+            recommended_amount=amount,
+            amount_reason=amount_reason
+            if amount is not None and amount < proposal.requested_amount
+            else "",
+            corrected_stage=corrected_stage
+            if corrected_stage and corrected_stage.pk != proposal.stage_id
+            else None,
+            created_at=now,
+        )
+        CriterionAssessment.objects.bulk_create(
+            CriterionAssessment(
+                review=review,
+                criterion=criteria[pk],
+                result=item.result,
+                comment=(item.comment or "").strip(),
+            )
+            for pk, item in sorted(assessments.items())
+        )
+        fields = ["lock_version", "updated_at"]
+        previous_stage = proposal.stage_id
+        if review.corrected_stage_id:
+            proposal.stage = corrected_stage
+            fields.append("stage")
+        if recommendation == Recommendation.FORWARD:
+            # Only a forwarded proposal carries DGA's figure; others keep it in the review.
+            proposal.recommended_amount = amount
+            fields.append("recommended_amount")
+        if proposal.assigned_screener_id is None:
+            # Whoever screens an unassigned proposal takes it, so the workload figures add up.
+            proposal.assigned_screener = actor
+            fields.append("assigned_screener")
+        proposal.lock_version += 1
+        proposal.updated_at = now
+        proposal.save(update_fields=fields)
+        record_event(
+            "screening.reviewed",
+            actor=actor,
+            target=proposal,
+            extra={
+                "review": review.pk,
+                "recommendation": recommendation,
+                "recommended_amount": amount,
+                "stage_from": previous_stage,
+                "stage_to": proposal.stage_id,
+                "assessments": {str(pk): item.result for pk, item in assessments.items()},
+            },
+        )
+        apply_transition(
+            proposal=proposal,
+            action=_ACTION_OF[recommendation],
+            actor=actor,
+            reason=reasons,
+            extra={"review": review.pk},
+        )
+    return review
+
+
+def _check_amount(proposal, recommendation, amount, amount_reason) -> Decimal | None:
+    if amount is None:
+        # Forwarding without a figure recommends the whole request.
+        return proposal.requested_amount if recommendation == Recommendation.FORWARD else None
+    if amount < 0:
+        raise ScreeningError(_("The recommended amount cannot be negative."))
+    if amount > proposal.requested_amount:
+        raise ScreeningError(
+            _("The recommended amount cannot exceed the request (%(requested)s baht).")
+            % {"requested": f"{proposal.requested_amount:,.2f}"}
+        )
+    if amount < proposal.requested_amount and not amount_reason:
+        raise ScreeningError(_("Explain why the recommended amount is lower than the request."))
+    return amount
+
+
+def reopen_proposal(*, proposal_id: int, actor: User, reason: str) -> Proposal:
+    """Send a forwarded or ineligible proposal back to screening (RECONSIDER).
+
+    Preconditions: the actor is a screener; the proposal is FORWARDED or INELIGIBLE (not yet on
+    an agenda). Effects: status SUBMITTED, ``lock_version`` + 1 (open forms go stale), the
+    timeline row, audit ``proposal.submitted`` and ``screening.reopened``. Raises
+    ``ScreeningError`` / ``ProposalError``.
+    """
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        if not can_reopen_proposal(actor, proposal):
+            raise ScreeningError(
+                _("This proposal is “%(status)s”; it cannot be reopened for screening.")
+                % {"status": proposal.get_status_display()}
+            )
+        apply_transition(proposal=proposal, action=Action.RECONSIDER, actor=actor, reason=reason)
+        proposal.lock_version += 1
+        proposal.save(update_fields=["lock_version"])
+        record_event("screening.reopened", actor=actor, target=proposal, extra={"reason": reason})
+    return proposal
+
+
+def assign_screener(*, proposal_ids: Iterable[int], screener_id: int | None, actor: User) -> int:
+    """Give proposals to one screener (``None`` takes them back into the shared pool).
+
+    Preconditions: the actor may assign; the screener (when given) holds the screener role and
+    is active. Effects: ``assigned_screener`` on each proposal sent to DGA, audit
+    ``screening.assigned``. Returns how many proposals changed. Raises ``ScreeningError``.
+    """
+    if not can_assign_proposals(actor):
+        raise ScreeningError(_("Your role may not do this."))
+    screener = None
+    if screener_id is not None:
+        screener = User.objects.filter(
+            pk=screener_id, is_active=True, groups__name=Role.SCREENER
+        ).first()
+        if screener is None:
+            raise ScreeningError(_("Choose a screener."))
+    ids = sorted({int(pk) for pk in proposal_ids})
+    if not ids:
+        raise ScreeningError(_("Select at least one proposal."))
+    with transaction.atomic():
+        proposals = list(
+            Proposal.objects.select_for_update()
+            .filter(pk__in=ids)
+            .exclude(status=Status.DRAFT)
+            .order_by("pk")
+        )
+        changed = [
+            p for p in proposals if p.assigned_screener_id != (screener.pk if screener else None)
+        ]
+        for proposal in changed:
+            proposal.assigned_screener = screener
+        Proposal.objects.bulk_update(changed, ["assigned_screener"])
+        record_event(
+            "screening.assigned",
+            actor=actor,
+            target=screener,
+            extra={
+                "screener": screener.pk if screener else None,
+                "proposals": [p.pk for p in changed],
+            },
+        )
+    return len(changed)
+
+
+def distribute_by_ministry(
+    *, round_id: int, actor: User, screener_ids: Iterable[int] | None = None
+) -> dict:
+    """Spread the round's unassigned proposals awaiting screening evenly over the screeners.
+
+    A ministry's proposals go to one screener (the same person learns that ministry's
+    projects); ministries are handed out biggest first, each to the screener with the least
+    work so far (counting what they already hold in the round). Effects: ``assigned_screener``
+    on each, audit ``screening.distributed``. Returns ``{screener_id: number newly assigned}``.
+    Raises ``ScreeningError`` when there is no screener or the actor may not assign.
+    """
+    if not can_assign_proposals(actor):
+        raise ScreeningError(_("Your role may not do this."))
+    screeners = User.objects.filter(is_active=True, groups__name=Role.SCREENER).distinct()
+    if screener_ids is not None:
+        screeners = screeners.filter(pk__in=list(screener_ids))
+    screeners = list(screeners.order_by("pk"))
+    if not screeners:
+        raise ScreeningError(_("There is no screener to assign work to."))
+    with transaction.atomic():
+        pool = list(
+            Proposal.objects.select_for_update()
+            .filter(round_id=round_id, status=Status.SUBMITTED, assigned_screener__isnull=True)
+            .select_related("agency")
+            .order_by("pk")
+        )
+        load = {s.pk: 0 for s in screeners}
+        for screener_id in Proposal.objects.filter(
+            round_id=round_id, status=Status.SUBMITTED, assigned_screener__in=screeners
+        ).values_list("assigned_screener", flat=True):
+            load[screener_id] += 1
+        by_ministry = defaultdict(list)
+        for proposal in pool:
+            by_ministry[proposal.agency.ministry_id].append(proposal)
+        given = {s.pk: 0 for s in screeners}
+        by_id = {s.pk: s for s in screeners}
+        groups = sorted(by_ministry.values(), key=lambda group: (-len(group), group[0].pk))
+        for group in groups:
+            chosen = min(load, key=lambda pk: (load[pk], pk))
+            for proposal in group:
+                proposal.assigned_screener = by_id[chosen]
+            load[chosen] += len(group)
+            given[chosen] += len(group)
+        Proposal.objects.bulk_update(pool, ["assigned_screener"])
+        record_event(
+            "screening.distributed",
+            actor=actor,
+            extra={"round": round_id, "given": {str(k): v for k, v in given.items()}},
+        )
+    return given
+
+
+def place_on_agenda(
+    *, meeting_id: int, proposal_ids: Iterable[int], actor: User
+) -> list[AgendaItem]:
+    """Put forwarded proposals on a meeting's agenda, grouped by value-chain stage.
+
+    Preconditions: the actor is a screener (or administrator); the meeting is not closed; every
+    proposal is FORWARDED (or DEFERRED by an earlier meeting), belongs to the meeting's round
+    and is not already on that agenda. All or nothing.
+
+    Effects: one ``AgendaItem`` per proposal; the whole agenda renumbered so that upstream
+    items come first, then midstream, then downstream (items already there keep their order
+    within their stage, new ones follow them); each proposal moves to ON_AGENDA (timeline,
+    audit, the agency told); audit ``screening.placed_on_agenda`` on the meeting.
+    Returns the new items. Raises ``ScreeningError``.
+    """
+    if not can_place_on_agenda(actor):
+        raise ScreeningError(_("Your role may not do this."))
+    ids = sorted({int(pk) for pk in proposal_ids})
+    if not ids:
+        raise ScreeningError(_("Select at least one proposal."))
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
+        if meeting is None:
+            raise ScreeningError(_("Choose a meeting."))
+        if meeting.status == MeetingStatus.CLOSED:
+            raise ScreeningError(_("This meeting is closed; its agenda cannot change."))
+        proposals = list(
+            Proposal.objects.select_for_update()
+            .filter(pk__in=ids)
+            .select_related("stage")
+            .order_by("pk")
+        )
+        if len(proposals) != len(ids):
+            raise ScreeningError(_("Some of the selected proposals no longer exist."))
+        already = set(
+            AgendaItem.objects.filter(meeting=meeting, proposal_id__in=ids).values_list(
+                "proposal_id", flat=True
+            )
+        )
+        for proposal in proposals:
+            if proposal.pk in already:
+                raise ScreeningError(
+                    _("%(code)s is already on this agenda.") % {"code": proposal.code}
+                )
+            if not can_place_on_agenda(actor, proposal):
+                raise ScreeningError(
+                    _(
+                        "%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an agenda."
+                    )
+                    % {"code": proposal.code, "status": proposal.get_status_display()}
+                )
+            if proposal.round_id != meeting.round_id:
+                raise ScreeningError(
+                    _("%(code)s belongs to another round than this meeting.")
+                    % {"code": proposal.code}
+                )
+
+        def stage_key(p):
+            return p.stage.order if p.stage_id else 10_000
+
+        existing = list(
+            AgendaItem.objects.filter(meeting=meeting)
+            .select_related("proposal__stage")
+            .order_by("order", "id")
+        )
+        new_items = [
+            AgendaItem(meeting=meeting, proposal=p)
+            for p in sorted(proposals, key=lambda p: (stage_key(p), p.code))
+        ]
+        # A stable sort keeps the secretary's order within a stage and appends the new items.
+        ordered = sorted(existing + new_items, key=lambda item: stage_key(item.proposal))
+        for position, item in enumerate(ordered, start=1):
+            item.order = position
+        AgendaItem.objects.bulk_update(existing, ["order"])
+        AgendaItem.objects.bulk_create(new_items)
+        for item in new_items:
+            apply_transition(
+                proposal=item.proposal,
+                action=Action.PLACE_ON_AGENDA,
+                actor=actor,
+                extra={"meeting": meeting.pk, "agenda_order": item.order},
+            )
+        record_event(
+            "screening.placed_on_agenda",
+            actor=actor,
+            target=meeting,
+            extra={"proposals": [item.proposal_id for item in new_items]},
+        )
+    return new_items
