@@ -1,0 +1,596 @@
+"""The demo: reference data, the FY2568 round as it happened, an open FY2569 round, demo accounts.
+
+The history is written straight into the tables (``bulk_create``) rather than through the
+workflow services. The services stamp "now" and check today's permissions, so they cannot
+replay a recorded past (who moved what, on which day); a fixture loader restores it as it was,
+and is fast enough to run on every ``make demo``.
+
+Everything is looked up by a stable key (``code``, ``fiscal_year``, ``username``) before it is
+created, so that running ``load_demo`` again, even days later, adds nothing twice.
+"""
+
+import datetime
+import json
+import time
+from collections import Counter
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from committee.models import (
+    AgendaItem,
+    Attendance,
+    Committee,
+    ConflictDeclaration,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Position,
+    Resolution,
+    Vote,
+)
+from core.audit import record_event
+from core.formatting import BE_OFFSET
+from directory.models import Agency, Ministry, User
+from directory.roles import Role
+from proposals.models import (
+    KPI,
+    Benefit,
+    BudgetLine,
+    DGStrategy,
+    NationalStrategy,
+    PlanRound,
+    Proposal,
+    Stage,
+    StatusChange,
+)
+from proposals.workflow import Status
+from screening.models import CriterionAssessment, ScreeningCriterion, ScreeningReview
+
+FIXTURES = settings.BASE_DIR / "fixtures"
+DEMO_PASSWORD = "budgetscreen"  # noqa: S105 - the documented password of the demo accounts
+COMMITTEE_NAME_TH = "คณะกรรมการจัดทำงบประมาณรายจ่ายแผนงานบูรณาการ แผนงานบูรณาการรัฐบาลดิจิทัล"
+COMMITTEE_NAME_EN = (
+    "Committee for the Integrated Budget Expenditure, Digital Government Integrated Plan"
+)
+SUBMITTER_AGENCY = "dlt"  # กรมการขนส่งทางบก
+SUBMITTER2_AGENCY = "nso"  # สำนักงานสถิติแห่งชาติ
+
+# username, role, first name, last name, position, agency code, committee position, order
+ACCOUNTS = [
+    ("submitter", Role.SUBMITTER, "สมชาย", "รักษ์ถนน", "นักวิชาการคอมพิวเตอร์ชำนาญการ", SUBMITTER_AGENCY, None, 0),
+    ("submitter2", Role.SUBMITTER, "สุดารัตน์", "นับเลขดี", "นักวิชาการสถิติชำนาญการ", SUBMITTER2_AGENCY, None, 0),
+    ("screener", Role.SCREENER, "ปิยะนุช", "คัดกรองดี", "เจ้าหน้าที่ สพร.", None, None, 0),
+    ("secretary", Role.SECRETARY, "ธีรพงศ์", "บันทึกการ", "เจ้าหน้าที่ สพร. ฝ่ายเลขานุการ", None, Position.SECRETARY, 9),
+    ("chair", Role.COMMITTEE, "ปานปรีย์", "พหิทธานุกร", "รองนายกรัฐมนตรี", None, Position.CHAIR, 1),
+    ("member1", Role.COMMITTEE, "พวงเพ็ชร", "ชุนละเอียด", "รัฐมนตรีประจำสำนักนายกรัฐมนตรี", None, Position.VICE_CHAIR, 2),
+    ("member2", Role.COMMITTEE, "อรุณี", "ทรัพย์สมบูรณ์", "ผู้แทนสำนักงบประมาณ", None, Position.MEMBER, 3),
+    ("member3", Role.COMMITTEE, "วิชัย", "ปัญญาวงศ์", "ผู้ทรงคุณวุฒิด้านเทคโนโลยีดิจิทัล", None, Position.MEMBER, 4),
+    ("member4", Role.COMMITTEE, "มาลี", "ศรีประเสริฐ", "ผู้แทนสำนักงานคณะกรรมการพัฒนาระบบราชการ", None, Position.MEMBER, 5),
+    ("member5", Role.COMMITTEE, "ประสิทธิ์", "เจริญธรรม", "ผู้ทรงคุณวุฒิด้านกฎหมาย", None, Position.MEMBER, 6),
+    ("budget", Role.BUDGET_OFFICE, "กาญจนา", "งบดุลดี", "นักวิเคราะห์งบประมาณ สำนักงบประมาณ", None, None, 0),
+    ("admin", Role.ADMIN, "ผู้ดูแล", "ระบบ", "ผู้ดูแลระบบ", None, None, 0),
+]  # fmt: skip
+
+
+def load_demo(*, stdout=None) -> dict[str, int]:
+    """Load the whole demo; return what was created (empty when everything was there already).
+
+    Raises ``CommandError`` when ``settings.DEBUG`` is False: the demo accounts share a
+    published password and must never exist in a production configuration.
+    """
+    if not settings.DEBUG:
+        raise CommandError(
+            "load_demo refuses to run with DEBUG=False: it creates accounts whose password "
+            "is published. Use the development settings (budgetscreen.settings.dev)."
+        )
+    started = time.monotonic()
+    created: Counter = Counter()
+    with transaction.atomic():
+        ref = load_reference(created)
+        load_agencies(created)
+        users = ensure_accounts(created)
+        committee = ensure_committee(users, created)
+        load_fy2568(ref, users, committee, created)
+        load_fy2569(ref, users, committee, created)
+        if created:
+            record_event("demo.loaded", extra=dict(sorted(created.items())))
+    if stdout is not None:
+        summary = ", ".join(f"{key} {n}" for key, n in sorted(created.items())) or "nothing new"
+        stdout.write(f"Demo data loaded in {time.monotonic() - started:.1f} s: {summary}.\n")
+    return dict(created)
+
+
+# --- reference data and agencies ---------------------------------------------------------
+
+
+def read_fixture(name: str) -> dict:
+    with open(FIXTURES / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def upsert(model, created: Counter, *, lookup: dict, values: dict):
+    obj, made = model.objects.get_or_create(**lookup, defaults=values)
+    if made:
+        created[model._meta.model_name] += 1
+    return obj
+
+
+def load_reference(created: Counter) -> dict:
+    """Stages, benefits, strategies; returns lookups by code/number, plus the raw criteria."""
+    data = read_fixture("reference.json")
+    ref = {
+        "stages": {r["code"]: upsert(Stage, created, lookup={"code": r["code"]}, values=r) for r in data["stages"]},
+        "benefits": {r["code"]: upsert(Benefit, created, lookup={"code": r["code"]}, values=r) for r in data["benefits"]},
+        "dg_strategies": {r["number"]: upsert(DGStrategy, created, lookup={"number": r["number"]}, values=r)
+                          for r in data["dg_strategies"]},
+        "national_strategies": {r["number"]: upsert(NationalStrategy, created, lookup={"number": r["number"]}, values=r)
+                                for r in data["national_strategies"]},
+        "criteria": data["screening_criteria"],
+    }  # fmt: skip
+    return ref
+
+
+def load_agencies(created: Counter) -> None:
+    data = read_fixture("agencies.json")
+    ministries = {
+        row["code"]: upsert(Ministry, created, lookup={"code": row["code"]}, values=row)
+        for row in data["ministries"]
+    }
+    for row in data["agencies"]:
+        values = {**row, "ministry": ministries[row["ministry"]] if row["ministry"] else None}
+        upsert(Agency, created, lookup={"code": row["code"]}, values=values)
+
+
+def ensure_criteria(
+    round_: PlanRound, ref: dict, created: Counter
+) -> dict[int, ScreeningCriterion]:
+    return {
+        row["order"]: upsert(ScreeningCriterion, created, lookup={"round": round_, "order": row["order"]},
+                             values={"text_th": row["text_th"], "text_en": row["text_en"]})
+        for row in ref["criteria"]
+    }  # fmt: skip
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def ensure_accounts(created: Counter) -> dict[str, User]:
+    """The demo accounts of PRODUCT.md §5, each in the group of its role."""
+    groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
+    existing = {u.username: u for u in User.objects.filter(username__in=[a[0] for a in ACCOUNTS])}
+    password = None
+    users = {}
+    for username, role, first, last, position, agency_code, _, _ in ACCOUNTS:
+        user = existing.get(username)
+        if user is None:
+            # One hash for all: hashing is deliberately slow, and the password is the same.
+            password = password or make_password(DEMO_PASSWORD)
+            user = User.objects.create(
+                username=username, first_name=first, last_name=last, position=position,
+                agency=Agency.objects.get(code=agency_code) if agency_code else None,
+                email=f"{username}@demo.budgetscreen.invalid", password=password,
+                is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
+            )  # fmt: skip
+            created["user"] += 1
+        user.groups.add(groups[role])
+        users[username] = user
+    return users
+
+
+def ensure_committee(users: dict[str, User], created: Counter) -> Committee:
+    committee = upsert(
+        Committee,
+        created,
+        lookup={"name_th": COMMITTEE_NAME_TH},
+        values={"name_en": COMMITTEE_NAME_EN},
+    )
+    for username, _, _, _, title, _, position, order in ACCOUNTS:
+        if position is not None:
+            upsert(Membership, created, lookup={"committee": committee, "user": users[username]},
+                   values={"position": position, "title": title, "order": order})  # fmt: skip
+    return committee
+
+
+def ensure_attendance(
+    meeting: Meeting, committee: Committee, rows: list[dict], users, created
+) -> None:
+    memberships = {m.user_id: m for m in committee.memberships.all()}
+    for row in rows:
+        membership = memberships[users[row["member"]].pk]
+        upsert(Attendance, created, lookup={"meeting": meeting, "membership": membership},
+               values={"presence": row["presence"], "note": row.get("note", "")})  # fmt: skip
+
+
+# --- proposals and their history -----------------------------------------------------------
+
+
+def when(value):
+    """Fixture times are ISO strings with an offset; generated ones are already datetimes."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(value)
+
+
+def money(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+PROPOSAL_TEXT_FIELDS = [
+    "title_th", "title_en", "project_type", "duration_years", "official_name", "official_position",
+    "official_phone", "official_email", "alignment_justification", "summary", "rationale",
+    "objectives", "target_group", "outputs", "outcomes",
+]  # fmt: skip
+
+
+def new_proposal(round_, spec, ref, agencies, users) -> Proposal:
+    return Proposal(
+        round=round_,
+        agency=agencies[spec["agency"]],
+        code=spec["code"],
+        status=spec["status"],
+        **{field: spec.get(field, "") for field in PROPOSAL_TEXT_FIELDS},
+        stage=ref["stages"].get(spec.get("stage")),
+        benefit=ref["benefits"].get(spec.get("benefit")),
+        dg_strategy=ref["dg_strategies"].get(spec.get("dg_strategy")),
+        national_strategy=ref["national_strategies"].get(spec.get("national_strategy")),
+        requested_amount=money(spec["requested_amount"]),
+        recommended_amount=money(spec.get("recommended_amount")),
+        approved_amount=money(spec.get("approved_amount")),
+        assigned_screener=users.get(spec.get("assigned_screener")),
+        created_by=users.get(spec.get("created_by")),
+        created_at=when(spec["created_at"]),
+        updated_at=when(spec["updated_at"]),
+        submitted_at=when(spec.get("submitted_at")),
+    )
+
+
+def create_proposals(round_, specs, *, ref, users, criteria, meeting, created) -> None:
+    """Create the proposals of ``specs`` that do not exist yet, with their whole history."""
+    existing = set(
+        Proposal.objects.filter(code__in=[s["code"] for s in specs]).values_list("code", flat=True)
+    )
+    specs = [s for s in specs if s["code"] not in existing]
+    if not specs:
+        return
+    agencies = {a.code: a for a in Agency.objects.filter(code__in={s["agency"] for s in specs})}
+    proposals = Proposal.objects.bulk_create(
+        [new_proposal(round_, s, ref, agencies, users) for s in specs]
+    )
+    created["proposal"] += len(proposals)
+    pairs = list(zip(specs, proposals, strict=True))
+    create_contents(pairs, users, created)
+    create_reviews(pairs, users, criteria, created)
+    create_agenda(pairs, users, meeting, created)
+
+
+def create_contents(pairs, users, created) -> None:
+    lines = [BudgetLine(proposal=p, fiscal_year=line["fiscal_year"], category=line["category"],
+                        amount=money(line["amount"]), approved_amount=money(line.get("approved_amount")))
+             for spec, p in pairs for line in spec["budget_lines"]]  # fmt: skip
+    kpis = [KPI(proposal=p, order=k["order"], indicator=k["indicator"], unit=k["unit"], target=k["target"])
+            for spec, p in pairs for k in spec["kpis"]]  # fmt: skip
+    changes = [StatusChange(proposal=p, from_status=step["from_status"], to_status=step["to_status"],
+                            actor=users.get(step["actor"]), reason=step["reason"],
+                            created_at=when(step["created_at"]))
+               for spec, p in pairs for step in spec["timeline"]]  # fmt: skip
+    created["budgetline"] += len(BudgetLine.objects.bulk_create(lines))
+    created["kpi"] += len(KPI.objects.bulk_create(kpis))
+    created["statuschange"] += len(StatusChange.objects.bulk_create(changes))
+
+
+def create_reviews(pairs, users, criteria, created) -> None:
+    reviewed = [(spec["review"], p) for spec, p in pairs if spec.get("review")]
+    reviews = ScreeningReview.objects.bulk_create([
+        ScreeningReview(proposal=p, screener=users[r["screener"]], recommendation=r["recommendation"],
+                        reasons=r["reasons"], recommended_amount=money(r["recommended_amount"]),
+                        amount_reason=r["amount_reason"], created_at=when(r["created_at"]))
+        for r, p in reviewed
+    ])  # fmt: skip
+    assessments = [
+        CriterionAssessment(
+            review=review,
+            criterion=criteria[a["criterion"]],
+            result=a["result"],
+            comment=a["comment"],
+        )
+        for (r, _), review in zip(reviewed, reviews, strict=True)
+        for a in r["assessments"]
+    ]
+    created["screeningreview"] += len(reviews)
+    created["criterionassessment"] += len(CriterionAssessment.objects.bulk_create(assessments))
+
+
+def create_agenda(pairs, users, meeting, created) -> None:
+    listed = [(spec["agenda"], p) for spec, p in pairs if spec.get("agenda")]
+    items = AgendaItem.objects.bulk_create(
+        [AgendaItem(meeting=meeting, proposal=p, order=a["order"]) for a, p in listed]
+    )
+    votes, conflicts, resolutions = [], [], []
+    for (agenda, _), item in zip(listed, items, strict=True):
+        votes += [
+            Vote(
+                agenda_item=item,
+                member=users[v["member"]],
+                choice=v["choice"],
+                amount=money(v["amount"]),
+                cast_at=when(v["cast_at"]),
+                updated_at=when(v["cast_at"]),
+            )
+            for v in agenda["votes"]
+        ]
+        conflicts += [
+            ConflictDeclaration(
+                agenda_item=item,
+                member=users[c["member"]],
+                reason=c["reason"],
+                declared_at=when(c["declared_at"]),
+            )
+            for c in agenda["conflicts"]
+        ]
+        if (r := agenda.get("resolution")) is not None:
+            resolutions.append(
+                Resolution(
+                    agenda_item=item,
+                    outcome=r["outcome"],
+                    reason=r["reason"],
+                    approved_amount=money(r["approved_amount"]),
+                    recorded_by=users[r["recorded_by"]],
+                    recorded_at=when(r["recorded_at"]),
+                )
+            )
+    created["agendaitem"] += len(items)
+    created["vote"] += len(Vote.objects.bulk_create(votes))
+    created["conflictdeclaration"] += len(ConflictDeclaration.objects.bulk_create(conflicts))
+    created["resolution"] += len(Resolution.objects.bulk_create(resolutions))  # fmt: skip
+
+
+# --- FY2568: the round of the news item --------------------------------------------------
+
+
+def load_fy2568(ref, users, committee, created) -> None:
+    data = read_fixture("fy2568.json")
+    r = data["round"]
+    round_ = upsert(PlanRound, created, lookup={"fiscal_year": r["fiscal_year"]}, values={
+        "name_th": r["name_th"], "name_en": r["name_en"], "budget_frame": money(r["budget_frame"]),
+        "submission_opens_at": when(r["submission_opens_at"]),
+        "submission_closes_at": when(r["submission_closes_at"]),
+    })  # fmt: skip
+    criteria = ensure_criteria(round_, ref, created)
+    m = data["meeting"]
+    meeting = upsert(Meeting, created, lookup={"committee": committee, "number": m["number"], "year_be": m["year_be"]},
+                     values={"round": round_, "date": datetime.date.fromisoformat(m["date"]),
+                             "start_time": datetime.time.fromisoformat(m["start_time"]),
+                             "end_time": datetime.time.fromisoformat(m["end_time"]), "place": m["place"],
+                             "status": m["status"], "closed_at": when(m["closed_at"]),
+                             "others_attending": m["others_attending"], "minute_taker": users[m["minute_taker"]]})  # fmt: skip
+    ensure_attendance(meeting, committee, m["attendance"], users, created)
+    create_proposals(round_, data["proposals"], ref=ref, users=users, criteria=criteria, meeting=meeting,
+                     created=created)  # fmt: skip
+
+
+# --- FY2569: an open round with something for every role -----------------------------------
+
+# agency, status, stage, benefit, Thai title, English title, requested baht, years, approved
+FY2569 = [
+    ("dlt", Status.DRAFT, "downstream", "e2e_services", "โครงการพัฒนาระบบต่อภาษีรถและใบอนุญาตขับขี่แบบเบ็ดเสร็จ",
+     "End-to-end vehicle tax and driving licence renewal", 48_500_000, 2, None),
+    ("dlt", Status.DRAFT, "upstream", "transformation", "โครงการจัดทำมาตรฐานข้อมูลยานพาหนะและผู้ขับขี่",
+     "Vehicle and driver data standards", 12_800_000, 1, None),
+    ("dlt", Status.RETURNED, "midstream", "common_platform", "โครงการเชื่อมโยงข้อมูลทะเบียนรถกับหน่วยงานภาครัฐ",
+     "Vehicle registration data exchange with government agencies", 35_200_000, 2, None),
+    ("dlt", Status.SUBMITTED, "downstream", "e2e_services", "โครงการพัฒนาระบบจองคิวและสอบใบอนุญาตขับขี่ออนไลน์",
+     "Online booking and testing for driving licences", 22_000_000, 1, None),
+    ("nso", Status.DRAFT, "upstream", "transformation", "โครงการพัฒนาบัญชีข้อมูลสถิติทางการ",
+     "Official statistics data catalogue", 18_000_000, 1, None),
+    ("nso", Status.SUBMITTED, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มแลกเปลี่ยนข้อมูลสถิติภาครัฐ",
+     "Government statistical data exchange platform", 41_600_000, 2, None),
+    ("nso", Status.FORWARDED, "upstream", "transformation", "โครงการสำมะโนประชากรและเคหะด้วยระบบดิจิทัล",
+     "Digital population and housing census", 96_300_000, 3, None),
+    ("dopa", Status.SUBMITTED, "downstream", "e2e_services", "โครงการพัฒนาบริการทะเบียนราษฎรออนไลน์",
+     "Online civil registration services", 64_000_000, 2, None),
+    ("rd", Status.SUBMITTED, "downstream", "e2e_services", "โครงการพัฒนาระบบยื่นแบบและคืนภาษีอัตโนมัติ",
+     "Pre-filled tax returns and automatic refunds", 120_000_000, 2, None),
+    ("dbd", Status.WITHDRAWN, "downstream", "e2e_services", "โครงการพัฒนาระบบจดทะเบียนนิติบุคคลผ่านอุปกรณ์เคลื่อนที่",
+     "Mobile company registration", 15_400_000, 1, None),
+    ("moph-ops", Status.INELIGIBLE, "upstream", "transformation", "โครงการจัดหาเครื่องคอมพิวเตอร์สำนักงาน",
+     "Office computer procurement", 9_800_000, 1, None),
+    ("dla", Status.FORWARDED, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มบริการดิจิทัลสำหรับองค์กรปกครองส่วนท้องถิ่น",
+     "Digital service platform for local administrations", 150_000_000, 3, None),
+    ("cdd", Status.FORWARDED, "downstream", "e2e_services", "โครงการพัฒนาตลาดออนไลน์สินค้าชุมชน",
+     "Online marketplace for community products", 27_500_000, 1, None),
+    ("doae", Status.APPROVED, "upstream", "transformation", "โครงการพัฒนาทะเบียนเกษตรกรดิจิทัล",
+     "Digital farmer registry", 58_000_000, 2, 58_000_000),
+    ("sso", Status.APPROVED_REDUCED, "downstream", "e2e_services", "โครงการพัฒนาระบบบริการผู้ประกันตนแบบเบ็ดเสร็จ",
+     "End-to-end services for insured persons", 88_000_000, 2, 79_200_000),
+    ("customs", Status.REJECTED, "midstream", "transformation", "โครงการพัฒนาระบบบริหารเอกสารภายใน",
+     "Internal document management", 14_600_000, 1, None),
+    ("dol", Status.DEFERRED, "upstream", "transformation", "โครงการจัดทำข้อมูลรูปแปลงที่ดินดิจิทัล",
+     "Digital land parcel data", 73_000_000, 2, None),
+    ("dga", Status.ON_AGENDA, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มกลางบริการภาครัฐทางรัฐ ระยะที่ 3",
+     "Tang Rat government service platform, phase 3", 210_000_000, 3, None),
+    ("dopa", Status.ON_AGENDA, "midstream", "common_platform", "โครงการเชื่อมโยงข้อมูลทะเบียนราษฎรผ่านศูนย์แลกเปลี่ยนข้อมูลกลาง",
+     "Civil registration data exchange through the central exchange", 45_000_000, 1, None),
+    ("ddc", Status.ON_AGENDA, "downstream", "e2e_services", "โครงการพัฒนาระบบเฝ้าระวังโรคติดต่อแบบดิจิทัล",
+     "Digital communicable disease surveillance", 39_800_000, 2, None),
+    ("dbd", Status.ON_AGENDA, "downstream", "e2e_services", "โครงการพัฒนาศูนย์บริการภาคธุรกิจแบบดิจิทัล",
+     "Digital one-stop service for businesses", 52_000_000, 1, None),
+]  # fmt: skip
+
+DECIDED = [Status.APPROVED, Status.APPROVED_REDUCED, Status.REJECTED, Status.DEFERRED]
+RETURN_REASON = ("กรุณาระบุหน่วยงานปลายทางที่จะเชื่อมโยงข้อมูลและมาตรฐานการเชื่อมโยง "
+                 "และแยกค่าใช้จ่ายตามปีงบประมาณให้ชัดเจน")  # fmt: skip
+RESOLUTION_REASONS = {
+    Status.APPROVED: "",
+    Status.APPROVED_REDUCED: "ปรับลดค่าพัฒนาระบบส่วนที่ใช้แพลตฟอร์มกลางภาครัฐแทนได้",
+    Status.REJECTED: "เป็นงานประจำของหน่วยงาน ควรใช้งบประมาณปกติ",
+    Status.DEFERRED: "ให้หน่วยงานหารือกรมที่ดินกับหน่วยงานที่จัดทำแผนที่ฐานก่อนนำเสนออีกครั้ง",
+}
+VOTE_FOR = {Status.APPROVED: "approve", Status.APPROVED_REDUCED: "approve_reduced",
+            Status.REJECTED: "reject", Status.DEFERRED: "abstain"}  # fmt: skip
+FY2569_VOTERS = ["chair", "member1", "member2", "member3", "member4", "member5"]
+
+
+def load_fy2569(ref, users, committee, created) -> None:
+    """The open round; its window and history are placed relative to the first load."""
+    now = timezone.now()
+    round_ = upsert(PlanRound, created, lookup={"fiscal_year": 2569}, values={
+        "name_th": "แผนงานบูรณาการรัฐบาลดิจิทัล ประจำปีงบประมาณ พ.ศ. 2569",
+        "name_en": "Digital Government integrated plan, fiscal year 2569",
+        "submission_opens_at": now - datetime.timedelta(days=30),
+        "submission_closes_at": now + datetime.timedelta(days=14),
+        "budget_frame": Decimal("9000000000.00"),
+    })  # fmt: skip
+    criteria = ensure_criteria(round_, ref, created)
+    meeting = ensure_open_meeting(round_, committee, users, now, created)
+    ensure_attendance(meeting, committee,
+                      [{"member": m, "presence": "present"} for m in [*FY2569_VOTERS, "secretary"]],
+                      users, created)  # fmt: skip
+    # Today's agenda: the decided items first, then those still waiting for votes.
+    listed = [row for row in FY2569 if row[1] in DECIDED] + [
+        row for row in FY2569 if row[1] == Status.ON_AGENDA
+    ]
+    specs = [fy2569_spec(number, row, now, agenda_order=listed.index(row) + 1 if row in listed else None)
+             for number, row in enumerate(FY2569, start=1)]  # fmt: skip
+    create_proposals(
+        round_, specs, ref=ref, users=users, criteria=criteria, meeting=meeting, created=created
+    )
+
+
+def ensure_open_meeting(round_, committee, users, now, created) -> Meeting:
+    """Today's meeting, in progress. Its BE year is today's, so that its label reads right."""
+    meeting = Meeting.objects.filter(committee=committee, round=round_).first()
+    if meeting is not None:
+        return meeting
+    today = timezone.localdate(now)
+    created["meeting"] += 1
+    return Meeting.objects.create(
+        committee=committee, round=round_, number=1, year_be=today.year + BE_OFFSET, date=today,
+        start_time=datetime.time(9, 30), place="ทำเนียบรัฐบาล", status=MeetingStatus.IN_PROGRESS,
+        others_attending="ผู้แทนสำนักงบประมาณ", minute_taker=users["secretary"],
+    )  # fmt: skip
+
+
+def fy2569_spec(number, row, now, *, agenda_order) -> dict:
+    """One FY2569 proposal in the fixture's shape, its history ending at ``status``."""
+    agency, status, stage, benefit, title_th, title_en, requested, years, approved = row
+    code = f"DG69-{number:03d}"
+    partial = number == 1  # the first draft is only begun
+    ago = lambda days, minutes=0: now - datetime.timedelta(days=days, minutes=minutes)  # noqa: E731
+    spec = {
+        "code": code, "agency": agency, "status": status, "stage": stage, "benefit": benefit,
+        "title_th": title_th, "title_en": title_en, "project_type": "new", "duration_years": years,
+        "dg_strategy": {"upstream": 1, "midstream": 1, "downstream": 2}[stage], "national_strategy": 6,
+        "created_by": {SUBMITTER_AGENCY: "submitter", SUBMITTER2_AGENCY: "submitter2"}.get(agency),
+        "created_at": ago(25, number), "updated_at": ago(25, number), "requested_amount": 0,
+        "budget_lines": [], "kpis": [], "timeline": [
+            {"from_status": "", "to_status": "draft", "actor": None, "created_at": ago(25, number), "reason": ""}],
+    }  # fmt: skip
+    spec["timeline"][0]["actor"] = spec["created_by"]
+    if not partial:
+        spec.update(fy2569_content(code, title_th, stage, requested, years))
+    if status != Status.DRAFT:
+        walk_history(spec, status, requested, approved, ago, agenda_order)
+    spec["updated_at"] = spec["timeline"][-1]["created_at"]
+    return spec
+
+
+def fy2569_content(code, title_th, stage, requested, years) -> dict:
+    operating = requested * 2 // 5 // 100 * 100
+    lines = [
+        {"fiscal_year": 2569, "category": "operating", "amount": operating},
+        {"fiscal_year": 2569, "category": "investment", "amount": requested - operating},
+    ]
+    lines += [{"fiscal_year": 2569 + k, "category": "operating", "amount": operating // 2 // 100 * 100}
+              for k in range(1, years)]  # fmt: skip
+    return {
+        "requested_amount": requested,
+        "budget_lines": lines,
+        "official_name": "นางสาวพิมพ์ชนก ทองประเสริฐ",
+        "official_position": "ผู้อำนวยการศูนย์เทคโนโลยีสารสนเทศและการสื่อสาร",
+        "official_phone": f"0 2000 9{code[-3:]}",
+        "official_email": f"official.{code.lower()}@example.com",
+        "alignment_justification": "สอดคล้องกับห่วงโซ่คุณค่าของแผนงานและแผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566-2570",
+        "summary": f"{title_th} เพื่อให้บริการและข้อมูลของหน่วยงานเชื่อมโยงกับหน่วยงานอื่นได้",
+        "rationale": "กระบวนงานเดิมยังใช้เอกสารกระดาษและข้อมูลไม่เชื่อมโยงกัน ทำให้ผู้รับบริการเสียเวลา",
+        "objectives": "1. ลดขั้นตอนและระยะเวลาการให้บริการ\n2. ใช้ข้อมูลร่วมกับหน่วยงานอื่นโดยไม่ซ้ำซ้อน",
+        "target_group": "ประชาชน ภาคธุรกิจ และหน่วยงานภาครัฐที่เกี่ยวข้อง",
+        "outputs": "ระบบที่พัฒนาแล้วเสร็จและเปิดให้บริการ",
+        "outcomes": "ผู้รับบริการได้รับบริการเร็วขึ้นและลดการยื่นเอกสารซ้ำ",
+        "kpis": [{"order": 1, "indicator": "จำนวนกระบวนงานที่ให้บริการผ่านระบบ", "unit": "กระบวนงาน", "target": "10"},
+                 {"order": 2, "indicator": "ระดับความพึงพอใจของผู้ใช้งาน", "unit": "ร้อยละ", "target": "85"}],
+    }  # fmt: skip
+
+
+def step(spec, to_status, actor, at, reason="") -> None:
+    spec["timeline"].append({"from_status": spec["timeline"][-1]["to_status"], "to_status": to_status,
+                             "actor": actor, "created_at": at, "reason": reason})  # fmt: skip
+
+
+def review_spec(recommendation, reasons, recommended, at, *, not_met=None) -> dict:
+    return {
+        "screener": "screener", "recommendation": recommendation, "reasons": reasons,
+        "recommended_amount": recommended, "amount_reason": "", "created_at": at,
+        "assessments": [{"criterion": n, "result": "not_met" if n == not_met else "met",
+                         "comment": reasons if n == not_met else ""} for n in range(1, 8)],
+    }  # fmt: skip
+
+
+def walk_history(spec, status, requested, approved, ago, agenda_order) -> None:
+    """Submit, then screen, list and decide as far as ``status`` asks."""
+    spec["submitted_at"] = ago(20, int(spec["code"][-3:]))
+    step(spec, Status.SUBMITTED, spec["created_by"], spec["submitted_at"])
+    if status == Status.SUBMITTED:
+        spec["assigned_screener"] = None if spec["agency"] == "rd" else "screener"
+        return
+    if status == Status.WITHDRAWN:
+        step(spec, Status.WITHDRAWN, None, ago(12), "หน่วยงานได้รับงบประมาณจากแหล่งอื่นแล้ว")
+        return
+    spec["assigned_screener"] = "screener"
+    if status == Status.RETURNED:
+        spec["review"] = review_spec("return", RETURN_REASON, None, ago(10), not_met=4)
+        step(spec, Status.RETURNED, "screener", ago(10), RETURN_REASON)
+        return
+    if status == Status.INELIGIBLE:
+        reason = "เป็นการจัดหาครุภัณฑ์สำนักงานทั่วไป ไม่อยู่ในห่วงโซ่คุณค่าของแผนงานบูรณาการ"
+        spec["review"] = review_spec("ineligible", reason, None, ago(10), not_met=1)
+        step(spec, Status.INELIGIBLE, "screener", ago(10), reason)
+        return
+    recommended = approved if approved is not None else requested
+    spec["recommended_amount"] = recommended
+    spec["review"] = review_spec("forward", "ผ่านเกณฑ์การพิจารณาครบทุกข้อ", recommended, ago(10))
+    step(spec, Status.FORWARDED, "screener", ago(10))
+    if status == Status.FORWARDED:
+        return
+    step(spec, Status.ON_AGENDA, "secretary", ago(3))
+    spec["agenda"] = {"order": agenda_order, "conflicts": [], "votes": []}
+    if status in DECIDED:
+        decide(spec, status, approved, ago(0, 40 - 5 * agenda_order))
+
+
+def decide(spec, status, approved, at) -> None:
+    """The first items of today's meeting are already decided, unanimously."""
+    reason = RESOLUTION_REASONS[status]
+    spec["approved_amount"] = approved
+    if approved is not None:
+        current = [line for line in spec["budget_lines"] if line["fiscal_year"] == 2569]
+        share = approved * current[0]["amount"] // spec["requested_amount"] // 100 * 100
+        current[0]["approved_amount"], current[1]["approved_amount"] = share, approved - share
+    choice = VOTE_FOR[status]
+    spec["agenda"]["votes"] = [
+        {
+            "member": m,
+            "choice": choice,
+            "amount": approved if choice == "approve_reduced" else None,
+            "cast_at": at,
+        }
+        for m in FY2569_VOTERS
+    ]
+    spec["agenda"]["resolution"] = {"outcome": status, "approved_amount": approved, "reason": reason,
+                                    "recorded_by": "secretary", "recorded_at": at}  # fmt: skip
+    step(spec, status, "secretary", at, reason)

@@ -1,0 +1,15 @@
+"""``manage.py load_demo``: the demo data and accounts (development settings only)."""
+
+from django.core.management.base import BaseCommand
+
+from budgetscreen.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the reference data, the FY2568 round, an open FY2569 round and the demo accounts "
+        "(password 'budgetscreen'). Safe to run again; refuses to run with DEBUG=False."
+    )
+
+    def handle(self, *args, **options):
+        load_demo(stdout=self.stdout)
