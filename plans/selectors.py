@@ -1,18 +1,45 @@
-"""The roll-up of a round: every figure the plan page and its exports show comes from here."""
+"""The roll-up of a round: every figure the plan page and its exports show comes from here.
 
+The page reads the live data through ``get_plan_summary`` and ``list_plan_projects``; a published
+version stores ``build_plan_snapshot`` (made from the same two selectors), and the downloads are
+rendered from that snapshot only, so that a version's files never change afterwards.
+"""
+
+import hashlib
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.http import Http404
+from django.utils.translation import get_language, gettext
 
-from proposals.models import Benefit, Proposal, Stage
+from proposals.models import Benefit, BudgetLine, ExpenseCategory, Proposal, Stage
 from proposals.workflow import APPROVED_STATES, Status
 
+from .models import PlanVersion
+
 ZERO = Decimal("0.00")
+SATANG = Decimal("0.01")
+SNAPSHOT_SCHEMA = 1
 
 # Proposals that count as submitted to the round: sent to DGA and not taken back.
 SUBMITTED_Q = ~Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
 APPROVED_Q = Q(status__in=APPROVED_STATES)
+
+
+def _in_english() -> bool:
+    return (get_language() or "th").startswith("en")
+
+
+def pick_name(name_th: str, name_en: str = "") -> str:
+    """The English name when the page is in English and one exists, else the Thai name."""
+    return name_en if name_en and _in_english() else name_th
+
+
+def money(value) -> str:
+    """Baht as the exact string the snapshot and the JSON carry: ``"1234.50"``."""
+    return str(Decimal(value or 0).quantize(SATANG))
 
 
 @dataclass
@@ -31,6 +58,25 @@ class BreakdownRow:
     label: str
     description: str
     figures: Figures
+    name_th: str = ""
+    name_en: str = ""
+    parent_th: str = ""  # the ministry of an agency row
+    parent_en: str = ""
+
+    @property
+    def parent(self) -> str:
+        return pick_name(self.parent_th, self.parent_en)
+
+
+@dataclass
+class AmountRow:
+    """Approved projects' budget lines in one expense category or one fiscal year."""
+
+    key: str
+    label: str
+    projects: int = 0
+    requested: Decimal = ZERO
+    approved: Decimal = ZERO
 
 
 @dataclass
@@ -39,10 +85,37 @@ class PlanSummary:
     totals: Figures
     by_stage: list[BreakdownRow] = field(default_factory=list)
     by_benefit: list[BreakdownRow] = field(default_factory=list)
+    by_ministry: list[BreakdownRow] = field(default_factory=list)
+    by_agency: list[BreakdownRow] = field(default_factory=list)
+    by_category: list[AmountRow] = field(default_factory=list)
+    by_fiscal_year: list[AmountRow] = field(default_factory=list)
 
     @property
     def frame_left(self) -> Decimal:
         return self.round.budget_frame - self.totals.approved
+
+    @property
+    def category_total(self) -> AmountRow:
+        return sum_amount_rows(self.by_category)
+
+    @property
+    def fiscal_year_total(self) -> AmountRow:
+        return sum_amount_rows(self.by_fiscal_year)
+
+    @property
+    def lines_agree(self) -> bool:
+        """Whether the round-year budget lines add up to the approved amounts."""
+        return self.category_total.approved == self.totals.approved
+
+
+def sum_amount_rows(rows) -> AmountRow:
+    return AmountRow(
+        key="",
+        label="",
+        projects=0,
+        requested=sum((r.requested for r in rows), ZERO),
+        approved=sum((r.approved for r in rows), ZERO),
+    )
 
 
 _FIGURES = {
@@ -62,25 +135,343 @@ def _breakdown(proposals, fk_name, reference_rows):
         for row in proposals.values(fk_name).annotate(**_FIGURES).order_by()
     }
     rows = [
-        BreakdownRow(ref.code, ref.name, ref.description, grouped.pop(ref.pk, Figures()))
+        BreakdownRow(
+            ref.code,
+            ref.name,
+            ref.description,
+            grouped.pop(ref.pk, Figures()),
+            name_th=ref.name_th,
+            name_en=ref.name_en,
+        )  # fmt: skip
         for ref in reference_rows
     ]
     leftover = grouped.pop(None, None)
     if leftover and (leftover.submitted_projects or leftover.approved_projects):
-        rows.append(BreakdownRow("", "—", "", leftover))
+        rows.append(BreakdownRow("", "—", "", leftover, name_th="—", name_en="—"))
     return rows
 
 
-def get_plan_summary(plan_round) -> PlanSummary:
-    """Headline figures of a round, split by value-chain stage and by expected benefit.
+def _by_ministry(submitted):
+    """One row per ministry with submitted proposals; agencies without a ministry last."""
+    values = (
+        submitted.values(
+            "agency__ministry__code",
+            "agency__ministry__name_th",
+            "agency__ministry__name_en",
+            "agency__ministry__order",
+        )  # fmt: skip
+        .annotate(**_FIGURES)
+        .order_by()
+    )
+    rows = []
+    for row in values:
+        code = row.pop("agency__ministry__code")
+        name_th = row.pop("agency__ministry__name_th") or ""
+        name_en = row.pop("agency__ministry__name_en") or ""
+        order = row.pop("agency__ministry__order")
+        rows.append(((code is None, order or 0, name_th), BreakdownRow(
+            code or "", pick_name(name_th, name_en) if code else _no_ministry_label(), "",
+            Figures(**row), name_th=name_th, name_en=name_en,
+        )))  # fmt: skip
+    return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
-    Five queries whatever the number of proposals.
+
+def _no_ministry_label():
+    return gettext("Not under a ministry")
+
+
+def _by_agency(submitted):
+    """One row per agency with submitted proposals, in Thai alphabetical order of the name."""
+    values = (
+        submitted.values(
+            "agency__code",
+            "agency__name_th",
+            "agency__name_en",
+            "agency__ministry__name_th",
+            "agency__ministry__name_en",
+        )  # fmt: skip
+        .annotate(**_FIGURES)
+        .order_by("agency__name_th")
+    )
+    rows = []
+    for row in values:
+        code = row.pop("agency__code")
+        name_th, name_en = row.pop("agency__name_th"), row.pop("agency__name_en")
+        ministry_th = row.pop("agency__ministry__name_th") or ""
+        ministry_en = row.pop("agency__ministry__name_en") or ""
+        rows.append(
+            BreakdownRow(
+                code,
+                pick_name(name_th, name_en),
+                "",
+                Figures(**row),
+                name_th=name_th,
+                name_en=name_en,
+                parent_th=ministry_th,
+                parent_en=ministry_en,
+            )  # fmt: skip
+        )
+    return rows
+
+
+def _approved_lines(plan_round):
+    return BudgetLine.objects.filter(
+        proposal__round=plan_round, proposal__status__in=APPROVED_STATES
+    )
+
+
+_LINE_FIGURES = {
+    "projects": Count("proposal", distinct=True),
+    "requested": Sum("amount", default=ZERO),
+    "approved": Sum("approved_amount", default=ZERO),
+}
+
+
+def _by_category(plan_round):
+    """The five expense categories of the round's own fiscal year (zero rows kept)."""
+    grouped = {
+        row.pop("category"): row
+        for row in _approved_lines(plan_round)
+        .filter(fiscal_year=plan_round.fiscal_year)
+        .values("category")
+        .annotate(**_LINE_FIGURES)
+        .order_by()
+    }
+    return [
+        AmountRow(category.value, str(category.label), **grouped.get(category.value, {}))
+        for category in ExpenseCategory
+    ]
+
+
+def _by_fiscal_year(plan_round):
+    """Every fiscal year the approved projects' budget lines name (multi-year commitments)."""
+    return [
+        AmountRow(str(row["fiscal_year"]), str(row.pop("fiscal_year")), **row)
+        for row in _approved_lines(plan_round)
+        .values("fiscal_year")
+        .annotate(**_LINE_FIGURES)
+        .order_by("fiscal_year")
+    ]
+
+
+def get_plan_summary(plan_round) -> PlanSummary:
+    """Headline figures of a round and every breakdown of the plan.
+
+    Nine queries whatever the number of proposals: the totals, stage and benefit (the
+    reference list and the grouped figures each), ministry, agency, expense category and
+    fiscal year.
     """
     proposals = Proposal.objects.filter(round=plan_round)
+    submitted = proposals.filter(SUBMITTED_Q)
     totals = Figures(**proposals.aggregate(**_FIGURES))
     return PlanSummary(
         round=plan_round,
         totals=totals,
         by_stage=_breakdown(proposals, "stage", Stage.objects.all()),
         by_benefit=_breakdown(proposals, "benefit", Benefit.objects.all()),
+        by_ministry=_by_ministry(submitted),
+        by_agency=_by_agency(submitted),
+        by_category=_by_category(plan_round),
+        by_fiscal_year=_by_fiscal_year(plan_round),
+    )
+
+
+def list_plan_projects(plan_round):
+    """The approved projects of the round, in plan order, with everything a row shows.
+
+    Two queries when evaluated (the proposals, then their budget lines).
+    """
+    return (
+        Proposal.objects.filter(round=plan_round, status__in=APPROVED_STATES)
+        .select_related("agency__ministry", "stage", "benefit")
+        .prefetch_related(
+            Prefetch(
+                "budget_lines", queryset=BudgetLine.objects.order_by("fiscal_year", "category")
+            )
+        )
+        .order_by(
+            # The same order on SQLite and PostgreSQL: what lacks a stage or ministry comes last.
+            F("stage__order").asc(nulls_last=True),
+            F("agency__ministry__order").asc(nulls_last=True),
+            F("agency__ministry__name_th").asc(nulls_last=True),
+            "agency__name_th",
+            "code",
+            "id",
+        )  # fmt: skip
+    )
+
+
+# --- the snapshot of a published version -------------------------------------------------
+
+
+def _names(obj) -> dict | None:
+    if obj is None:
+        return None
+    return {"code": obj.code, "name_th": obj.name_th, "name_en": obj.name_en}
+
+
+def _figures_json(figures: Figures) -> dict:
+    return {
+        "submitted_projects": figures.submitted_projects,
+        "submitted_agencies": figures.submitted_agencies,
+        "requested": money(figures.requested),
+        "approved_projects": figures.approved_projects,
+        "approved_agencies": figures.approved_agencies,
+        "approved": money(figures.approved),
+    }
+
+
+def _row_json(row: BreakdownRow) -> dict:
+    data = {"key": row.key, "name_th": row.name_th, "name_en": row.name_en}
+    if row.parent_th:
+        data.update(parent_th=row.parent_th, parent_en=row.parent_en)
+    data["figures"] = _figures_json(row.figures)
+    return data
+
+
+def _amount_row_json(row: AmountRow) -> dict:
+    return {
+        "key": row.key,
+        "projects": row.projects,
+        "requested": money(row.requested),
+        "approved": money(row.approved),
+    }
+
+
+def _project_json(proposal) -> dict:
+    ministry = proposal.agency.ministry
+    return {
+        "id": proposal.pk,
+        "code": proposal.code,
+        "title_th": proposal.title_th,
+        "title_en": proposal.title_en,
+        "status": proposal.status,
+        "agency": _names(proposal.agency),
+        "ministry": _names(ministry),
+        "stage": _names(proposal.stage),
+        "benefit": _names(proposal.benefit),
+        "requested_amount": money(proposal.requested_amount),
+        "approved_amount": money(proposal.approved_amount),
+        "budget_lines": [
+            {
+                "fiscal_year": line.fiscal_year,
+                "category": line.category,
+                "amount": money(line.amount),
+                "approved_amount": money(line.approved_amount),
+            }
+            for line in proposal.budget_lines.all()
+        ],
+    }
+
+
+def build_plan_snapshot(plan_round) -> dict:
+    """Everything a published version's files need, as plain JSON (amounts as exact strings).
+
+    Made from ``get_plan_summary`` and ``list_plan_projects``, so that the files agree with
+    the page. Nothing in it depends on the time or on the reader's language.
+    """
+    summary = get_plan_summary(plan_round)
+    stage_rows = summary.by_stage
+    return {
+        "schema": SNAPSHOT_SCHEMA,
+        "fiscal_year": plan_round.fiscal_year,
+        "round": {
+            "name_th": plan_round.name_th,
+            "name_en": plan_round.name_en,
+            "budget_frame": money(plan_round.budget_frame),
+        },
+        "totals": _figures_json(summary.totals),
+        "by_stage": [_row_json(row) for row in stage_rows],
+        "by_benefit": [_row_json(row) for row in summary.by_benefit],
+        "by_ministry": [_row_json(row) for row in summary.by_ministry],
+        "by_agency": [_row_json(row) for row in summary.by_agency],
+        "by_category": [_amount_row_json(row) for row in summary.by_category],
+        "by_fiscal_year": [_amount_row_json(row) for row in summary.by_fiscal_year],
+        "projects": [_project_json(p) for p in list_plan_projects(plan_round)],
+    }
+
+
+def canonical_json(snapshot: dict) -> bytes:
+    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def snapshot_checksum(snapshot: dict) -> str:
+    """SHA-256 of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    return hashlib.sha256(canonical_json(snapshot)).hexdigest()
+
+
+# --- versions ----------------------------------------------------------------------------
+
+
+def list_plan_versions(plan_round):
+    """The round's published versions, newest first, without their (large) snapshots."""
+    return (
+        PlanVersion.objects.filter(round=plan_round)
+        .select_related("published_by")
+        .defer("snapshot")
+        .order_by("-number")
+    )
+
+
+def get_plan_version(plan_round, number=None) -> PlanVersion:
+    """Version ``number`` of the round, or the latest; 404 when there is none."""
+    versions = PlanVersion.objects.filter(round=plan_round)
+    if number is None:
+        version = versions.order_by("-number").first()
+    else:
+        version = versions.filter(number=number).first()
+    if version is None:
+        raise Http404("no such plan version")
+    return version
+
+
+@dataclass
+class AmountChange:
+    project: dict
+    before: dict
+
+
+@dataclass
+class VersionComparison:
+    older: PlanVersion
+    newer: PlanVersion
+    added: list[dict]
+    removed: list[dict]
+    changed: list[AmountChange]
+
+    @property
+    def approved_difference(self) -> Decimal:
+        return Decimal(self.newer.snapshot["totals"]["approved"]) - Decimal(
+            self.older.snapshot["totals"]["approved"]
+        )
+
+    @property
+    def projects_difference(self) -> int:
+        return (
+            self.newer.snapshot["totals"]["approved_projects"]
+            - self.older.snapshot["totals"]["approved_projects"]
+        )
+
+
+def compare_plan_versions(older: PlanVersion, newer: PlanVersion) -> VersionComparison:
+    """Projects added, removed, and whose requested or approved amount changed."""
+    before = {p["id"]: p for p in older.snapshot["projects"]}
+    after = {p["id"]: p for p in newer.snapshot["projects"]}
+    changed = [
+        AmountChange(project=p, before=before[pid])
+        for pid, p in after.items()
+        if pid in before
+        and (
+            p["approved_amount"] != before[pid]["approved_amount"]
+            or p["requested_amount"] != before[pid]["requested_amount"]
+        )
+    ]
+    return VersionComparison(
+        older=older,
+        newer=newer,
+        added=[p for pid, p in after.items() if pid not in before],
+        removed=[p for pid, p in before.items() if pid not in after],
+        changed=changed,
     )

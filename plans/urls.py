@@ -7,4 +7,14 @@ app_name = "plans"
 urlpatterns = [
     path("", views.plan_index, name="index"),
     path("<int:year>/", views.plan_detail, name="detail"),
+    path("<int:year>/publish/", views.plan_publish, name="publish"),
+    path("<int:year>/compare/", views.plan_compare, name="compare"),
+    path(
+        "<int:year>/plan.xlsx", views.plan_download, {"file_format": "xlsx"}, name="download_xlsx"
+    ),
+    path("<int:year>/plan.pdf", views.plan_download, {"file_format": "pdf"}, name="download_pdf"),
+    path("<int:year>/plan.csv", views.plan_download, {"file_format": "csv"}, name="download_csv"),
+    path(
+        "<int:year>/plan.json", views.plan_download, {"file_format": "json"}, name="download_json"
+    ),
 ]

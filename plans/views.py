@@ -1,21 +1,184 @@
-from django.shortcuts import get_object_or_404, render
+"""The plan pages and downloads. Thin: selectors read, services write, exports render."""
 
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from core.pdf import PDFUnavailable
 from directory.permissions import role_required
-from directory.roles import Role
 from proposals.models import PlanRound
 
-from .selectors import get_plan_summary
+from .charts import plan_charts
+from .exports.csv import build_plan_csv
+from .exports.document import plan_document
+from .exports.json import build_plan_json
+from .exports.pdf import build_plan_pdf
+from .exports.xlsx import build_plan_xlsx
+from .filters import PlanProjectFilter
+from .forms import CompareForm, PublishForm
+from .models import PlanVersion
+from .permissions import PLAN_PUBLISHERS, PLAN_READERS, can_publish_plan
+from .selectors import (
+    ZERO,
+    compare_plan_versions,
+    get_plan_summary,
+    list_plan_projects,
+    list_plan_versions,
+)
+from .services import PlanError, publish_plan, record_plan_download
 
-PLAN_ROLES = (Role.BUDGET_OFFICE, Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+PLAN_ROLES = PLAN_READERS  # kept for code that imported the old name
+PROJECTS_PER_PAGE = 100
+
+DOWNLOADS = {
+    "xlsx": (build_plan_xlsx, XLSX_CONTENT_TYPE),
+    "pdf": (build_plan_pdf, "application/pdf"),
+    "csv": (build_plan_csv, CSV_CONTENT_TYPE),
+    "json": (build_plan_json, "application/json; charset=utf-8"),
+}
 
 
-@role_required(*PLAN_ROLES)
+@role_required(*PLAN_READERS)
 def plan_index(request):
-    rounds = PlanRound.objects.order_by("-fiscal_year")
+    rounds = list(PlanRound.objects.order_by("-fiscal_year"))
+    latest = {}
+    for version in PlanVersion.objects.defer("snapshot").order_by("round_id", "number"):
+        latest[version.round_id] = version
+    for plan_round in rounds:
+        plan_round.latest_version = latest.get(plan_round.pk)
     return render(request, "plans/plan_index.html", {"rounds": rounds})
 
 
-@role_required(*PLAN_ROLES)
+@role_required(*PLAN_READERS)
 def plan_detail(request, year):
     plan_round = get_object_or_404(PlanRound, fiscal_year=year)
-    return render(request, "plans/plan_detail.html", {"summary": get_plan_summary(plan_round)})
+    summary = get_plan_summary(plan_round)
+    projects = PlanProjectFilter(request.GET or None, queryset=list_plan_projects(plan_round))
+    filtered = projects.qs if projects.is_bound and projects.is_valid() else projects.queryset
+    subtotal = filtered.order_by().aggregate(
+        count=Count("id"),
+        requested=Sum("requested_amount", default=ZERO),
+        approved=Sum("approved_amount", default=ZERO),
+    )
+    page = Paginator(filtered, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    for project in page.object_list:
+        last_year = plan_round.fiscal_year + project.duration_years - 1
+        project.years_label = (
+            str(plan_round.fiscal_year)
+            if last_year == plan_round.fiscal_year
+            else f"{plan_round.fiscal_year}–{last_year}"
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    versions = list(list_plan_versions(plan_round))
+    return render(
+        request,
+        "plans/plan_detail.html",
+        {
+            "summary": summary,
+            "charts": plan_charts(summary),
+            "filter": projects,
+            "page": page,
+            "subtotal": subtotal,
+            "filtered": projects.is_bound,
+            "query": query.urlencode(),
+            "versions": versions,
+            "latest_version": versions[0] if versions else None,
+            "can_publish": can_publish_plan(request.user),
+            "publish_form": PublishForm(),
+        },
+    )
+
+
+@require_POST
+@role_required(*PLAN_PUBLISHERS)
+def plan_publish(request, year):
+    plan_round = get_object_or_404(PlanRound, fiscal_year=year)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The note is too long (2,000 characters at most)."))
+        return redirect(plan_round.get_absolute_url())
+    try:
+        version = publish_plan(
+            plan_round=plan_round, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Version %(number)s of the plan is published.") % {"number": version.number},
+        )
+    return redirect(f"{plan_round.get_absolute_url()}#versions")
+
+
+def _requested_version(request, plan_round):
+    """The version named by ``?version=N``, or the latest; None when nothing is published."""
+    versions = PlanVersion.objects.filter(round=plan_round)
+    raw = request.GET.get("version")
+    if raw is None:
+        return versions.order_by("-number").first()
+    try:
+        number = int(raw)
+    except ValueError:
+        raise Http404("bad version number") from None
+    version = versions.filter(number=number).first()
+    if version is None:
+        raise Http404("no such version")
+    return version
+
+
+@role_required(*PLAN_READERS)
+def plan_download(request, year, file_format):
+    if file_format not in DOWNLOADS:
+        raise Http404("unknown format")
+    plan_round = get_object_or_404(PlanRound, fiscal_year=year)
+    version = _requested_version(request, plan_round)
+    if version is None:
+        return render(request, "plans/not_published.html", {"round": plan_round}, status=404)
+    build, content_type = DOWNLOADS[file_format]
+    try:
+        content = build(plan_document(version))
+    except PDFUnavailable:
+        return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
+    record_plan_download(version=version, actor=request.user, file_format=file_format)
+    return download_response(
+        content,
+        filename=f"plan-{plan_round.fiscal_year}-v{version.number}.{file_format}",
+        content_type=content_type,
+    )
+
+
+@role_required(*PLAN_READERS)
+def plan_compare(request, year):
+    plan_round = get_object_or_404(PlanRound, fiscal_year=year)
+    numbers = list(
+        PlanVersion.objects.filter(round=plan_round)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    )
+    comparison = None
+    if len(numbers) >= 2:
+        data = request.GET if "a" in request.GET or "b" in request.GET else {
+            "a": numbers[1], "b": numbers[0],
+        }  # fmt: skip
+        form = CompareForm(data, numbers=numbers)
+        if form.is_valid():
+            first, second = sorted([form.cleaned_data["a"], form.cleaned_data["b"]])
+            versions = {
+                v.number: v
+                for v in PlanVersion.objects.filter(round=plan_round, number__in=[first, second])
+            }
+            comparison = compare_plan_versions(versions[first], versions[second])
+    else:
+        form = None
+    return render(
+        request,
+        "plans/plan_compare.html",
+        {"round": plan_round, "form": form, "comparison": comparison, "numbers": numbers},
+    )
