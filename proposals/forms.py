@@ -290,7 +290,10 @@ class ProposalEditor:
             {"indicator": k.indicator, "unit": k.unit, "target": k.target}
             for k in (proposal.kpis.all() if proposal else [])
         ]
-        self.kpis = KPIFormSet(data, initial=kpi_initial, prefix="kpi")
+        # Bound: no initial, or rows left as they were would count as "unchanged" and vanish.
+        self.kpis = KPIFormSet(
+            data, initial=None if data is not None else kpi_initial, prefix="kpi"
+        )
         self.budget = BudgetForm(
             data,
             plan_round=plan_round,

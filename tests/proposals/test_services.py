@@ -50,7 +50,9 @@ def content_for(plan_round, **fields):
 
 def test_create_proposal_writes_draft_lines_timeline_and_audit(submitter):
     plan_round = make_round()
-    proposal = create_proposal(actor=submitter, plan_round=plan_round, content=content_for(plan_round))
+    proposal = create_proposal(
+        actor=submitter, plan_round=plan_round, content=content_for(plan_round)
+    )
     assert proposal.status == Status.DRAFT
     assert proposal.agency_id == submitter.agency_id
     assert proposal.code == f"{plan_round.fiscal_year}-0001"
@@ -67,7 +69,9 @@ def test_create_proposal_writes_draft_lines_timeline_and_audit(submitter):
 def test_create_numbers_follow_each_other(submitter):
     plan_round = make_round()
     first = create_proposal(actor=submitter, plan_round=plan_round, content=content_for(plan_round))
-    second = create_proposal(actor=submitter, plan_round=plan_round, content=content_for(plan_round))
+    second = create_proposal(
+        actor=submitter, plan_round=plan_round, content=content_for(plan_round)
+    )
     assert second.code == f"{plan_round.fiscal_year}-0002" != first.code
 
 
@@ -90,14 +94,19 @@ def test_save_updates_content_bumps_lock_and_audits(submitter):
     proposal = make_complete_draft(agency=submitter.agency)
     content = content_for(proposal.round, title_th="ชื่อใหม่")
     saved = save_proposal(
-        proposal_id=proposal.pk, actor=submitter, content=content, lock_version=proposal.lock_version
+        proposal_id=proposal.pk,
+        actor=submitter,
+        content=content,
+        lock_version=proposal.lock_version,
     )
     assert saved.title_th == "ชื่อใหม่"
     assert saved.lock_version == proposal.lock_version + 1
     assert saved.requested_amount == Decimal("3000.50")
     event = events("proposal.saved", proposal).get()
     assert event.actor == submitter
-    assert "title (Thai)" in event.extra["changed"] or any("ชื่อ" in c for c in event.extra["changed"])
+    assert "title (Thai)" in event.extra["changed"] or any(
+        "ชื่อ" in c for c in event.extra["changed"]
+    )
 
 
 def test_second_concurrent_save_is_refused_with_the_others_changes(submitter):
@@ -135,12 +144,18 @@ def test_save_refused_once_submitted_and_for_other_agency(submitter, other_submi
     proposal = make_complete_draft(agency=submitter.agency, status=Status.SUBMITTED)
     with pytest.raises(ProposalError):
         save_proposal(
-            proposal_id=proposal.pk, actor=submitter, content=content_for(proposal.round), lock_version=0
+            proposal_id=proposal.pk,
+            actor=submitter,
+            content=content_for(proposal.round),
+            lock_version=0,
         )
     draft = make_complete_draft(agency=submitter.agency)
     with pytest.raises(ProposalError):
         save_proposal(
-            proposal_id=draft.pk, actor=other_submitter, content=content_for(draft.round), lock_version=0
+            proposal_id=draft.pk,
+            actor=other_submitter,
+            content=content_for(draft.round),
+            lock_version=0,
         )
 
 
@@ -148,7 +163,10 @@ def test_save_clears_a_recommendation_above_the_new_request(submitter):
     proposal = make_complete_draft(agency=submitter.agency, status=Status.RETURNED)
     Proposal.objects.filter(pk=proposal.pk).update(recommended_amount=Decimal("2000000.00"))
     saved = save_proposal(
-        proposal_id=proposal.pk, actor=submitter, content=content_for(proposal.round), lock_version=0
+        proposal_id=proposal.pk,
+        actor=submitter,
+        content=content_for(proposal.round),
+        lock_version=0,
     )
     assert saved.recommended_amount is None
 
@@ -168,7 +186,9 @@ def test_submit_freezes_a_version_audits_and_notifies(
     assert version.snapshot["requested_amount"] == "2500000.00"
     event = events("proposal.submitted", proposal).get()
     assert event.extra["version"] == 1
-    assert Notification.objects.filter(recipient=submitter, link=proposal.get_absolute_url()).exists()
+    assert Notification.objects.filter(
+        recipient=submitter, link=proposal.get_absolute_url()
+    ).exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["s@example.go.th"]
 
 
@@ -302,11 +322,15 @@ def test_attachment_refused_by_content_size_and_state(submitter, settings):
         )
     settings.ATTACHMENT_MAX_BYTES = 10
     with pytest.raises(ProposalError, match="large"):
-        add_attachment(proposal_id=proposal.pk, actor=submitter, upload=pdf_upload(), description="x")
+        add_attachment(
+            proposal_id=proposal.pk, actor=submitter, upload=pdf_upload(), description="x"
+        )
     settings.ATTACHMENT_MAX_BYTES = 1024
     submitted = make_complete_draft(agency=submitter.agency, status=Status.SUBMITTED)
     with pytest.raises(ProposalError):
-        add_attachment(proposal_id=submitted.pk, actor=submitter, upload=pdf_upload(), description="x")
+        add_attachment(
+            proposal_id=submitted.pk, actor=submitter, upload=pdf_upload(), description="x"
+        )
     assert not proposal.attachments.exists()
 
 
@@ -316,7 +340,9 @@ def test_draft_reminders_once_per_agency_and_round(submitter, other_submitter):
     plan_round.save(update_fields=["submission_closes_at"])
     make_complete_draft(agency=submitter.agency, plan_round=plan_round)
     make_complete_draft(agency=submitter.agency, plan_round=plan_round)
-    make_complete_draft(agency=other_submitter.agency, plan_round=plan_round, status=Status.SUBMITTED)
+    make_complete_draft(
+        agency=other_submitter.agency, plan_round=plan_round, status=Status.SUBMITTED
+    )
     assert send_draft_reminders() == 1
     assert Notification.objects.filter(recipient=submitter).count() == 1
     assert not Notification.objects.filter(recipient=other_submitter).exists()
