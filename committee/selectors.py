@@ -1,15 +1,495 @@
-"""Reads of meetings that more than one view needs."""
+"""Reads of meetings: the list, the meeting board (page and live state), the minutes.
 
+``get_meeting_board`` reads a whole meeting in a fixed number of queries, whatever the size of
+its agenda; the meeting page, its live ``state.json`` and the minutes PDF all read it, so that
+the screen and the file agree.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Meeting, MeetingStatus
+from core.formatting import format_baht
+from directory.roles import Role
+from proposals.models import Proposal
+from proposals.workflow import Status
+from screening.models import CriterionAssessment, ScreeningReview
+
+from . import permissions, rules
+from .models import (
+    AgendaItem,
+    Attendance,
+    ConflictDeclaration,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Outcome,
+    Position,
+    Vote,
+    VoteChoice,
+)
+
+try:  # The screening app may offer duplicate detection; the agenda shows it when it does.
+    from screening.duplicates import likely_duplicates as _likely_duplicates
+except ImportError:  # not written (yet): no duplicate warnings on the agenda
+    _likely_duplicates = None
 
 
 def get_next_meeting_for(user) -> Meeting | None:
     """The meeting a committee member or secretary should open now: the earliest not closed."""
     meetings = Meeting.objects.exclude(status=MeetingStatus.CLOSED)
-    if not user.is_superuser:
+    if not user.is_superuser and not user.has_role(Role.SECRETARY):
         meetings = meetings.filter(committee__memberships__user=user)
     upcoming = meetings.order_by("date", "number")
     today = timezone.localdate()
     return upcoming.filter(date__gte=today).first() or upcoming.first()
+
+
+def list_meetings_for(user):
+    """Every meeting, newest first, with its number of agenda items and decisions."""
+    if not permissions.can_view_meetings(user):
+        return Meeting.objects.none()
+    return (
+        Meeting.objects.select_related("committee", "round")
+        .annotate(
+            item_count=Count("agenda_items", distinct=True),
+            decided_count=Count("agenda_items__resolution", distinct=True),
+        )
+        .order_by("-date", "-number")
+    )
+
+
+def get_meeting_for(user, pk) -> Meeting:
+    """The meeting, or 404 for a missing one and a forbidden one alike."""
+    if not permissions.can_view_meetings(user):
+        raise Http404
+    try:
+        return Meeting.objects.select_related("committee", "round", "minute_taker").get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
+def get_agenda_item(meeting, item_pk) -> AgendaItem:
+    try:
+        return AgendaItem.objects.select_related("proposal", "meeting").get(
+            pk=item_pk, meeting=meeting
+        )
+    except AgendaItem.DoesNotExist:
+        raise Http404 from None
+
+
+def get_membership(user, committee_id) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(committee_id=committee_id, user_id=user.pk).first()
+
+
+def list_agenda_candidates(meeting):
+    """Proposals of the meeting's round that the secretary may add to its agenda."""
+    on_open_agenda = AgendaItem.objects.exclude(meeting__status=MeetingStatus.CLOSED).values(
+        "proposal_id"
+    )
+    return (
+        Proposal.objects.filter(round_id=meeting.round_id)
+        .filter(
+            Q(status__in=[Status.FORWARDED, Status.DEFERRED])
+            | (Q(status=Status.ON_AGENDA) & ~Q(pk__in=on_open_agenda))
+        )
+        .exclude(agenda_items__meeting=meeting)
+        .select_related("agency", "stage")
+        .order_by("stage__order", "agency__name_th", "code")
+    )
+
+
+# --- the meeting board -------------------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    membership: Membership
+    presence: str | None  # "present", "absent" or None when not marked yet
+
+    @property
+    def user(self):
+        return self.membership.user
+
+    @property
+    def present(self) -> bool:
+        return self.presence == Attendance.Presence.PRESENT
+
+
+@dataclass
+class VoteRow:
+    member: object
+    choice: str
+    amount: Decimal | None
+    label: str
+
+
+@dataclass
+class ItemBoard:
+    item: AgendaItem
+    number: int
+    review: ScreeningReview | None
+    assessments: list
+    votes: list[VoteRow]
+    tally: rules.Tally
+    conflicts: list[ConflictDeclaration]
+    quorum: rules.Quorum
+    proposed: rules.ProposedResolution | None
+    resolution: object | None
+    my_vote: Vote | None
+    my_conflict: ConflictDeclaration | None
+    recommended_amount: Decimal
+    duplicates: list = field(default_factory=list)
+
+    @property
+    def proposal(self):
+        return self.item.proposal
+
+    @property
+    def decided(self) -> bool:
+        return self.resolution is not None
+
+    @property
+    def dissent(self) -> list[VoteRow]:
+        """Votes against the recorded resolution, named in the minutes."""
+        if self.resolution is None or self.resolution.outcome == Outcome.DEFERRED:
+            return []
+        approving = self.resolution.outcome in ("approved", "approved_reduced")
+        return [
+            v for v in self.votes
+            if (v.choice == VoteChoice.REJECT) == approving and v.choice != VoteChoice.ABSTAIN
+        ]  # fmt: skip
+
+    def voters(self, choice) -> list[VoteRow]:
+        return [v for v in self.votes if v.choice == choice]
+
+    @property
+    def voters_by_choice(self) -> list[tuple[str, str, int, list[VoteRow]]]:
+        counts = {
+            VoteChoice.APPROVE: self.tally.approve,
+            VoteChoice.APPROVE_REDUCED: self.tally.approve_reduced,
+            VoteChoice.REJECT: self.tally.reject,
+            VoteChoice.ABSTAIN: self.tally.abstain,
+        }
+        return [(c.value, c.label, counts[c], self.voters(c)) for c in VoteChoice]
+
+    @property
+    def quorum_text(self) -> str:
+        return describe_quorum(self.quorum)
+
+    @property
+    def proposed_text(self) -> str:
+        return describe_proposed(self.proposed)
+
+    @property
+    def resolution_text(self) -> str:
+        return _resolution_text(self.resolution)
+
+    @property
+    def my_vote_text(self) -> str:
+        return describe_vote(self.my_vote)
+
+    @property
+    def initial_outcome(self) -> str:
+        if self.resolution is not None:
+            return self.resolution.outcome
+        return self.proposed.outcome if self.proposed else ""
+
+    @property
+    def initial_amount(self):
+        if self.resolution is not None:
+            return self.resolution.approved_amount
+        if self.proposed is not None and self.proposed.amount is not None:
+            return self.proposed.amount
+        return self.recommended_amount
+
+
+@dataclass
+class StageGroup:
+    stage: object
+    items: list[ItemBoard]
+
+
+@dataclass
+class MeetingBoard:
+    meeting: Meeting
+    members: list[MemberRow]
+    quorum: rules.Quorum
+    items: list[ItemBoard]
+    my_membership: Membership | None
+    chair: Membership | None
+
+    @property
+    def groups(self) -> list[StageGroup]:
+        groups: list[StageGroup] = []
+        for board in self.items:
+            stage = board.proposal.stage
+            if not groups or groups[-1].stage != stage:
+                groups.append(StageGroup(stage, []))
+            groups[-1].items.append(board)
+        return groups
+
+    @property
+    def quorum_text(self) -> str:
+        return describe_quorum(self.quorum)
+
+    @property
+    def voting_members(self) -> list[MemberRow]:
+        return [m for m in self.members if m.membership.is_voting]
+
+    @property
+    def present(self) -> list[MemberRow]:
+        return [m for m in self.members if m.present]
+
+    @property
+    def absent(self) -> list[MemberRow]:
+        return [m for m in self.members if not m.present]
+
+    @property
+    def undecided(self) -> list[ItemBoard]:
+        return [b for b in self.items if not b.decided]
+
+    @property
+    def totals(self) -> dict:
+        """Requested and approved sums over the agenda, from one place."""
+        requested = sum((b.proposal.requested_amount for b in self.items), Decimal("0.00"))
+        approved = sum(
+            (b.resolution.approved_amount or Decimal("0.00") for b in self.items if b.resolution),
+            Decimal("0.00"),
+        )
+        return {
+            "requested": requested,
+            "approved": approved,
+            "approved_count": sum(
+                1 for b in self.items if b.resolution and b.resolution.approved_amount is not None
+            ),
+        }
+
+
+def _stage_sort_key(item):
+    stage = item.proposal.stage
+    return (stage is None, stage.order if stage else 0, item.order, item.pk)
+
+
+def get_meeting_board(meeting, user=None) -> MeetingBoard:
+    """Everything the meeting page shows, in seven queries whatever the agenda's length."""
+    memberships = list(
+        Membership.objects.filter(committee_id=meeting.committee_id)
+        .select_related("user")
+        .order_by("order", "id")
+    )
+    presence = dict(
+        Attendance.objects.filter(meeting=meeting).values_list("membership_id", "presence")
+    )
+    members = [MemberRow(m, presence.get(m.pk)) for m in memberships]
+    voting_ids = {m.user_id for m in memberships if m.is_voting}
+    present_ids = {r.membership.user_id for r in members if r.present}
+    chair = next((m for m in memberships if m.position == Position.CHAIR), None)
+    my_membership = next((m for m in memberships if user and m.user_id == user.pk), None)
+
+    items = list(
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("proposal__agency", "proposal__stage", "resolution__recorded_by")
+    )
+    items.sort(key=_stage_sort_key)
+    votes_by_item = defaultdict(list)
+    for vote in Vote.objects.filter(agenda_item__meeting=meeting).select_related("member").order_by(
+        "cast_at", "id"
+    ):
+        votes_by_item[vote.agenda_item_id].append(vote)
+    conflicts_by_item = defaultdict(list)
+    for declaration in ConflictDeclaration.objects.filter(
+        agenda_item__meeting=meeting
+    ).select_related("member"):
+        conflicts_by_item[declaration.agenda_item_id].append(declaration)
+    reviews = _latest_reviews([i.proposal_id for i in items])
+    assessments = _assessments([r.pk for r in reviews.values()])
+    chair_id = chair.user_id if chair else None
+
+    boards = []
+    for number, item in enumerate(items, start=1):
+        votes = votes_by_item[item.pk]
+        cast = [rules.CastVote(v.member_id, v.choice, v.amount) for v in votes]
+        conflicts = conflicts_by_item[item.pk]
+        review = reviews.get(item.proposal_id)
+        resolution = getattr(item, "resolution", None)
+        boards.append(
+            ItemBoard(
+                item=item,
+                number=number,
+                review=review,
+                assessments=assessments.get(review.pk, []) if review else [],
+                votes=[VoteRow(v.member, v.choice, v.amount, v.get_choice_display()) for v in votes],
+                tally=rules.Tally.of(cast),
+                conflicts=conflicts,
+                quorum=rules.item_quorum(
+                    voting_ids=voting_ids,
+                    present_ids=present_ids,
+                    conflicted_ids={c.member_id for c in conflicts},
+                ),
+                proposed=rules.propose_resolution(
+                    votes=cast, requested=item.proposal.requested_amount, chair_id=chair_id
+                ),
+                resolution=resolution,
+                my_vote=next((v for v in votes if user and v.member_id == user.pk), None),
+                my_conflict=next((c for c in conflicts if user and c.member_id == user.pk), None),
+                recommended_amount=_recommended(item.proposal, review),
+                duplicates=_duplicates(item.proposal),
+            )
+        )
+    return MeetingBoard(
+        meeting=meeting,
+        members=members,
+        quorum=rules.Quorum(present=len(voting_ids & present_ids), members=len(voting_ids)),
+        items=boards,
+        my_membership=my_membership,
+        chair=chair,
+    )
+
+
+def _recommended(proposal, review) -> Decimal:
+    if proposal.recommended_amount is not None:
+        return proposal.recommended_amount
+    if review is not None and review.recommended_amount is not None:
+        return min(review.recommended_amount, proposal.requested_amount)
+    return proposal.requested_amount
+
+
+def _duplicates(proposal) -> list:
+    if _likely_duplicates is None:
+        return []
+    return list(_likely_duplicates(proposal))
+
+
+def _latest_reviews(proposal_ids) -> dict:
+    """The latest screening review of each proposal (one query)."""
+    latest = {}
+    for review in ScreeningReview.objects.filter(proposal_id__in=proposal_ids).select_related("screener").order_by(
+        "proposal_id", "-created_at", "-id"
+    ):
+        latest.setdefault(review.proposal_id, review)
+    return latest
+
+
+def _assessments(review_ids) -> dict:
+    by_review = defaultdict(list)
+    for assessment in CriterionAssessment.objects.filter(review_id__in=review_ids).select_related(
+        "criterion"
+    ):
+        by_review[assessment.review_id].append(assessment)
+    return by_review
+
+
+def describe_quorum(quorum: rules.Quorum) -> str:
+    counts = _("%(present)s of %(members)s voting members present (%(needed)s needed)") % {
+        "present": quorum.present, "members": quorum.members, "needed": quorum.needed,
+    }
+    verdict = _("quorum") if quorum.met else _("no quorum")
+    return f"{counts}: {verdict}"
+
+
+def describe_proposed(proposed) -> str:
+    if proposed is None:
+        return _("No votes cast yet.")
+    text = str(Outcome(proposed.outcome).label)
+    if proposed.amount is not None:
+        text += " " + _("%(amount)s baht") % {"amount": format_baht(proposed.amount)}
+    if proposed.tie_broken_by_chair:
+        text += " " + _("(a tie, decided by the chair's vote)")
+    elif proposed.outcome == Outcome.DEFERRED:
+        text += " " + _("(a tie the chair's vote did not break)")
+    return text
+
+
+def describe_vote(vote) -> str:
+    if vote is None:
+        return _("You have not voted on this item.")
+    text = str(vote.get_choice_display())
+    if vote.amount is not None:
+        text += " " + _("%(amount)s baht") % {"amount": format_baht(vote.amount)}
+    return text
+
+
+def board_state(board: MeetingBoard, user) -> dict:
+    """The live part of the board as JSON-ready data, for ``state.json``."""
+    return {
+        "meeting": board.meeting.pk,
+        "status": board.meeting.status,
+        "status_label": str(board.meeting.get_status_display()),
+        "quorum": _quorum_json(board.quorum),
+        "present": [str(r.user) for r in board.present],
+        "items": [
+            {
+                "id": b.item.pk,
+                "tally": {
+                    "approve": b.tally.approve,
+                    "approve_reduced": b.tally.approve_reduced,
+                    "reject": b.tally.reject,
+                    "abstain": b.tally.abstain,
+                    "cast": b.tally.cast,
+                },
+                "voters": {
+                    choice: [str(v.member) for v in b.voters(choice)] for choice in VoteChoice.values
+                },
+                "conflicts": [str(c.member) for c in b.conflicts],
+                "quorum": _quorum_json(b.quorum),
+                "proposed": _proposed_json(b.proposed),
+                "proposed_text": b.proposed_text,
+                "decided": b.decided,
+                "resolution_text": _resolution_text(b.resolution),
+                "resolution": (
+                    {
+                        "outcome": b.resolution.outcome,
+                        "label": str(b.resolution.get_outcome_display()),
+                        "amount": _money(b.resolution.approved_amount),
+                    }
+                    if b.resolution
+                    else None
+                ),
+                "my_vote": (
+                    {"choice": b.my_vote.choice, "amount": _money(b.my_vote.amount)}
+                    if b.my_vote
+                    else None
+                ),  # fmt: skip
+                "my_vote_text": b.my_vote_text,
+            }
+            for b in board.items
+        ],
+    }
+
+
+def _quorum_json(quorum: rules.Quorum) -> dict:
+    return {"present": quorum.present, "members": quorum.members, "needed": quorum.needed,
+            "met": quorum.met, "text": describe_quorum(quorum)}  # fmt: skip
+
+
+def _proposed_json(proposed) -> dict | None:
+    if proposed is None:
+        return None
+    return {
+        "outcome": proposed.outcome,
+        "label": str(Outcome(proposed.outcome).label),
+        "amount": _money(proposed.amount),
+        "tie_broken_by_chair": proposed.tie_broken_by_chair,
+        "text": describe_proposed(proposed),
+    }
+
+
+def _money(value) -> str | None:
+    return None if value is None else format_baht(value)
+
+
+def _resolution_text(resolution) -> str:
+    if resolution is None:
+        return _("Not decided yet.")
+    text = str(resolution.get_outcome_display())
+    if resolution.approved_amount is not None:
+        text += " " + _("%(amount)s baht") % {"amount": format_baht(resolution.approved_amount)}
+    return text

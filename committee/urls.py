@@ -6,5 +6,18 @@ app_name = "committee"
 
 urlpatterns = [
     path("", views.meeting_list, name="list"),
+    path("new/", views.meeting_create, name="create"),
     path("<int:pk>/", views.meeting_detail, name="meeting"),
+    path("<int:pk>/state.json", views.meeting_state, name="state"),
+    path("<int:pk>/edit/", views.meeting_edit, name="edit"),
+    path("<int:pk>/open/", views.meeting_open, name="open"),
+    path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/agenda/", views.agenda, name="agenda"),
+    path("<int:pk>/items/<int:item_pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/items/<int:item_pk>/conflict/", views.conflict, name="conflict"),
+    path("<int:pk>/items/<int:item_pk>/resolution/", views.resolution, name="resolution"),
+    path("<int:pk>/approve-recommended/", views.approve_recommended, name="approve_recommended"),
+    path("<int:pk>/close/", views.meeting_close, name="close"),
+    path("<int:pk>/reopen/", views.meeting_reopen, name="reopen"),
+    path("<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes"),
 ]

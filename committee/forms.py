@@ -1,0 +1,162 @@
+"""Forms of the meeting pages. They parse and validate input; the rules live in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.money import parse_amount
+from directory.models import User
+from proposals.models import PlanRound
+
+from .models import Attendance, Committee, Meeting, Outcome, VoteChoice
+
+
+class AmountField(forms.Field):
+    """Baht typed the way people type it: ``1,234,567.50`` or Thai digits."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "maxlength": 40})
+
+    def to_python(self, value):
+        text = str(value or "").strip()[:40]
+        return parse_amount(text) if text else None
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["committee", "round", "number", "year_be", "date", "start_time", "place"]
+        widgets = {"date": DateInput(), "start_time": TimeInput()}
+        help_texts = {"year_be": _("Buddhist Era, e.g. 2567")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.order_by("name_th")
+        self.fields["round"].queryset = PlanRound.objects.order_by("-fiscal_year")
+        self.fields["year_be"].min_value = 2500
+        self.fields["year_be"].widget.attrs.update({"min": 2500, "max": 2700})
+        self.fields["number"].widget.attrs.update({"min": 1})
+
+    def clean_year_be(self):
+        year = self.cleaned_data["year_be"]
+        if not 2500 <= year <= 2700:
+            raise forms.ValidationError(_("Give the year in the Buddhist Era, e.g. 2567."))
+        return year
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        if number < 1:
+            raise forms.ValidationError(_("The meeting number starts at 1."))
+        return number
+
+    def validate_unique(self):
+        # The service reports a taken number in the user's language.
+        pass
+
+
+class MeetingDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["date", "start_time", "end_time", "place", "others_attending", "minute_taker"]
+        widgets = {
+            "date": DateInput(),
+            "start_time": TimeInput(),
+            "end_time": TimeInput(),
+            "others_attending": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {"others_attending": _("One person per line: name and position.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["minute_taker"].queryset = User.objects.filter(
+            groups__name__in=["secretary", "screener"], is_active=True
+        ).distinct().order_by("first_name", "username")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end < start:
+            self.add_error("end_time", _("The meeting cannot end before it starts."))
+        return cleaned
+
+
+class VoteForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you vote.")},
+    )  # fmt: skip
+    amount = AmountField(label=_("Reduced amount (baht)"))
+
+    def clean(self):
+        cleaned = super().clean()
+        reduced = cleaned.get("choice") == VoteChoice.APPROVE_REDUCED
+        if reduced and cleaned.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Enter the reduced amount you approve."))
+        return cleaned
+
+
+class ConflictForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Nature of the conflict of interest"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Describe the conflict of interest.")},
+    )  # fmt: skip
+
+
+class ResolutionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Resolution"), choices=Outcome.choices,
+        error_messages={"required": _("Choose the resolution.")},
+    )  # fmt: skip
+    approved_amount = AmountField(label=_("Approved amount (baht)"))
+    reason = forms.CharField(
+        label=_("Reason (required when it differs from the votes)"), required=False,
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for reopening the meeting.")},
+    )  # fmt: skip
+
+
+class AttendanceForm(forms.Form):
+    """One present/absent choice per member, named ``member-<membership id>``."""
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for row in members:
+            self.fields[f"member-{row.membership.pk}"] = forms.ChoiceField(
+                label=str(row.user), choices=Attendance.Presence.choices,
+                widget=forms.RadioSelect, initial=row.presence, required=False,
+            )  # fmt: skip
+
+    def presence(self) -> dict:
+        return {
+            row.membership.pk: self.cleaned_data[f"member-{row.membership.pk}"]
+            for row in self.members
+            if self.cleaned_data.get(f"member-{row.membership.pk}")
+        }
+
+    def rows(self):
+        return [(row, self[f"member-{row.membership.pk}"]) for row in self.members]

@@ -1,0 +1,61 @@
+"""Who may do what in a meeting: pure functions of the user, their membership and the object.
+
+``membership`` is the user's Membership in the meeting's committee (or None); callers fetch it
+once with ``selectors.get_membership`` so that a page asks the database only once.
+"""
+
+from directory.roles import Role
+
+from .models import Position
+
+MEETING_ROLES = (Role.SECRETARY, Role.COMMITTEE, Role.SCREENER, Role.ADMIN)
+
+
+def can_view_meetings(user) -> bool:
+    return user.is_authenticated and user.has_role(*MEETING_ROLES)
+
+
+def can_view_meeting(user, meeting) -> bool:
+    return can_view_meetings(user)
+
+
+def can_create_meeting(user) -> bool:
+    return user.has_role(Role.SECRETARY)
+
+
+def can_manage_meeting(user, meeting) -> bool:
+    """Attendance, agenda, details, opening and closing: the secretary's work."""
+    return user.has_role(Role.SECRETARY) and not meeting.is_closed
+
+
+def can_vote(user, meeting, membership) -> bool:
+    """Voting members of the meeting's committee, while the meeting is not closed."""
+    return (
+        membership is not None
+        and membership.committee_id == meeting.committee_id
+        and membership.user_id == user.pk
+        and membership.is_voting
+        and not meeting.is_closed
+    )
+
+
+def can_record_resolution(user, meeting, membership) -> bool:
+    """The chair of the meeting's committee or the secretary, while the meeting is open."""
+    if meeting.is_closed:
+        return False
+    if user.has_role(Role.SECRETARY):
+        return True
+    return (
+        membership is not None
+        and membership.committee_id == meeting.committee_id
+        and membership.user_id == user.pk
+        and membership.position == Position.CHAIR
+    )
+
+
+def can_close_meeting(user, meeting) -> bool:
+    return can_manage_meeting(user, meeting)
+
+
+def can_reopen_meeting(user, meeting) -> bool:
+    return meeting.is_closed and user.has_role(Role.ADMIN)

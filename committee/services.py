@@ -1,0 +1,727 @@
+"""Every write to a meeting, its attendance, agenda, conflicts, votes and resolutions.
+
+Locking order, the same in every service so that two writers never deadlock: the meeting row,
+then agenda items, then proposals. Every vote locks its meeting row, so that a vote and the
+closing of the meeting (or the recording of a resolution) never interleave; votes of a meeting
+are serialised, which takes milliseconds.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import record_event
+from core.formatting import format_baht
+from directory.roles import Role
+from proposals.models import BudgetLine, Proposal
+from proposals.services import ProposalError, apply_transition
+from proposals.workflow import Action, Status
+
+from . import permissions, rules
+from .models import (
+    AgendaItem,
+    Attendance,
+    ConflictDeclaration,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Outcome,
+    Resolution,
+    Vote,
+    VoteChoice,
+)
+
+# The proposal action that makes each resolution take effect.
+OUTCOME_ACTIONS = {
+    Outcome.APPROVED: Action.APPROVE,
+    Outcome.APPROVED_REDUCED: Action.APPROVE_REDUCED,
+    Outcome.REJECTED: Action.REJECT,
+    Outcome.DEFERRED: Action.DEFER,
+}
+# Proposals the secretary may put on an agenda: the workflow's sources of PLACE_ON_AGENDA,
+# plus proposals a screener already placed on the agenda but not yet in a meeting.
+AGENDA_SOURCES = frozenset({Status.FORWARDED, Status.DEFERRED})
+
+
+class CommitteeError(Exception):
+    """A committee rule refused the change; the message is meant for the user."""
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _lock_meeting(pk) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("committee", "round").get(pk=pk)
+
+
+def _lock_item(pk) -> AgendaItem:
+    return AgendaItem.objects.select_for_update().select_related("proposal").get(pk=pk)
+
+
+def _membership(meeting, user) -> Membership | None:
+    return Membership.objects.filter(committee_id=meeting.committee_id, user_id=user.pk).first()
+
+
+def _refuse_if_closed(meeting):
+    if meeting.is_closed:
+        raise CommitteeError(
+            _("Meeting %(number)s is closed; nothing in it can be changed.")
+            % {"number": meeting.number_label}
+        )
+
+
+def _require_secretary(actor, meeting):
+    _refuse_if_closed(meeting)
+    if not permissions.can_manage_meeting(actor, meeting):
+        raise CommitteeError(_("Only the committee secretary may do this."))
+
+
+def _voting_ids(meeting) -> set:
+    return {
+        m.user_id
+        for m in Membership.objects.filter(committee_id=meeting.committee_id)
+        if m.is_voting
+    }
+
+
+def _present_ids(meeting) -> set:
+    return set(
+        Attendance.objects.filter(
+            meeting=meeting, presence=Attendance.Presence.PRESENT
+        ).values_list("membership__user_id", flat=True)
+    )
+
+
+def get_item_quorum(item) -> rules.Quorum:
+    """The quorum for one agenda item, read from the database."""
+    meeting = item.meeting
+    return rules.item_quorum(
+        voting_ids=_voting_ids(meeting),
+        present_ids=_present_ids(meeting),
+        conflicted_ids=set(item.conflicts.values_list("member_id", flat=True)),
+    )
+
+
+def get_proposed_resolution(item) -> rules.ProposedResolution | None:
+    """The resolution the item's votes call for (see ``rules.propose_resolution``)."""
+    chair = Membership.objects.filter(
+        committee_id=item.meeting.committee_id, position="chair"
+    ).first()
+    votes = [rules.CastVote(v.member_id, v.choice, v.amount) for v in item.votes.all()]
+    return rules.propose_resolution(
+        votes=votes,
+        requested=item.proposal.requested_amount,
+        chair_id=chair.user_id if chair else None,
+    )
+
+
+# --- meetings ----------------------------------------------------------------------------
+
+
+def create_meeting(
+    *, actor, committee, plan_round, number, year_be, date, start_time=None, place="",
+    others_attending="", minute_taker=None,
+) -> Meeting:  # fmt: skip
+    """Create a scheduled meeting ``number/year_be`` of ``committee`` for ``plan_round``.
+
+    Raises ``CommitteeError`` unless the actor is the secretary, or when that number is taken.
+    """
+    if not permissions.can_create_meeting(actor):
+        raise CommitteeError(_("Only the committee secretary may create meetings."))
+    try:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                committee=committee, round=plan_round, number=number, year_be=year_be,
+                date=date, start_time=start_time, place=place,
+                others_attending=others_attending, minute_taker=minute_taker or actor,
+            )  # fmt: skip
+            record_event(
+                "meeting.created", actor=actor, target=meeting,
+                extra={"number": meeting.number_label, "date": date.isoformat(), "place": place},
+            )  # fmt: skip
+    except IntegrityError:
+        raise CommitteeError(
+            _("Meeting %(number)s/%(year)s of this committee already exists.")
+            % {"number": number, "year": year_be}
+        ) from None
+    return meeting
+
+
+MEETING_DETAIL_FIELDS = ("date", "start_time", "end_time", "place", "others_attending", "minute_taker")
+
+
+def update_meeting(*, meeting, actor, **changes) -> Meeting:
+    """Change the meeting's date, times, place, others attending or minute-taker.
+
+    Raises ``CommitteeError`` when the meeting is closed or the actor is not the secretary.
+    """
+    unknown = set(changes) - set(MEETING_DETAIL_FIELDS)
+    if unknown:
+        raise ValueError(f"not meeting details: {sorted(unknown)}")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        changed = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
+        for field, value in changed.items():
+            setattr(meeting, field, value)
+        if changed:
+            meeting.save(update_fields=list(changed))
+            record_event(
+                "meeting.updated", actor=actor, target=meeting,
+                extra={k: str(v) for k, v in changed.items()},
+            )  # fmt: skip
+    return meeting
+
+
+def open_meeting(*, meeting, actor) -> Meeting:
+    """Mark the meeting as in progress and note its start time if none was set."""
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        if meeting.status == MeetingStatus.IN_PROGRESS:
+            return meeting
+        meeting.status = MeetingStatus.IN_PROGRESS
+        fields = ["status"]
+        if meeting.start_time is None:
+            meeting.start_time = timezone.localtime().time().replace(second=0, microsecond=0)
+            fields.append("start_time")
+        meeting.save(update_fields=fields)
+        record_event("meeting.opened", actor=actor, target=meeting, extra={})
+    return meeting
+
+
+def mark_attendance(*, meeting, actor, presence: dict) -> Meeting:
+    """Record who is present: ``presence`` maps membership ids to ``present``/``absent``.
+
+    Raises ``CommitteeError`` when the meeting is closed, the actor is not the secretary, or a
+    membership is not of this meeting's committee.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        memberships = {
+            m.pk: m for m in Membership.objects.filter(committee_id=meeting.committee_id)
+        }
+        if set(presence) - set(memberships):
+            raise CommitteeError(_("That person is not a member of this committee."))
+        if set(presence.values()) - set(Attendance.Presence.values):
+            raise CommitteeError(_("Choose present or absent."))
+        existing = {a.membership_id: a for a in Attendance.objects.filter(meeting=meeting)}
+        changed = {}
+        for membership_id, value in presence.items():
+            row = existing.get(membership_id)
+            if row is None:
+                Attendance.objects.create(meeting=meeting, membership_id=membership_id, presence=value)
+            elif row.presence != value:
+                row.presence = value
+                row.save(update_fields=["presence"])
+            else:
+                continue
+            changed[str(memberships[membership_id].user_id)] = value
+        if changed:
+            record_event("attendance.marked", actor=actor, target=meeting, extra={"presence": changed})
+    return meeting
+
+
+def close_meeting(*, meeting, actor) -> Meeting:
+    """Close and lock the meeting; every resolution takes effect on its proposal.
+
+    Preconditions: every agenda item has a resolution. Effects: each proposal moves through
+    the workflow (``apply_transition``, which writes its timeline, audit event and tells the
+    agency); approved amounts go onto the proposal and, split exactly in proportion, onto the
+    budget lines of the round's fiscal year; the meeting is closed with its end time; an audit
+    event ``meeting.closed``. Raises ``CommitteeError`` when the actor is not the secretary,
+    the meeting is already closed, an item is undecided or a proposal cannot take the
+    resolution.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        items = list(
+            AgendaItem.objects.select_for_update()
+            .filter(meeting=meeting)
+            .select_related("proposal")
+            .order_by("order", "id")
+        )
+        resolutions = {r.agenda_item_id: r for r in Resolution.objects.filter(agenda_item__in=items)}
+        undecided = [i.proposal.code for i in items if i.pk not in resolutions]
+        if undecided:
+            raise CommitteeError(
+                _("These items have no resolution yet: %(codes)s. Record one for each (or defer them) before closing.")
+                % {"codes": ", ".join(undecided)}
+            )
+        for item in items:
+            _apply_resolution(item=item, resolution=resolutions[item.pk], meeting=meeting, actor=actor)
+        now = timezone.now()
+        meeting.status = MeetingStatus.CLOSED
+        meeting.closed_at = now
+        fields = ["status", "closed_at"]
+        if meeting.end_time is None:
+            meeting.end_time = timezone.localtime(now).time().replace(second=0, microsecond=0)
+            fields.append("end_time")
+        if meeting.minute_taker_id is None:
+            meeting.minute_taker = actor
+            fields.append("minute_taker")
+        meeting.save(update_fields=fields)
+        record_event(
+            "meeting.closed", actor=actor, target=meeting,
+            extra={"items": len(items), "number": meeting.number_label},
+        )  # fmt: skip
+    return meeting
+
+
+def _apply_resolution(*, item, resolution, meeting, actor):
+    proposal = Proposal.objects.select_for_update().get(pk=item.proposal_id)
+    action = OUTCOME_ACTIONS[resolution.outcome]
+    # Reopened and closed again: the proposal already carries this resolution's status.
+    already = proposal.status == resolution.outcome
+    if not already:
+        try:
+            apply_transition(
+                proposal=proposal, action=action, actor=actor, reason=resolution.reason,
+                extra={"meeting": meeting.number_label, "resolution": resolution.pk},
+                check_role=False,
+            )  # fmt: skip
+        except ProposalError as error:
+            raise CommitteeError(
+                _("%(code)s cannot take this resolution: %(error)s")
+                % {"code": proposal.code, "error": error}
+            ) from None
+    amount = resolution.approved_amount
+    lines = list(
+        BudgetLine.objects.select_for_update()
+        .filter(proposal=proposal, fiscal_year=proposal.round.fiscal_year)
+        .order_by("category", "id")
+    )
+    if amount is not None:
+        line_total = sum((line.amount for line in lines), Decimal("0.00"))
+        if lines and amount > line_total:
+            raise CommitteeError(
+                _("%(code)s: the approved amount is more than its budget lines for the year (%(total)s baht).")
+                % {"code": proposal.code, "total": format_baht(line_total)}
+            )
+        shares = rules.split_largest_remainder(amount, [line.amount for line in lines])
+    else:
+        shares = [None] * len(lines)
+    for line, share in zip(lines, shares, strict=True):
+        if line.approved_amount != share:
+            line.approved_amount = share
+            line.save(update_fields=["approved_amount"])
+    if proposal.approved_amount != amount:
+        proposal.approved_amount = amount
+        proposal.save(update_fields=["approved_amount"])
+        if already:
+            record_event(
+                "proposal.approved_amount_changed", actor=actor, target=proposal,
+                extra={"meeting": meeting.number_label, "amount": amount},
+            )  # fmt: skip
+
+
+def reopen_meeting(*, meeting, actor, reason) -> Meeting:
+    """Reopen a closed meeting (admin only, with a reason kept in the audit log).
+
+    Proposals keep the status their resolutions gave them; closing again re-applies the
+    approved amounts. Raises ``CommitteeError`` when the actor is not an admin, the meeting is
+    not closed, or the reason is blank.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        if not permissions.can_reopen_meeting(actor, meeting):
+            if not meeting.is_closed:
+                raise CommitteeError(_("This meeting is not closed."))
+            raise CommitteeError(_("Only a system administrator may reopen a closed meeting."))
+        if not reason.strip():
+            raise CommitteeError(_("Give the reason for reopening the meeting."))
+        meeting.status = MeetingStatus.IN_PROGRESS
+        meeting.closed_at = None
+        meeting.save(update_fields=["status", "closed_at"])
+        record_event("meeting.reopened", actor=actor, target=meeting, extra={"reason": reason.strip()})
+    return meeting
+
+
+# --- agenda ------------------------------------------------------------------------------
+
+
+def add_to_agenda(*, meeting, actor, proposals) -> list[AgendaItem]:
+    """Put proposals of the meeting's round on its agenda, after the existing items.
+
+    Forwarded or deferred proposals move to ``on_agenda`` through the workflow; proposals
+    already ``on_agenda`` (placed by a screener) are added as they are. Raises
+    ``CommitteeError`` for another round's proposal or one in any other state.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        last = AgendaItem.objects.filter(meeting=meeting).order_by("-order").first()
+        order = last.order if last else 0
+        added = []
+        for pk in sorted(p.pk for p in proposals):
+            proposal = Proposal.objects.select_for_update().get(pk=pk)
+            if proposal.round_id != meeting.round_id:
+                raise CommitteeError(
+                    _("%(code)s belongs to another round.") % {"code": proposal.code}
+                )
+            if AgendaItem.objects.filter(meeting=meeting, proposal=proposal).exists():
+                raise CommitteeError(
+                    _("%(code)s is already on this agenda.") % {"code": proposal.code}
+                )
+            if proposal.status in AGENDA_SOURCES:
+                apply_transition(
+                    proposal=proposal, action=Action.PLACE_ON_AGENDA, actor=actor,
+                    extra={"meeting": meeting.number_label},
+                )  # fmt: skip
+            elif proposal.status != Status.ON_AGENDA:
+                raise CommitteeError(
+                    _("%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an agenda.")
+                    % {"code": proposal.code, "status": proposal.get_status_display()}
+                )
+            order += 1
+            item = AgendaItem.objects.create(meeting=meeting, proposal=proposal, order=order)
+            record_event(
+                "agenda.added", actor=actor, target=meeting,
+                extra={"proposal": proposal.code, "item": item.pk},
+            )  # fmt: skip
+            added.append(item)
+    return added
+
+
+def remove_from_agenda(*, item, actor) -> None:
+    """Take an undecided item off the agenda; its proposal goes back to ``forwarded``.
+
+    Raises ``CommitteeError`` once votes or a resolution exist on it.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        _require_secretary(actor, meeting)
+        item = _lock_item(item.pk)
+        if Resolution.objects.filter(agenda_item=item).exists() or item.votes.exists():
+            raise CommitteeError(
+                _("%(code)s has votes or a resolution; it cannot leave the agenda.")
+                % {"code": item.proposal.code}
+            )
+        proposal = Proposal.objects.select_for_update().get(pk=item.proposal_id)
+        if proposal.status == Status.ON_AGENDA:
+            apply_transition(
+                proposal=proposal, action=Action.REMOVE_FROM_AGENDA, actor=actor,
+                extra={"meeting": meeting.number_label},
+            )  # fmt: skip
+        record_event("agenda.removed", actor=actor, target=meeting, extra={"proposal": proposal.code})
+        item.delete()
+
+
+def order_agenda_by_stage(*, meeting, actor) -> None:
+    """Number the items upstream → midstream → downstream, then by agency and reference."""
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        items = list(
+            AgendaItem.objects.select_for_update()
+            .filter(meeting=meeting)
+            .select_related("proposal__stage", "proposal__agency")
+        )
+        items.sort(key=_stage_key)
+        _renumber(items)
+        record_event("agenda.ordered", actor=actor, target=meeting, extra={"by": "stage"})
+
+
+def _stage_key(item):
+    stage = item.proposal.stage
+    return (
+        stage is None,
+        stage.order if stage else 0,
+        item.proposal.agency.name_th,
+        item.proposal.code,
+    )
+
+
+def _renumber(items):
+    for position, item in enumerate(items, start=1):
+        if item.order != position:
+            item.order = position
+            item.save(update_fields=["order"])
+
+
+def move_agenda_item(*, item, actor, direction: str) -> None:
+    """Swap an item with its neighbour of the same stage (``up`` or ``down``)."""
+    if direction not in ("up", "down"):
+        raise ValueError(direction)
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        _require_secretary(actor, meeting)
+        items = list(
+            AgendaItem.objects.select_for_update()
+            .filter(meeting=meeting)
+            .select_related("proposal")
+            .order_by("order", "id")
+        )
+        index = next(i for i, it in enumerate(items) if it.pk == item.pk)
+        step = -1 if direction == "up" else 1
+        other = index + step
+        while 0 <= other < len(items) and items[other].proposal.stage_id != items[index].proposal.stage_id:
+            other += step
+        if not 0 <= other < len(items):
+            return
+        items[index], items[other] = items[other], items[index]
+        _renumber(items)
+        record_event(
+            "agenda.moved", actor=actor, target=meeting,
+            extra={"item": item.pk, "direction": direction},
+        )  # fmt: skip
+
+
+# --- conflicts and votes -----------------------------------------------------------------
+
+
+def _check_item_open(meeting, item):
+    _refuse_if_closed(meeting)
+    if Resolution.objects.filter(agenda_item=item).exists():
+        raise CommitteeError(
+            _("%(code)s has been decided; votes and declarations can no longer change.")
+            % {"code": item.proposal.code}
+        )
+
+
+def declare_conflict(*, item, actor, reason) -> ConflictDeclaration:
+    """A voting member declares a conflict of interest on an item and leaves for it.
+
+    Effects: the declaration; the member's vote on the item, if any, is withdrawn; the item's
+    quorum no longer counts them. Raises ``CommitteeError`` for non-members, a blank reason, a
+    decided item, a closed meeting or a second declaration.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        item = _lock_item(item.pk)
+        _check_item_open(meeting, item)
+        membership = _membership(meeting, actor)
+        if membership is None or not membership.is_voting:
+            raise CommitteeError(_("Only voting members of this committee declare conflicts of interest."))
+        if not reason:
+            raise CommitteeError(_("Describe the conflict of interest."))
+        if ConflictDeclaration.objects.filter(agenda_item=item, member=actor).exists():
+            raise CommitteeError(_("You have already declared a conflict of interest on this item."))
+        declaration = ConflictDeclaration.objects.create(agenda_item=item, member=actor, reason=reason)
+        withdrawn = Vote.objects.filter(agenda_item=item, member=actor).delete()[0]
+        record_event(
+            "conflict.declared", actor=actor, target=item.proposal,
+            extra={"meeting": meeting.number_label, "item": item.pk, "reason": reason,
+                   "vote_withdrawn": bool(withdrawn)},
+        )  # fmt: skip
+    return declaration
+
+
+def cast_vote(*, item, actor, choice, amount=None) -> Vote:
+    """Record (or change) the actor's vote on an agenda item.
+
+    Preconditions: the actor is a voting member of the meeting's committee, marked present,
+    without a declared conflict on the item; the item is undecided and the meeting open. For
+    ``approve_reduced`` the amount is required, 0 ≤ amount ≤ the request; other choices carry
+    no amount. Effects: one Vote row per member and item (a retried identical vote changes
+    nothing and writes no second event), an audit event ``vote.cast``. Raises
+    ``CommitteeError`` with a message for the member otherwise.
+    """
+    if choice not in VoteChoice.values:
+        raise CommitteeError(_("Choose how you vote."))
+    if choice == VoteChoice.APPROVE_REDUCED:
+        if amount is None:
+            raise CommitteeError(_("Enter the reduced amount you approve."))
+        if amount < 0:
+            raise CommitteeError(_("The amount cannot be negative."))
+    else:
+        amount = None
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        item = _lock_item(item.pk)
+        _refuse_if_closed(meeting)
+        membership = _membership(meeting, actor)
+        if not permissions.can_vote(actor, meeting, membership):
+            raise CommitteeError(_("Only voting members of this committee may vote."))
+        _check_item_open(meeting, item)
+        if ConflictDeclaration.objects.filter(agenda_item=item, member=actor).exists():
+            raise CommitteeError(
+                _("You declared a conflict of interest on this item, so you cannot vote on it.")
+            )
+        if not Attendance.objects.filter(
+            meeting=meeting, membership=membership, presence=Attendance.Presence.PRESENT
+        ).exists():
+            raise CommitteeError(
+                _("You are not recorded as present at this meeting; ask the secretary to mark your attendance.")
+            )
+        requested = item.proposal.requested_amount
+        if amount is not None and amount > requested:
+            raise CommitteeError(
+                _("The amount cannot be more than the request (%(requested)s baht).")
+                % {"requested": format_baht(requested)}
+            )
+        previous = Vote.objects.filter(agenda_item=item, member=actor).first()
+        if previous and previous.choice == choice and previous.amount == amount:
+            return previous  # a retry of the same vote: already recorded
+        now = timezone.now()
+        vote, _created = Vote.objects.update_or_create(
+            agenda_item=item, member=actor,
+            defaults={"choice": choice, "amount": amount, "updated_at": now},
+            create_defaults={"choice": choice, "amount": amount, "cast_at": now, "updated_at": now},
+        )  # fmt: skip
+        record_event(
+            "vote.cast", actor=actor, target=item.proposal,
+            extra={"meeting": meeting.number_label, "item": item.pk, "choice": choice,
+                   "amount": amount, "previous": previous.choice if previous else None},
+        )  # fmt: skip
+    return vote
+
+
+# --- resolutions -------------------------------------------------------------------------
+
+
+def _validated_amount(outcome, amount, requested):
+    if outcome == Outcome.APPROVED:
+        return requested if amount is None else amount
+    if outcome == Outcome.APPROVED_REDUCED:
+        if amount is None:
+            raise CommitteeError(_("Enter the approved amount."))
+        return amount
+    return None
+
+
+def _record(*, meeting, item, actor, outcome, amount, reason, membership) -> Resolution:
+    """Record one resolution on a locked item (the caller holds the meeting lock)."""
+    _refuse_if_closed(meeting)
+    if not permissions.can_record_resolution(actor, meeting, membership):
+        raise CommitteeError(_("Only the chair or the secretary may record a resolution."))
+    if not actor.has_role(Role.SECRETARY) and item.conflicts.filter(member=actor).exists():
+        raise CommitteeError(
+            _("You declared a conflict of interest on this item; the secretary records its resolution.")
+        )
+    if outcome not in Outcome.values:
+        raise CommitteeError(_("Choose the resolution."))
+    requested = item.proposal.requested_amount
+    amount = _validated_amount(outcome, amount, requested)
+    if amount is not None:
+        if amount < 0:
+            raise CommitteeError(_("The amount cannot be negative."))
+        if amount > requested:
+            raise CommitteeError(
+                _("The amount cannot be more than the request (%(requested)s baht).")
+                % {"requested": format_baht(requested)}
+            )
+        if outcome == Outcome.APPROVED and amount != requested:
+            raise CommitteeError(
+                _("“Approved” means the full request; choose “approved with a reduced amount” for less.")
+            )
+        if outcome == Outcome.APPROVED_REDUCED and amount == requested:
+            raise CommitteeError(
+                _("The reduced amount equals the request; choose “approved” instead.")
+            )
+    quorum = get_item_quorum(item)
+    if not quorum.met:
+        raise CommitteeError(
+            _("%(code)s: no quorum (%(present)s of %(members)s members present, %(needed)s needed); a resolution cannot be recorded.")
+            % {"code": item.proposal.code, "present": quorum.present, "members": quorum.members,
+               "needed": quorum.needed}
+        )  # fmt: skip
+    reason = (reason or "").strip()
+    proposed = get_proposed_resolution(item)
+    existing = Resolution.objects.filter(agenda_item=item).first()
+    differs_from_votes = proposed is not None and (proposed.outcome, proposed.amount) != (outcome, amount)
+    changes_existing = existing is not None and (existing.outcome, existing.approved_amount) != (outcome, amount)
+    if (differs_from_votes or changes_existing) and not reason:
+        raise CommitteeError(
+            _("Give a reason: this resolution differs from the votes or from the one recorded before.")
+        )
+    now = timezone.now()
+    resolution, created = Resolution.objects.update_or_create(
+        agenda_item=item,
+        defaults={"outcome": outcome, "approved_amount": amount, "reason": reason,
+                  "recorded_by": actor, "recorded_at": now},
+    )  # fmt: skip
+    record_event(
+        "resolution.recorded" if created else "resolution.changed", actor=actor,
+        target=item.proposal,
+        extra={"meeting": meeting.number_label, "item": item.pk, "outcome": outcome,
+               "amount": amount, "reason": reason,
+               "proposed": proposed.outcome if proposed else None,
+               "previous": existing.outcome if existing else None},
+    )  # fmt: skip
+    return resolution
+
+
+def record_resolution(*, item, actor, outcome, approved_amount=None, reason="") -> Resolution:
+    """The chair or secretary records the resolution (มติ) on one agenda item.
+
+    Preconditions: the meeting is open and the item has a quorum (present members without a
+    conflict ≥ half of the members without a conflict). ``approved`` takes the full request;
+    ``approved_reduced`` needs an amount below it; ``rejected``/``deferred`` none. A reason is
+    required when the resolution differs from the one the votes propose, or changes one
+    recorded before. Effects: the Resolution (voting on the item stops), an audit event.
+    Raises ``CommitteeError`` otherwise.
+    """
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        item = _lock_item(item.pk)
+        return _record(
+            meeting=meeting, item=item, actor=actor, outcome=outcome, amount=approved_amount,
+            reason=reason, membership=_membership(meeting, actor),
+        )  # fmt: skip
+
+
+def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
+    """Decide a group of items at once, each as the screening recommended: still one
+    resolution per item, each with its own votes and quorum check.
+
+    All or nothing: raises ``CommitteeError`` if any item is decided already, lacks a
+    quorum, belongs to another meeting, or has votes whose majority does not approve it.
+    """
+    if not items:
+        raise CommitteeError(_("Select the items to approve."))
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        membership = _membership(meeting, actor)
+        locked = list(
+            AgendaItem.objects.select_for_update()
+            .filter(pk__in=[i.pk for i in items])
+            .select_related("proposal")
+            .order_by("order", "id")
+        )
+        if len(locked) != len(items) or any(i.meeting_id != meeting.pk for i in locked):
+            raise CommitteeError(_("Those items are not on this meeting's agenda."))
+        resolutions = []
+        for item in locked:
+            if Resolution.objects.filter(agenda_item=item).exists():
+                raise CommitteeError(
+                    _("%(code)s has been decided already.") % {"code": item.proposal.code}
+                )
+            proposed = get_proposed_resolution(item)
+            if proposed is not None and proposed.outcome not in (Outcome.APPROVED, Outcome.APPROVED_REDUCED):
+                raise CommitteeError(
+                    _("%(code)s: the votes do not approve it; record its resolution on its own.")
+                    % {"code": item.proposal.code}
+                )
+            amount = recommended_amount(item.proposal)
+            outcome = Outcome.APPROVED if amount == item.proposal.requested_amount else Outcome.APPROVED_REDUCED
+            reason = ""
+            if proposed is not None and (proposed.outcome, proposed.amount) != (outcome, amount):
+                reason = _("Approved as recommended by the screening, with other items.")
+            resolutions.append(
+                _record(meeting=meeting, item=item, actor=actor, outcome=outcome, amount=amount,
+                        reason=reason, membership=membership)
+            )  # fmt: skip
+    return resolutions
+
+
+def recommended_amount(proposal) -> Decimal:
+    """The screening's recommended amount, or the request when screening recommended none."""
+    if proposal.recommended_amount is not None:
+        return min(proposal.recommended_amount, proposal.requested_amount)
+    return proposal.requested_amount
+
+
+def default_meeting_number(*, committee, year_be) -> int:
+    last = Meeting.objects.filter(committee=committee, year_be=year_be).order_by("-number").first()
+    return last.number + 1 if last else 1
+
+
+def current_year_be(today: datetime.date | None = None) -> int:
+    return (today or timezone.localdate()).year + 543

@@ -1,0 +1,244 @@
+"""The meeting pages: who sees what, forms that POST and redirect, state.json, query counts."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from committee import services
+from committee.models import Attendance, Meeting, Outcome, Resolution, Vote
+from directory.roles import Role
+from proposals.workflow import Status
+from screening.models import Assessment, CriterionAssessment, ScreeningCriterion, ScreeningReview
+from tests.factories import make_proposal, make_user
+
+from .factories import add_item, make_setup, mark_present
+
+pytestmark = pytest.mark.django_db
+
+
+def meeting_url(setup, name="committee:meeting", **kwargs):
+    return reverse(name, kwargs={"pk": setup.meeting.pk, **kwargs})
+
+
+@pytest.mark.parametrize("role", [Role.SUBMITTER, Role.BUDGET_OFFICE])
+def test_submitters_and_budget_office_get_403(client, setup, role):
+    client.force_login(make_user(role))
+    for url in [reverse("committee:list"), meeting_url(setup), meeting_url(setup, "committee:state"), meeting_url(setup, "committee:minutes")]:
+        assert client.get(url).status_code == 403
+
+
+def test_anonymous_users_go_to_login(client, setup):
+    response = client.get(meeting_url(setup))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("role", [Role.SECRETARY, Role.COMMITTEE, Role.SCREENER, Role.ADMIN])
+def test_meeting_roles_see_the_pages(client, setup, role):
+    client.force_login(make_user(role))
+    add_item(setup)
+    assert client.get(reverse("committee:list")).status_code == 200
+    assert client.get(meeting_url(setup)).status_code == 200
+
+
+def test_missing_meeting_is_404(client, secretary):
+    client.force_login(secretary)
+    assert client.get(reverse("committee:meeting", kwargs={"pk": 999999})).status_code == 404
+
+
+def test_screener_reads_but_cannot_vote_or_manage(client, setup, screener):
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    client.force_login(screener)
+    page = client.get(meeting_url(setup)).content.decode()
+    assert "vote-form" not in page and "Save attendance" not in page
+    client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve"})
+    assert not Vote.objects.exists()
+    assert client.get(meeting_url(setup, "committee:agenda")).status_code == 403
+
+
+def _with_screening(item):
+    criterion = ScreeningCriterion.objects.create(round=item.proposal.round, order=1, text_th="สอดคล้องกับยุทธศาสตร์")
+    review = ScreeningReview.objects.create(
+        proposal=item.proposal, screener=make_user(Role.SCREENER), recommendation="forward",
+        reasons="โครงการมีความพร้อมสูง", recommended_amount=Decimal("900000.00"),
+    )  # fmt: skip
+    CriterionAssessment.objects.create(review=review, criterion=criterion, result=Assessment.MET)
+
+
+def test_meeting_view_shows_the_item_and_the_members_own_vote(client, setup):
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    _with_screening(item)
+    member = setup.members[0]
+    client.force_login(member)
+    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": "๘๐๐,๐๐๐"})
+    assert response.status_code == 302 and response["Location"].endswith(f"#item-{item.pk}")
+    vote = Vote.objects.get()
+    assert (vote.member, vote.amount) == (member, Decimal("800000.00"))
+    page = client.get(meeting_url(setup)).content.decode()
+    assert item.proposal.code in page and item.proposal.get_absolute_url() in page
+    assert "สอดคล้องกับยุทธศาสตร์" in page and "โครงการมีความพร้อมสูง" in page
+    assert "900,000.00" in page  # the recommended amount, from the latest review
+    assert 'data-field="my-vote">อนุมัติโดยปรับลดวงเงิน 800,000.00 บาท' in page or "800,000.00" in page
+
+
+def test_refused_vote_shows_a_thai_message_and_saves_nothing(client, setup):
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    client.force_login(setup.members[0])
+    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": "2,000,000"}, follow=True)
+    assert not Vote.objects.exists()
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("1,000,000.00" in m for m in messages)
+    with translation.override("th"):
+        response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": "abc"}, follow=True, HTTP_ACCEPT_LANGUAGE="th")
+    assert response.status_code == 200 and not Vote.objects.exists()
+
+
+def test_state_json_carries_tally_quorum_and_my_vote(client, setup):
+    mark_present(setup, setup.voters[:3])
+    item = add_item(setup)
+    services.cast_vote(item=item, actor=setup.chair, choice="approve")
+    services.cast_vote(item=item, actor=setup.members[0], choice="reject")
+    client.force_login(setup.members[0])
+    data = json.loads(client.get(meeting_url(setup, "committee:state")).content)
+    assert data["quorum"]["present"] == 3 and data["quorum"]["members"] == 5 and data["quorum"]["met"]
+    entry = data["items"][0]
+    assert entry["tally"] == {"approve": 1, "approve_reduced": 0, "reject": 1, "abstain": 0, "cast": 2}
+    assert entry["my_vote"]["choice"] == "reject"
+    assert entry["proposed"]["outcome"] == Outcome.APPROVED and entry["proposed"]["tie_broken_by_chair"]
+
+
+def test_meeting_view_query_count_does_not_grow_with_the_agenda(client, setup, django_assert_num_queries):
+    mark_present(setup, setup.voters)
+    client.force_login(setup.chair)
+    for _ in range(2):
+        _with_screening(add_item(setup))
+    for item in setup.meeting.agenda_items.all():
+        services.cast_vote(item=item, actor=setup.chair, choice="approve")
+    # session, user, roles, meeting, memberships, attendance, items, votes, conflicts,
+    # reviews, assessments; then the messages' session read is cached.
+    with django_assert_num_queries(11):
+        assert client.get(meeting_url(setup)).status_code == 200
+    for _ in range(6):
+        item = add_item(setup)
+        _with_screening(item)
+        services.cast_vote(item=item, actor=setup.members[0], choice="reject")
+    with django_assert_num_queries(11):
+        assert client.get(meeting_url(setup)).status_code == 200
+    with django_assert_num_queries(11):
+        assert client.get(meeting_url(setup, "committee:state")).status_code == 200
+
+
+def test_meeting_list_query_count(client, setup, django_assert_num_queries):
+    client.force_login(setup.secretary)
+    add_item(setup)
+    with django_assert_num_queries(4):
+        assert client.get(reverse("committee:list")).status_code == 200
+
+
+def test_secretary_creates_a_meeting(client, setup):
+    client.force_login(setup.secretary)
+    assert client.get(reverse("committee:create")).status_code == 200
+    response = client.post(reverse("committee:create"), {
+        "committee": setup.committee.pk, "round": setup.meeting.round.pk, "number": "2",
+        "year_be": "2567", "date": "2024-02-20", "start_time": "13:30", "place": "ห้องประชุม 1",
+    })  # fmt: skip
+    meeting = Meeting.objects.get(number=2)
+    assert response.status_code == 302 and response["Location"] == meeting.get_absolute_url()
+    # Taken number: the form comes back with the message, nothing lost.
+    response = client.post(reverse("committee:create"), {
+        "committee": setup.committee.pk, "round": setup.meeting.round.pk, "number": "2",
+        "year_be": "2567", "date": "2024-02-20", "place": "ห้องประชุม 2",
+    })  # fmt: skip
+    assert response.status_code == 200 and "ห้องประชุม 2" in response.content.decode()
+
+
+def test_members_cannot_create_meetings(client, setup):
+    client.force_login(setup.chair)
+    assert client.get(reverse("committee:create")).status_code == 403
+
+
+def test_attendance_conflict_resolution_close_through_the_pages(client, setup, submitter):
+    item = add_item(setup, agency=submitter.agency)
+    client.force_login(setup.secretary)
+    post = {f"member-{setup.memberships[u.pk].pk}": "present" for u in setup.voters}
+    client.post(meeting_url(setup, "committee:attendance"), post)
+    assert Attendance.objects.filter(presence="present").count() == 5
+    client.post(meeting_url(setup, "committee:open"))
+
+    client.force_login(setup.members[3])
+    client.post(meeting_url(setup, "committee:conflict", item_pk=item.pk), {"reason": "เคยเป็นที่ปรึกษาโครงการ"})
+    assert item.conflicts.count() == 1
+    for user in setup.voters[:3]:
+        client.force_login(user)
+        client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve"})
+    client.force_login(setup.chair)
+    client.post(meeting_url(setup, "committee:resolution", item_pk=item.pk), {"outcome": "approved", "approved_amount": "1,000,000.00"})
+    assert Resolution.objects.get().outcome == Outcome.APPROVED
+    client.force_login(setup.secretary)
+    client.post(meeting_url(setup, "committee:close"))
+    item.proposal.refresh_from_db()
+    assert item.proposal.status == Status.APPROVED
+    page = client.get(meeting_url(setup)).content.decode()
+    assert "vote-form" not in page
+
+
+def test_group_approval_through_the_page(client, setup):
+    mark_present(setup, setup.voters)
+    items = [add_item(setup), add_item(setup, recommended=Decimal("600000.00"))]
+    client.force_login(setup.secretary)
+    client.post(meeting_url(setup, "committee:approve_recommended"), {"items": [str(i.pk) for i in items]})
+    assert Resolution.objects.count() == 2
+
+
+def test_admin_reopens_through_the_page(client, setup):
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    admin = make_user(Role.ADMIN)
+    client.force_login(admin)
+    client.post(meeting_url(setup, "committee:reopen"), {"reason": ""})
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.is_closed
+    client.post(meeting_url(setup, "committee:reopen"), {"reason": "บันทึกผู้เข้าประชุมผิด"})
+    setup.meeting.refresh_from_db()
+    assert not setup.meeting.is_closed
+
+
+def test_agenda_page_adds_forwarded_proposals(client, setup):
+    proposal = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
+    client.force_login(setup.secretary)
+    page = client.get(meeting_url(setup, "committee:agenda")).content.decode()
+    assert proposal.code in page
+    client.post(meeting_url(setup, "committee:agenda"), {"action": "add", "proposals": [str(proposal.pk)]})
+    assert setup.meeting.agenda_items.filter(proposal=proposal).exists()
+    client.post(meeting_url(setup, "committee:agenda"), {"action": "order_by_stage"})
+    client.post(meeting_url(setup, "committee:agenda"), {"action": "up", "item": "x"})
+    assert client.post(meeting_url(setup, "committee:agenda"), {"action": "bogus"}).status_code == 302
+
+
+def test_meeting_details_edit(client, setup):
+    client.force_login(setup.secretary)
+    response = client.post(meeting_url(setup, "committee:edit"), {
+        "date": "2024-01-31", "start_time": "09:30", "end_time": "12:00", "place": "ห้องประชุม 501",
+        "others_attending": "นายทดสอบ ผู้แทนสำนักงบประมาณ", "minute_taker": setup.secretary.pk,
+    })  # fmt: skip
+    assert response.status_code == 302
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.place == "ห้องประชุม 501" and setup.meeting.end_time.hour == 12
+    response = client.post(meeting_url(setup, "committee:edit"), {"date": "2024-01-31", "start_time": "12:00", "end_time": "09:00"})
+    assert response.status_code == 200  # end before start: the form again
+
+
+def test_next_meeting_selector(setup):
+    from committee.selectors import get_next_meeting_for
+
+    assert get_next_meeting_for(setup.chair) == setup.meeting
+    assert get_next_meeting_for(make_user(Role.COMMITTEE)) is None
+    other = make_setup()
+    assert get_next_meeting_for(other.chair) == other.meeting
