@@ -250,7 +250,7 @@ def new_proposal(round_, spec, ref, agencies, users) -> Proposal:
     )
 
 
-def create_proposals(round_, specs, *, ref, users, criteria, meeting, created) -> None:
+def create_proposals(round_, specs, *, ref, users, criteria, meeting, created, meetings=None) -> None:
     """Create the proposals of ``specs`` that do not exist yet, with their whole history."""
     existing = set(
         Proposal.objects.filter(code__in=[s["code"] for s in specs]).values_list("code", flat=True)
@@ -266,7 +266,7 @@ def create_proposals(round_, specs, *, ref, users, criteria, meeting, created) -
     pairs = list(zip(specs, proposals, strict=True))
     create_contents(pairs, users, created)
     create_reviews(pairs, users, criteria, created)
-    create_agenda(pairs, users, meeting, created)
+    create_agenda(pairs, users, meeting, created, meetings or {})
 
 
 def create_contents(pairs, users, created) -> None:
@@ -306,11 +306,13 @@ def create_reviews(pairs, users, criteria, created) -> None:
     created["criterionassessment"] += len(CriterionAssessment.objects.bulk_create(assessments))
 
 
-def create_agenda(pairs, users, meeting, created) -> None:
+def create_agenda(pairs, users, meeting, created, meetings) -> None:
+    """Agenda items on ``meeting``, or on ``meetings[agenda["meeting"]]`` where a spec names one."""
     listed = [(spec["agenda"], p) for spec, p in pairs if spec.get("agenda")]
     items = AgendaItem.objects.bulk_create(
-        [AgendaItem(meeting=meeting, proposal=p, order=a["order"]) for a, p in listed]
-    )
+        [AgendaItem(meeting=meetings.get(a.get("meeting"), meeting), proposal=p, order=a["order"])
+         for a, p in listed]
+    )  # fmt: skip
     votes, conflicts, resolutions = [], [], []
     for (agenda, _), item in zip(listed, items, strict=True):
         votes += [
@@ -447,31 +449,42 @@ def load_fy2569(ref, users, committee, created) -> None:
         "budget_frame": Decimal("9000000000.00"),
     })  # fmt: skip
     criteria = ensure_criteria(round_, ref, created)
-    meeting = ensure_open_meeting(round_, committee, users, now, created)
-    ensure_attendance(meeting, committee,
-                      [{"member": m, "presence": "present"} for m in [*FY2569_VOTERS, "secretary"]],
-                      users, created)  # fmt: skip
-    # Today's agenda: the decided items first, then those still waiting for votes.
-    listed = [row for row in FY2569 if row[1] in DECIDED] + [
-        row for row in FY2569 if row[1] == Status.ON_AGENDA
-    ]
-    specs = [fy2569_spec(number, row, now, agenda_order=listed.index(row) + 1 if row in listed else None)
+    # Last week's meeting decided some proposals and is closed (its resolutions have taken
+    # effect); today's meeting is in progress with items still waiting for votes.
+    earlier = ensure_fy2569_meeting(round_, committee, users, now, created, earlier=True)
+    today = ensure_fy2569_meeting(round_, committee, users, now, created, earlier=False)
+    for meeting in (earlier, today):
+        ensure_attendance(meeting, committee,
+                          [{"member": m, "presence": "present"} for m in [*FY2569_VOTERS, "secretary"]],
+                          users, created)  # fmt: skip
+    decided = [row for row in FY2569 if row[1] in DECIDED]
+    waiting = [row for row in FY2569 if row[1] == Status.ON_AGENDA]
+    orders = {id(row): i for group in (decided, waiting) for i, row in enumerate(group, start=1)}
+    specs = [fy2569_spec(number, row, now, agenda_order=orders.get(id(row)))
              for number, row in enumerate(FY2569, start=1)]  # fmt: skip
     create_proposals(
-        round_, specs, ref=ref, users=users, criteria=criteria, meeting=meeting, created=created
-    )
+        round_, specs, ref=ref, users=users, criteria=criteria, meeting=today, created=created,
+        meetings={"earlier": earlier},
+    )  # fmt: skip
 
 
-def ensure_open_meeting(round_, committee, users, now, created) -> Meeting:
-    """Today's meeting, in progress. Its BE year is today's, so that its label reads right."""
-    meeting = Meeting.objects.filter(committee=committee, round=round_).first()
+def ensure_fy2569_meeting(round_, committee, users, now, created, *, earlier) -> Meeting:
+    """Meeting 1 (a week ago, closed) or 2 (today, in progress) of the FY2569 round.
+
+    Their BE year is the year they are held in, so that their labels read right.
+    """
+    number = 1 if earlier else 2
+    meeting = Meeting.objects.filter(committee=committee, round=round_, number=number).first()
     if meeting is not None:
         return meeting
-    today = timezone.localdate(now)
+    day = timezone.localdate(now) - datetime.timedelta(days=7 if earlier else 0)
     created["meeting"] += 1
     return Meeting.objects.create(
-        committee=committee, round=round_, number=1, year_be=today.year + BE_OFFSET, date=today,
-        start_time=datetime.time(9, 30), place="ทำเนียบรัฐบาล", status=MeetingStatus.IN_PROGRESS,
+        committee=committee, round=round_, number=number, year_be=day.year + BE_OFFSET, date=day,
+        start_time=datetime.time(9, 30), end_time=datetime.time(12, 0) if earlier else None,
+        place="ทำเนียบรัฐบาล",
+        status=MeetingStatus.CLOSED if earlier else MeetingStatus.IN_PROGRESS,
+        closed_at=now - datetime.timedelta(days=7) if earlier else None,
         others_attending="ผู้แทนสำนักงบประมาณ", minute_taker=users["secretary"],
     )  # fmt: skip
 
@@ -570,11 +583,12 @@ def walk_history(spec, status, requested, approved, ago, agenda_order) -> None:
     step(spec, Status.ON_AGENDA, "secretary", ago(3))
     spec["agenda"] = {"order": agenda_order, "conflicts": [], "votes": []}
     if status in DECIDED:
-        decide(spec, status, approved, ago(0, 40 - 5 * agenda_order))
+        spec["agenda"]["meeting"] = "earlier"
+        decide(spec, status, approved, ago(7, 40 - 5 * agenda_order))
 
 
 def decide(spec, status, approved, at) -> None:
-    """The first items of today's meeting are already decided, unanimously."""
+    """Last week's meeting decided these items unanimously; its resolutions took effect."""
     reason = RESOLUTION_REASONS[status]
     spec["approved_amount"] = approved
     if approved is not None:

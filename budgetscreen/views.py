@@ -7,6 +7,7 @@ from django.views.decorators.csrf import requires_csrf_token
 
 from committee.selectors import get_next_meeting_for
 from directory.roles import Role
+from plans.models import PlanVersion
 from proposals.selectors import get_current_round
 
 
@@ -21,7 +22,9 @@ def home(request):
         meeting = get_next_meeting_for(user)
         return redirect(meeting.get_absolute_url() if meeting else "committee:list")
     if user.has_role(Role.BUDGET_OFFICE):
-        current = get_current_round(with_plan=True)
+        # The newest plan that has been published; else the newest with approved projects.
+        latest = PlanVersion.objects.select_related("round").order_by("-round__fiscal_year").first()
+        current = latest.round if latest else get_current_round(with_plan=True)
         return redirect(current.get_absolute_url() if current else "plans:index")
     if user.has_role(Role.ADMIN) and user.is_staff:
         return redirect("admin:index")

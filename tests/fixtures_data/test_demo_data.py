@@ -152,11 +152,15 @@ def test_fy2569_has_work_for_every_role(demo):
     assert (
         fy2569.filter(status=Status.SUBMITTED, assigned_screener__username="screener").count() >= 2
     )
-    meeting = Meeting.objects.get(round__fiscal_year=2569)
-    assert meeting.status == MeetingStatus.IN_PROGRESS
-    waiting = meeting.agenda_items.filter(proposal__status=Status.ON_AGENDA)
-    assert 3 <= waiting.count() <= 4
-    assert not waiting.filter(votes__isnull=False).exists()
+    earlier, today = Meeting.objects.filter(round__fiscal_year=2569).order_by("number")
+    assert earlier.status == MeetingStatus.CLOSED
+    # The closed meeting's resolutions have taken effect: its items are decided.
+    assert not earlier.agenda_items.filter(proposal__status=Status.ON_AGENDA).exists()
+    assert earlier.agenda_items.filter(resolution__isnull=True).count() == 0
+    assert today.status == MeetingStatus.IN_PROGRESS
+    assert set(today.agenda_items.values_list("proposal__status", flat=True)) == {Status.ON_AGENDA}
+    assert 3 <= today.agenda_items.count() <= 4
+    assert not today.agenda_items.filter(votes__isnull=False).exists()
     assert fy2569.first().round.is_open()
 
 
