@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from core.formatting import format_datetime
 from core.models import AuditEvent, Notification
 from proposals.models import ExpenseCategory, Proposal, ProposalVersion
 from proposals.selectors import diff_snapshots, proposal_snapshot
@@ -28,6 +29,13 @@ from tests.factories import make_proposal, make_reference_data, make_round
 from .factories import make_complete_draft, pdf_upload, xlsx_upload
 
 pytestmark = pytest.mark.usefixtures("media_root")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Messages are asserted in English here; the Thai catalogue is checked in test_views.
+    with translation.override("en"):
+        yield
 
 
 def events(code, proposal):
@@ -217,7 +225,7 @@ def test_submit_after_the_deadline_is_refused_with_the_deadline(submitter):
     proposal = make_complete_draft(agency=submitter.agency, plan_round=closed, actor=submitter)
     with pytest.raises(ProposalError) as caught:
         submit_proposal(proposal_id=proposal.pk, actor=submitter)
-    assert str(closed.submission_closes_at.astimezone().year + 543) in str(caught.value)
+    assert format_datetime(closed.submission_closes_at) in str(caught.value)
     # Saving the draft still works after the deadline.
     save_proposal(
         proposal_id=proposal.pk, actor=submitter, content=content_for(closed), lock_version=0
