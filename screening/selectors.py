@@ -188,7 +188,11 @@ def get_dashboard(plan_round) -> Dashboard:
     for row in (
         sent.values("assigned_screener", "assigned_screener__username",
                     "assigned_screener__first_name", "assigned_screener__last_name")
-        .annotate(n=Count("id"), screened=Count("id", filter=screened_q))
+        .annotate(
+            n=Count("id"),
+            screened=Count("id", filter=screened_q),
+            pending=Count("id", filter=Q(status=Status.SUBMITTED)),
+        )
         .order_by("assigned_screener__username")
     ):  # fmt: skip
         name = (
@@ -204,7 +208,6 @@ def get_dashboard(plan_round) -> Dashboard:
             or ""
         )
         row["label"] = name
-        row["pending"] = row["n"] - row["screened"]
         row["percent"] = round(100 * row["screened"] / row["n"]) if row["n"] else 0
         by_screener.append(row)
     # Unassigned work last.

@@ -44,27 +44,33 @@ readers_only = role_required(*READERS)
 writers_only = role_required(*WRITERS)
 
 
-def _filter_data(params, rounds):
-    """The query string, with the newest round filled in when none is asked for.
+def _filter_data(params, rounds, notices=None):
+    """The query string, with the newest round filled in when none (or an unknown one) is asked for.
 
-    ``round=all`` (or an empty value) shows every round.
+    ``round=all`` shows every round.
     """
     data = params.copy()
-    if "round" not in data:
-        default = selectors.get_default_round(rounds)
-        if default is not None:
-            data["round"] = str(default.fiscal_year)
-    elif data.get("round") == "all":
+    known = {str(r.fiscal_year) for r in rounds}
+    raw = data.get("round")
+    if raw == "all":
         data["round"] = ""
+    elif raw not in known:
+        if raw and notices is not None:
+            notices.append(
+                _("The round “%(value)s” is unknown; the newest round is shown.")
+                % {"value": raw[:20]}
+            )
+        default = selectors.get_default_round(rounds)
+        data["round"] = str(default.fiscal_year) if default else ""
     return data
 
 
-def build_filterset(request, params=None, rounds=None):
+def build_filterset(request, params=None, rounds=None, notices=None):
     """The inbox's FilterSet over ``params`` (the request's query string by default)."""
     rounds = selectors.list_rounds() if rounds is None else rounds
     params = request.GET if params is None else params
     return ProposalFilter(
-        _filter_data(params, rounds), queryset=selectors.inbox_queryset(), request=request
+        _filter_data(params, rounds, notices), queryset=selectors.inbox_queryset(), request=request
     )
 
 
@@ -114,9 +120,10 @@ def _query_without(request, *names):
 def inbox(request):
     """Every proposal sent to DGA, filtered, sorted, totalled and paged (a fixed query count)."""
     rounds = selectors.list_rounds()
-    filterset = build_filterset(request, rounds=rounds)
+    notices = []
+    filterset = build_filterset(request, rounds=rounds, notices=notices)
     queryset = filterset.qs
-    notices = [
+    notices += [
         _("The filter “%(label)s” was not understood and has been ignored.") % {"label": label}
         for label in filterset.ignored_fields()
     ]

@@ -1,0 +1,129 @@
+"""Duplicate detection on Thai text, which has no spaces between words."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from proposals.workflow import Status
+from screening.duplicates import (
+    DEFAULT_THRESHOLD,
+    find_clusters,
+    find_similar,
+    normalise,
+    text_similarity,
+)
+from tests.factories import make_agency, make_proposal, make_round
+
+MATCHING = [
+    # spacing
+    ("โครงการพัฒนาระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ", "โครงการ พัฒนา ระบบ บริหารจัดการ ข้อมูล สุขภาพ แห่งชาติ"),
+    # word order
+    ("ระบบบัญชีข้อมูลภาครัฐเพื่อการเปิดเผยข้อมูล", "การเปิดเผยข้อมูลผ่านระบบบัญชีข้อมูลภาครัฐ"),
+    # agency wording
+    ("โครงการศูนย์ข้อมูลสภาพอากาศของกรมอุตุนิยมวิทยา", "โครงการศูนย์ข้อมูลสภาพอากาศ สำนักงานสถิติแห่งชาติ"),
+    # Thai and Arabic digits, years
+    ("แพลตฟอร์มใบอนุญาตอิเล็กทรอนิกส์ ระยะที่ ๒ ปี ๒๕๖๘", "แพลตฟอร์มใบอนุญาตอิเล็กทรอนิกส์ ระยะที่ 2 ปี 2569"),
+    # punctuation and case
+    ("ระบบ e-Service รับเรื่องร้องเรียน", "ระบบ E-SERVICE: รับเรื่อง ร้องเรียน"),
+]
+AGENCY_NAMES = ("กรมอุตุนิยมวิทยา", "สำนักงานสถิติแห่งชาติ")
+
+NOT_MATCHING = [
+    ("ระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ", "ระบบบริหารจัดการข้อมูลที่ดินแห่งชาติ"),
+    ("ระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ", "ระบบติดตามพัสดุไปรษณีย์อิเล็กทรอนิกส์"),
+    ("โครงการจัดหาเครื่องคอมพิวเตอร์", "โครงการจัดหาครุภัณฑ์สำนักงาน"),
+    ("โครงการพัฒนาระบบสารสนเทศ", "โครงการพัฒนาระบบ"),
+    ("ศูนย์ข้อมูลภูมิอากาศ", "ศูนย์ปฏิบัติการไซเบอร์"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), MATCHING)
+def test_pairs_that_match(a, b):
+    assert text_similarity(a, "", b, "", agency_names=AGENCY_NAMES) >= 0.7
+
+
+@pytest.mark.parametrize(("a", "b"), NOT_MATCHING)
+def test_pairs_that_must_not_match(a, b):
+    assert text_similarity(a, "", b, "", agency_names=AGENCY_NAMES) < DEFAULT_THRESHOLD
+
+
+def test_normalise():
+    assert normalise("โครงการ พัฒนา ระบบ ๑๒๓ ABC, กรมที่ดิน", agency_names=["กรมที่ดิน"]) == "123abc"
+
+
+def test_summary_counts_when_titles_differ():
+    summary = "พัฒนาแพลตฟอร์มกลางสำหรับยืนยันตัวตนดิจิทัลของประชาชนเพื่อใช้บริการภาครัฐทุกหน่วยงาน"
+    score = text_similarity("ยืนยันตัวตนดิจิทัล", summary, "ดิจิทัลไอดีภาครัฐ", summary)
+    assert score >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.django_db
+def test_find_similar_across_agencies_and_rounds(client, screener):
+    old = make_round(2580, open_now=False)
+    new = make_round(2581, open_now=False)
+    a, b, c = make_agency(), make_agency(), make_agency()
+    mine = make_proposal(plan_round=new, agency=a, title_th="ระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ")
+    same_round = make_proposal(plan_round=new, agency=b, title_th="ข้อมูลสุขภาพแห่งชาติ ระบบบริหารจัดการ")
+    earlier = make_proposal(plan_round=old, agency=c, status=Status.APPROVED,
+                            title_th="โครงการพัฒนาระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ")  # fmt: skip
+    phase_two = make_proposal(
+        plan_round=new, agency=a, title_th="ระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ ระยะที่ 2"
+    )
+    make_proposal(
+        plan_round=new, agency=c, status=Status.DRAFT, title_th="ระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติ"
+    )
+    make_proposal(plan_round=new, agency=c, title_th="ระบบติดตามพัสดุ")
+    found = {m.proposal.pk: m.score for m in find_similar(mine)}
+    assert set(found) == {same_round.pk, earlier.pk}
+    assert found[earlier.pk] == 1.0
+
+    clusters = find_clusters(new)
+    assert len(clusters) == 1
+    # The agency's own phase two is not a duplicate of its phase one, but it joins the group
+    # through the other agency's look-alike.
+    assert {p.pk for p in clusters[0].members} == {mine.pk, same_round.pk, phase_two.pk}
+    assert all(a.agency_id != b.agency_id for a, b, _ in clusters[0].pairs)
+
+    client.force_login(screener)
+    page = client.get(reverse("screening:detail", args=[mine.pk])).content.decode()
+    assert reverse("screening:compare", args=[mine.pk, earlier.pk]) in page
+    response = client.get(reverse("screening:compare", args=[mine.pk, same_round.pk]))
+    assert response.status_code == 200
+    assert response.context["score"] >= 0.7
+    response = client.get(reverse("screening:duplicates"), {"round": "2581"})
+    assert len(response.context["clusters"]) == 1
+    response = client.get(reverse("screening:duplicates"), {"round": "x", "threshold": "abc"})
+    assert response.status_code == 200 and len(response.context["notices"]) == 2
+
+
+@pytest.mark.django_db
+def test_clusters_are_fast_enough_for_a_few_thousand(django_assert_max_num_queries):
+    import time
+
+    plan_round = make_round(2582, open_now=False)
+    agencies = [make_agency() for _ in range(40)]
+    words = [
+        "ข้อมูล",
+        "สุขภาพ",
+        "ที่ดิน",
+        "ภาษี",
+        "การศึกษา",
+        "แรงงาน",
+        "เกษตร",
+        "ท่องเที่ยว",
+        "ขนส่ง",
+        "พลังงาน",
+    ]
+    from proposals.models import Proposal
+
+    Proposal.objects.bulk_create(
+        Proposal(round=plan_round, agency=agencies[i % 40], code=f"F{i:05d}", status=Status.SUBMITTED,
+                 title_th=f"ระบบ{words[i % 10]}{words[(i // 10) % 10]}{words[(i // 100) % 10]} หมายเลข {i}",
+                 summary=f"บริการ{words[(i * 7) % 10]}ออนไลน์ {i}", requested_amount=Decimal(i))
+        for i in range(2000)
+    )  # fmt: skip
+    start = time.perf_counter()
+    with django_assert_max_num_queries(2):
+        find_clusters(plan_round)
+    assert time.perf_counter() - start < 20  # generous: a guard against quadratic blow-ups only
