@@ -40,3 +40,25 @@ def chromium_page():
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, started with a MEDIA_URL string.
+
+    The project sets MEDIA_URL = None (documents are served only by a checked view); Django's
+    live-server media handler cannot parse None, so the server is built under a placeholder URL
+    that no route answers.
+    """
+    from django.test.utils import override_settings
+    from pytest_django import live_server_helper
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(MEDIA_URL="/__no_media__/"):
+        server = live_server_helper.LiveServer(addr)
+    yield server
+    server.stop()
