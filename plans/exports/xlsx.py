@@ -133,10 +133,10 @@ def _summary_sheet(workbook, doc: PlanDocument):
     totals = doc.totals
     line(_("Projects submitted"), totals.submitted_projects)
     line(_("Agencies submitted"), totals.submitted_agencies)
-    line(_("Requested"), totals.requested, _million(totals.requested), formats=million)
+    line(_("Requested amount"), totals.requested, _million(totals.requested), formats=million)
     line(_("Projects approved"), totals.approved_projects)
     line(_("Agencies approved"), totals.approved_agencies)
-    line(_("Approved"), totals.approved, _million(totals.approved), formats=million)
+    line(_("Approved amount"), totals.approved, _million(totals.approved), formats=million)
     line(_("Budget frame"), doc.budget_frame, _million(doc.budget_frame), formats=million)
     line(_("Left after approvals"), doc.frame_left, _million(doc.frame_left), formats=million)
     for heading, rows in _breakdowns(doc):

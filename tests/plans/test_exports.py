@@ -43,9 +43,9 @@ def db_approved(plan_round):
     )["total"]
 
 
-def pdf_text(content: bytes) -> str:
+def pdf_text(content: bytes, mode="-layout") -> str:
     result = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+        ["pdftotext", mode, "-", "-"], input=content, capture_output=True, check=True
     )
     return result.stdout.decode("utf-8")
 
@@ -209,6 +209,6 @@ def test_html_in_a_title_is_printed_as_text(client, budget_officer, secretary):
     plan = make_plan(2571, titles={1: HTML_TITLE})
     publish_plan(plan_round=plan.plan_round, actor=secretary)
     client.force_login(budget_officer)
-    text = pdf_text(download(client, plan.plan_round, "pdf").content)
-    assert "<b>bold</b>" in text
-    assert '<img src="http://127.0.0.1:9/' in text  # the cell wraps after the slash
+    # In content order, a table cell's wrapped lines follow each other.
+    text = pdf_text(download(client, plan.plan_round, "pdf").content, "-raw").replace("\n", "")
+    assert HTML_TITLE in text
