@@ -250,7 +250,12 @@ class MeetingBoard:
 
     @property
     def absent(self) -> list[MemberRow]:
-        return [m for m in self.members if not m.present]
+        """Marked absent, or a voting member not marked present (the non-voting secretary
+        counts as absent only when marked so)."""
+        return [
+            m for m in self.members
+            if m.presence == Attendance.Presence.ABSENT or (m.membership.is_voting and not m.present)
+        ]  # fmt: skip
 
     @property
     def undecided(self) -> list[ItemBoard]:

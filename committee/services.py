@@ -54,11 +54,11 @@ class CommitteeError(Exception):
 
 
 def _lock_meeting(pk) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("committee", "round").get(pk=pk)
+    return Meeting.objects.select_for_update(of=("self",)).select_related("committee", "round").get(pk=pk)
 
 
 def _lock_item(pk) -> AgendaItem:
-    return AgendaItem.objects.select_for_update().select_related("proposal").get(pk=pk)
+    return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
 
 
 def _membership(meeting, user) -> Membership | None:
@@ -241,7 +241,7 @@ def close_meeting(*, meeting, actor) -> Meeting:
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
         items = list(
-            AgendaItem.objects.select_for_update()
+            AgendaItem.objects.select_for_update(of=("self",))
             .filter(meeting=meeting)
             .select_related("proposal")
             .order_by("order", "id")
@@ -274,7 +274,7 @@ def close_meeting(*, meeting, actor) -> Meeting:
 
 
 def _apply_resolution(*, item, resolution, meeting, actor):
-    proposal = Proposal.objects.select_for_update().get(pk=item.proposal_id)
+    proposal = Proposal.objects.select_for_update(of=("self",)).get(pk=item.proposal_id)
     action = OUTCOME_ACTIONS[resolution.outcome]
     # Reopened and closed again: the proposal already carries this resolution's status.
     already = proposal.status == resolution.outcome
@@ -292,7 +292,7 @@ def _apply_resolution(*, item, resolution, meeting, actor):
             ) from None
     amount = resolution.approved_amount
     lines = list(
-        BudgetLine.objects.select_for_update()
+        BudgetLine.objects.select_for_update(of=("self",))
         .filter(proposal=proposal, fiscal_year=proposal.round.fiscal_year)
         .order_by("category", "id")
     )
@@ -359,7 +359,7 @@ def add_to_agenda(*, meeting, actor, proposals) -> list[AgendaItem]:
         order = last.order if last else 0
         added = []
         for pk in sorted(p.pk for p in proposals):
-            proposal = Proposal.objects.select_for_update().get(pk=pk)
+            proposal = Proposal.objects.select_for_update(of=("self",)).get(pk=pk)
             if proposal.round_id != meeting.round_id:
                 raise CommitteeError(
                     _("%(code)s belongs to another round.") % {"code": proposal.code}
@@ -402,7 +402,7 @@ def remove_from_agenda(*, item, actor) -> None:
                 _("%(code)s has votes or a resolution; it cannot leave the agenda.")
                 % {"code": item.proposal.code}
             )
-        proposal = Proposal.objects.select_for_update().get(pk=item.proposal_id)
+        proposal = Proposal.objects.select_for_update(of=("self",)).get(pk=item.proposal_id)
         if proposal.status == Status.ON_AGENDA:
             apply_transition(
                 proposal=proposal, action=Action.REMOVE_FROM_AGENDA, actor=actor,
@@ -418,7 +418,7 @@ def order_agenda_by_stage(*, meeting, actor) -> None:
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
         items = list(
-            AgendaItem.objects.select_for_update()
+            AgendaItem.objects.select_for_update(of=("self",))
             .filter(meeting=meeting)
             .select_related("proposal__stage", "proposal__agency")
         )
@@ -452,7 +452,7 @@ def move_agenda_item(*, item, actor, direction: str) -> None:
         meeting = _lock_meeting(item.meeting_id)
         _require_secretary(actor, meeting)
         items = list(
-            AgendaItem.objects.select_for_update()
+            AgendaItem.objects.select_for_update(of=("self",))
             .filter(meeting=meeting)
             .select_related("proposal")
             .order_by("order", "id")
@@ -680,7 +680,7 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
         meeting = _lock_meeting(meeting.pk)
         membership = _membership(meeting, actor)
         locked = list(
-            AgendaItem.objects.select_for_update()
+            AgendaItem.objects.select_for_update(of=("self",))
             .filter(pk__in=[i.pk for i in items])
             .select_related("proposal")
             .order_by("order", "id")
