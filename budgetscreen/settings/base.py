@@ -131,7 +131,8 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 
 # Uploaded documents live outside the static tree and are served only by a permission-checked view.
 MEDIA_ROOT = BASE_DIR / "var" / "media"
-MEDIA_URL = None
+# No URL serves MEDIA_ROOT (only Django's test live server would); attachments go through views.
+MEDIA_URL = "/media-not-served/"
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
