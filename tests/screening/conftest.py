@@ -111,3 +111,19 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def screening_live_server(settings, transactional_db):
+    """A live server of our own while ``MEDIA_URL = None`` in the settings breaks Django's.
+
+    Django's live server wraps the app in ``_MediaFilesHandler``, which parses ``MEDIA_URL``;
+    ``None`` parses to bytes and every request fails. Remove this once the settings give
+    MEDIA_URL a string (uploads are still served only by the permission-checked view).
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    settings.MEDIA_URL = "/media-not-served/"
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
