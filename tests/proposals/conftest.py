@@ -2,6 +2,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -32,6 +33,9 @@ def chromium_page():
         try:
             yield page
         finally:
+            # ORM calls made while Playwright's loop runs may hold their own connection;
+            # close it here so that the test database can be dropped at the end.
+            connections.close_all()
             context.close()
             browser.close()
 
@@ -43,12 +47,13 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def live_server(request):
+def live_server(request, django_db_setup):
     """pytest-django's live server, started with a MEDIA_URL string.
 
     The project sets MEDIA_URL = None (documents are served only by a checked view); Django's
     live-server media handler cannot parse None, so the server is built under a placeholder URL
-    that no route answers.
+    that no route answers. It depends on the test database so that it stops (and lets go of
+    its connection) before the database is dropped.
     """
     from django.test.utils import override_settings
     from pytest_django import live_server_helper
