@@ -38,6 +38,8 @@ from core.audit import record_event
 from core.formatting import BE_OFFSET
 from directory.models import Agency, Ministry, User
 from directory.roles import Role
+from plans.models import PlanVersion
+from plans.services import publish_plan
 from proposals.models import (
     KPI,
     Benefit,
@@ -98,6 +100,7 @@ def load_demo(*, stdout=None) -> dict[str, int]:
         committee = ensure_committee(users, created)
         load_fy2568(ref, users, committee, created)
         load_fy2569(ref, users, committee, created)
+        publish_fy2568(users, created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
     if stdout is not None:
@@ -353,6 +356,19 @@ def create_agenda(pairs, users, meeting, created, meetings) -> None:
 
 
 # --- FY2568: the round of the news item --------------------------------------------------
+
+
+def publish_fy2568(users, created) -> None:
+    """The secretary has published the FY2568 plan, so the budget office can download it."""
+    plan_round = PlanRound.objects.get(fiscal_year=2568)
+    if PlanVersion.objects.filter(round=plan_round).exists():
+        return
+    publish_plan(
+        plan_round=plan_round,
+        actor=users["secretary"],
+        note="มติคณะกรรมการ ครั้งที่ 1/2567 วันที่ 31 มกราคม 2567",
+    )
+    created["planversion"] += 1
 
 
 def load_fy2568(ref, users, committee, created) -> None:

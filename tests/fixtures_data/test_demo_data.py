@@ -210,3 +210,12 @@ def test_agency_list():
 def test_agencies_in_the_database(demo):
     assert Agency.objects.count() == 95
     assert Agency.objects.annotate(n=Count("proposals")).filter(n=0).count() == 0
+
+
+@pytest.mark.django_db
+def test_the_fy2568_plan_is_published_once(demo):
+    from plans.models import PlanVersion
+
+    version = PlanVersion.objects.get(round__fiscal_year=2568)
+    assert version.number == 1
+    assert version.snapshot["totals"]["approved_projects"] == 110
