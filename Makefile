@@ -68,8 +68,11 @@ format: $(STAMP)
 messages: $(STAMP)
 	@bash scripts/make-messages.sh $(BIN)/python
 
-bench: $(STAMP)
-	@echo "make bench arrives with issue 8"; exit 1
+# The benchmark (issue 8): SCALE is a comma-separated list of proposal counts.
+SCALE ?= 1000,10000
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+bench: $(STAMP) system-deps compiled-messages
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var
