@@ -293,7 +293,7 @@ def distribute_by_ministry(
         raise ScreeningError(_("There is no screener to assign work to."))
     with transaction.atomic():
         pool = list(
-            Proposal.objects.select_for_update()
+            Proposal.objects.select_for_update(of=("self",))
             .filter(round_id=round_id, status=Status.SUBMITTED, assigned_screener__isnull=True)
             .select_related("agency")
             .order_by("pk")
@@ -351,7 +351,8 @@ def place_on_agenda(
         if meeting.status == MeetingStatus.CLOSED:
             raise ScreeningError(_("This meeting is closed; its agenda cannot change."))
         proposals = list(
-            Proposal.objects.select_for_update()
+            # Lock only the proposals: the stage join is an outer join PostgreSQL cannot lock.
+            Proposal.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
             .select_related("stage")
             .order_by("pk")
