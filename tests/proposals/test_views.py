@@ -272,3 +272,32 @@ def test_send_draft_reminders_command(submitter, capsys):
     call_command("send_draft_reminders")
     assert "1" in capsys.readouterr().out
     assert Notification.objects.filter(recipient=submitter).count() == 1
+
+
+def test_detail_query_count_does_not_grow(
+    client, screener, submitter, plan_round, django_assert_num_queries
+):
+    from proposals.models import KPI, StatusChange
+
+    proposal = make_complete_draft(agency=submitter.agency, plan_round=plan_round, actor=submitter)
+    client.force_login(screener)
+    client.get(proposal.get_absolute_url())
+    # session, user, roles, proposal, kpis, lines, attachments, timeline, versions
+    with django_assert_num_queries(9) as captured:
+        client.get(proposal.get_absolute_url())
+    for i in range(10):
+        KPI.objects.create(proposal=proposal, indicator=f"ตัวชี้วัด {i}", unit="ครั้ง", target="1")
+        StatusChange.objects.create(proposal=proposal, to_status=Status.DRAFT, actor=submitter)
+    with django_assert_num_queries(len(captured.captured_queries)):
+        client.get(proposal.get_absolute_url())
+
+
+def test_pages_read_in_english_when_switched(logged_in, submitter, plan_round):
+    proposal = make_complete_draft(agency=submitter.agency, plan_round=plan_round, actor=submitter)
+    logged_in.post("/i18n/setlang/", {"language": "en", "next": "/proposals/"})
+    page = logged_in.get(f"/proposals/{proposal.pk}/edit/").content.decode()
+    assert "Save draft" in page and "Requested for FY" in page and "Operating" in page
+    assert "บันทึกร่าง" not in page
+    logged_in.post("/i18n/setlang/", {"language": "th", "next": "/proposals/"})
+    page = logged_in.get(f"/proposals/{proposal.pk}/edit/").content.decode()
+    assert "บันทึกร่าง" in page and "งบดำเนินงาน" in page and "Save draft" not in page
