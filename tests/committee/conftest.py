@@ -40,3 +40,21 @@ def committee_browser():
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def live_server(request):
+    """pytest-django's live server, with a MEDIA_URL string while it starts.
+
+    The settings set ``MEDIA_URL = None`` (attachments are served by a permission-checked view
+    only), and Django's live-server media handler cannot parse None. This server is our own,
+    for these tests only, and stops after each.
+    """
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    with override_settings(MEDIA_URL="/media-not-served/"):
+        server = LiveServer("localhost")
+    yield server
+    server.stop()
+
