@@ -382,8 +382,9 @@ def list_missing_for_submit(proposal) -> list[str]:
 def submit_proposal(*, proposal_id, actor, now=None) -> Proposal:
     """Send the proposal (first time or after a return for revision) to DGA.
 
-    Preconditions: the actor is a submitter of the proposal's agency; the round's submission
-    window is open; every section is complete. Effects: status ``submitted``, a timeline row,
+    Preconditions: the actor is a submitter of the proposal's agency; for a first submission
+    the round's window is open (a proposal returned for revision may be resubmitted after the
+    deadline, since DGA asked for it); every section is complete. Effects: status ``submitted``, a timeline row,
     a frozen ``ProposalVersion`` (numbered 1, 2, …), the audit event ``proposal.submitted``
     and, after commit, the agency's notification. The row is locked and its status checked, so a
     double click submits once. Raises ``IncompleteProposalError`` listing what is missing,
@@ -399,7 +400,8 @@ def submit_proposal(*, proposal_id, actor, now=None) -> Proposal:
                 _("This proposal is “%(status)s”; it cannot be submitted now.")
                 % {"status": proposal.get_status_display()}
             )
-        if not proposal.round.is_open(now):
+        # A proposal DGA returned for revision may come back after the deadline: DGA asked for it.
+        if proposal.status == Status.DRAFT and not proposal.round.is_open(now):
             raise ProposalError(
                 _(
                     "Submissions for %(round)s are accepted from %(opens)s until %(closes)s; it cannot be submitted now."

@@ -361,3 +361,13 @@ def test_no_reminder_long_before_the_deadline(submitter):
     plan_round = make_round()  # closes in 14 days
     make_complete_draft(agency=submitter.agency, plan_round=plan_round)
     assert send_draft_reminders() == 0
+
+
+def test_returned_proposal_may_be_resubmitted_after_the_deadline(submitter, screener):
+    closed = make_round(open_now=False)
+    proposal = make_complete_draft(agency=submitter.agency, plan_round=closed, actor=submitter)
+    Proposal.objects.filter(pk=proposal.pk).update(status=Status.SUBMITTED)
+    transition_proposal(
+        proposal_id=proposal.pk, action=Action.RETURN, actor=screener, reason="แก้ไข"
+    )
+    assert submit_proposal(proposal_id=proposal.pk, actor=submitter).status == Status.SUBMITTED

@@ -301,3 +301,13 @@ def test_pages_read_in_english_when_switched(logged_in, submitter, plan_round):
     logged_in.post("/i18n/setlang/", {"language": "th", "next": "/proposals/"})
     page = logged_in.get(f"/proposals/{proposal.pk}/edit/").content.decode()
     assert "บันทึกร่าง" in page and "งบดำเนินงาน" in page and "Save draft" not in page
+
+
+def test_proposal_full_tag_renders_for_other_apps(submitter, plan_round):
+    from django.template import Context, Template
+
+    proposal = make_complete_draft(agency=submitter.agency, plan_round=plan_round, actor=submitter)
+    html = Template("{% load proposal_tags %}{% proposal_full proposal %}").render(
+        Context({"proposal": proposal})
+    )
+    assert "2,500,000.00" in html and "จำนวนบริการ" in html and "ขอบเขตงาน (TOR)" in html
