@@ -18,6 +18,7 @@ from core.formatting import format_baht
 from directory.roles import Role
 from proposals.models import Proposal
 from proposals.workflow import Status
+from screening.duplicates import find_clusters
 from screening.models import CriterionAssessment, ScreeningReview
 
 from . import permissions, rules
@@ -33,11 +34,6 @@ from .models import (
     Vote,
     VoteChoice,
 )
-
-try:  # The screening app may offer duplicate detection; the agenda shows it when it does.
-    from screening.duplicates import likely_duplicates as _likely_duplicates
-except ImportError:  # not written (yet): no duplicate warnings on the agenda
-    _likely_duplicates = None
 
 
 def get_next_meeting_for(user) -> Meeting | None:
@@ -283,8 +279,15 @@ def _stage_sort_key(item):
     return (stage is None, stage.order if stage else 0, item.order, item.pk)
 
 
-def get_meeting_board(meeting, user=None) -> MeetingBoard:
-    """Everything the meeting page shows, in seven queries whatever the agenda's length."""
+@dataclass(frozen=True)
+class DuplicateWarning:
+    proposal: Proposal
+    percent: int
+
+
+def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBoard:
+    """Everything the meeting page shows, in seven queries whatever the agenda's length
+    (one more with ``with_duplicates``: the screening's likely duplicates in the round)."""
     memberships = list(
         Membership.objects.filter(committee_id=meeting.committee_id)
         .select_related("user")
@@ -317,6 +320,7 @@ def get_meeting_board(meeting, user=None) -> MeetingBoard:
     reviews = _latest_reviews([i.proposal_id for i in items])
     assessments = _assessments([r.pk for r in reviews.values()])
     chair_id = chair.user_id if chair else None
+    duplicates = _duplicates_by_proposal(meeting.round) if with_duplicates and items else {}
 
     boards = []
     for number, item in enumerate(items, start=1):
@@ -346,7 +350,7 @@ def get_meeting_board(meeting, user=None) -> MeetingBoard:
                 my_vote=next((v for v in votes if user and v.member_id == user.pk), None),
                 my_conflict=next((c for c in conflicts if user and c.member_id == user.pk), None),
                 recommended_amount=_recommended(item.proposal, review),
-                duplicates=_duplicates(item.proposal),
+                duplicates=duplicates.get(item.proposal_id, []),
             )
         )
     return MeetingBoard(
@@ -367,10 +371,17 @@ def _recommended(proposal, review) -> Decimal:
     return proposal.requested_amount
 
 
-def _duplicates(proposal) -> list:
-    if _likely_duplicates is None:
-        return []
-    return list(_likely_duplicates(proposal))
+def _duplicates_by_proposal(plan_round) -> dict:
+    """Each proposal's likely duplicates from other agencies in the round (screening's
+    trigram similarity), best first."""
+    found = defaultdict(list)
+    for cluster in find_clusters(plan_round):
+        for a, b, score in cluster.pairs:
+            found[a.pk].append(DuplicateWarning(b, round(score * 100)))
+            found[b.pk].append(DuplicateWarning(a, round(score * 100)))
+    for warnings in found.values():
+        warnings.sort(key=lambda w: -w.percent)
+    return found
 
 
 def _latest_reviews(proposal_ids) -> dict:

@@ -83,7 +83,7 @@ def meeting_create(request):
 @require_GET
 def meeting_detail(request, pk):
     meeting = selectors.get_meeting_for(request.user, pk)
-    board = selectors.get_meeting_board(meeting, request.user)
+    board = selectors.get_meeting_board(meeting, request.user, with_duplicates=True)
     user = request.user
     membership = board.my_membership
     context = {

@@ -120,15 +120,16 @@ def test_meeting_view_query_count_does_not_grow_with_the_agenda(client, setup, d
     for item in setup.meeting.agenda_items.all():
         services.cast_vote(item=item, actor=setup.chair, choice="approve")
     # session, user, roles, meeting, memberships, attendance, items, votes, conflicts,
-    # reviews, assessments; then the messages' session read is cached.
-    with django_assert_num_queries(11):
+    # reviews, assessments, the round's proposals for duplicates.
+    with django_assert_num_queries(12):
         assert client.get(meeting_url(setup)).status_code == 200
     for _ in range(6):
         item = add_item(setup)
         _with_screening(item)
         services.cast_vote(item=item, actor=setup.members[0], choice="reject")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(meeting_url(setup)).status_code == 200
+    # The live state skips the duplicate search.
     with django_assert_num_queries(11):
         assert client.get(meeting_url(setup, "committee:state")).status_code == 200
 
@@ -242,3 +243,17 @@ def test_next_meeting_selector(setup):
     assert get_next_meeting_for(make_user(Role.COMMITTEE)) is None
     other = make_setup()
     assert get_next_meeting_for(other.chair) == other.meeting
+
+
+def test_agenda_items_warn_of_likely_duplicates(client, setup):
+    title = "โครงการพัฒนาระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติแบบบูรณาการ"
+    summary = "พัฒนาแพลตฟอร์มกลางเชื่อมโยงข้อมูลสุขภาพของประชาชนระหว่างโรงพยาบาลทั่วประเทศ"
+    first = add_item(setup, title_th=title, summary=summary)
+    second = add_item(setup, title_th=title, summary=summary)
+    lonely = add_item(setup, title_th="โครงการจัดซื้อเครื่องคอมพิวเตอร์สำนักงาน", summary="ครุภัณฑ์")
+    client.force_login(setup.chair)
+    page = client.get(meeting_url(setup)).content.decode()
+    card = page.split(f'id="item-{first.pk}"')[1].split("</article>")[0]
+    assert second.proposal.get_absolute_url() in card and "%" in card
+    card = page.split(f'id="item-{lonely.pk}"')[1].split("</article>")[0]
+    assert "duplicate-flag" not in card and first.proposal.get_absolute_url() not in card
