@@ -1,6 +1,9 @@
 """The landing page sends each role where its work is; friendly error pages."""
 
-from django.http import HttpResponseServerError
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
@@ -41,6 +44,14 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
-    # No context processors: the database may be the thing that failed.
-    template = loader.get_template("errors/500.html")
-    return HttpResponseServerError(template.render({}))
+    """Rendered without context processors: the database may be the thing that failed.
+
+    A database that fails outside a view (in a middleware, loading the session or the user)
+    arrives here rather than at FaultPagesMiddleware; it still gets the database page.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.render_to_string("errors/503_database.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(loader.render_to_string("errors/500.html"))

@@ -37,3 +37,20 @@ def test_every_response_carries_a_strict_csp(client):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_database_failure_outside_a_view_gets_the_database_page(rf):
+    from budgetscreen.views import server_error
+
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 503
+    assert "ฐานข้อมูลไม่พร้อมใช้งาน" in response.content.decode()
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Traceback" not in response.content.decode()
