@@ -12,11 +12,13 @@ The score is the larger of the title-only similarity (when both titles keep enou
 be meaningful) and the similarity of title and summary together.
 
 Cost: normalising and cutting one text is O(length); the sets are cached per text. Finding one
-proposal's matches compares it with every candidate: O(n) set operations. Clustering a round uses
-an inverted index (trigram → proposals) so that only pairs sharing a trigram are counted:
-O(Σ postings²) in the worst case, and trigrams that occur in more than ``COMMON_FRACTION`` of
-the round are left out of candidate generation (not of the score), which keeps a few thousand
-proposals to well under a second.
+proposal's matches compares it with every candidate: O(n) set operations. Clustering a round
+counts shared trigrams through an inverted index (trigram → proposals): O(Σ postings²) counter
+increments in the worst case, with trigrams found in more than ``COMMON_FRACTION`` of the
+round left out of the counting (not of the score); the exact score is computed only for pairs
+whose count can reach the threshold. Measured (pure Python, one core): 3,000 proposals with
+varied titles cluster in about 4 s; 3,000 titles built from only 20 words (every pair alike)
+take about 45 s. The 140 proposals of a real round take a fraction of a second.
 """
 
 import re
@@ -191,26 +193,38 @@ class Cluster:
 def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOLD):
     """Pairs (i, j, score) of different agencies scoring at least ``threshold``.
 
-    Candidates come from an inverted index over the trigrams that are not too common.
+    Shared trigrams are counted through an inverted index (leaving out trigrams too common to
+    tell projects apart, so a pair sharing nothing else is not considered); the exact score is computed only for pairs whose shared count can
+    reach the threshold: Jaccard s / (a + b - s) >= t needs s >= t (a + b) / (1 + t).
     """
     postings = defaultdict(list)
     for index, fp in enumerate(fingerprints):
-        for gram in fp.text | fp.title:
+        for gram in fp.text:
             postings[gram].append(index)
     common = max(50, int(len(fingerprints) * COMMON_FRACTION))
-    seen = set()
+    usable = {gram: members for gram, members in postings.items() if 1 < len(members) <= common}
+    too_common = {gram for gram, members in postings.items() if len(members) > common}
+    # Shared grams left out of the count: at most the smaller number of common grams held.
+    uncounted = [len(fp.text & too_common) for fp in fingerprints]
+    factor = threshold / (1 + threshold)
     pairs = []
-    for members in postings.values():
-        if len(members) > common:
-            continue
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                if (i, j) in seen or fingerprints[i].agency_id == fingerprints[j].agency_id:
-                    continue
-                seen.add((i, j))
-                score = similarity(fingerprints[i], fingerprints[j])
-                if score >= threshold:
-                    pairs.append((i, j, score))
+    for i, fp in enumerate(fingerprints):
+        shared = defaultdict(int)
+        for gram in fp.text:
+            for j in usable.get(gram, ()):
+                if j > i:
+                    shared[j] += 1
+        for j, count in shared.items():
+            other = fingerprints[j]
+            if other.agency_id == fp.agency_id:
+                continue
+            text_bound = factor * (len(fp.text) + len(other.text))
+            title_bound = factor * (len(fp.title) + len(other.title))
+            if count + min(uncounted[i], uncounted[j]) < min(text_bound, title_bound):
+                continue
+            score = similarity(fp, other)
+            if score >= threshold:
+                pairs.append((i, j, score))
     return pairs
 
 
