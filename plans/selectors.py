@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, Sum
-from django.http import Http404
 from django.utils.translation import get_language, gettext
 
 from proposals.models import Benefit, BudgetLine, ExpenseCategory, Proposal, Stage
@@ -413,18 +412,6 @@ def list_plan_versions(plan_round):
         .defer("snapshot")
         .order_by("-number")
     )
-
-
-def get_plan_version(plan_round, number=None) -> PlanVersion:
-    """Version ``number`` of the round, or the latest; 404 when there is none."""
-    versions = PlanVersion.objects.filter(round=plan_round)
-    if number is None:
-        version = versions.order_by("-number").first()
-    else:
-        version = versions.filter(number=number).first()
-    if version is None:
-        raise Http404("no such plan version")
-    return version
 
 
 @dataclass
