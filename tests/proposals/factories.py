@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from proposals.models import KPI, DGStrategy, NationalStrategy
-from proposals.services import add_attachment
+from proposals.models import KPI, DGStrategy, ExpenseCategory, NationalStrategy
+from proposals.services import ProposalContent, add_attachment
 from proposals.workflow import Status
 from tests.factories import make_proposal, make_reference_data
 
@@ -113,3 +113,18 @@ def form_payload(*, plan_round, proposal=None, **overrides):
         data["lock_version"] = str(proposal.lock_version)
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def content_for(plan_round, **fields):
+    """Parsed content for the services: two years, three budget cells, one KPI."""
+    stages, benefits = make_reference_data()
+    year = plan_round.fiscal_year
+    return ProposalContent(
+        fields={"title_th": "โครงการทดสอบ", "duration_years": 2, "stage": stages[0], **fields},
+        kpis=[("ผู้ใช้", "คน", "100")],
+        budget={
+            (year, ExpenseCategory.OPERATING.value): Decimal("1000.50"),
+            (year, ExpenseCategory.INVESTMENT.value): Decimal("2000.00"),
+            (year + 1, ExpenseCategory.OPERATING.value): Decimal("999.00"),
+        },
+    )

@@ -7,11 +7,10 @@ from django.utils import timezone, translation
 
 from core.formatting import format_datetime
 from core.models import AuditEvent, Notification
-from proposals.models import ExpenseCategory, Proposal, ProposalVersion
+from proposals.models import Proposal, ProposalVersion
 from proposals.selectors import diff_snapshots, proposal_snapshot
 from proposals.services import (
     IncompleteProposalError,
-    ProposalContent,
     ProposalError,
     StaleProposalError,
     add_attachment,
@@ -26,7 +25,7 @@ from proposals.services import (
 from proposals.workflow import Action, Status
 from tests.factories import make_proposal, make_reference_data, make_round
 
-from .factories import make_complete_draft, pdf_upload, xlsx_upload
+from .factories import content_for, make_complete_draft, pdf_upload, xlsx_upload
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
@@ -40,20 +39,6 @@ def english():
 
 def events(code, proposal):
     return AuditEvent.objects.filter(code=code, target_id=str(proposal.pk))
-
-
-def content_for(plan_round, **fields):
-    stages, benefits = make_reference_data()
-    year = plan_round.fiscal_year
-    return ProposalContent(
-        fields={"title_th": "โครงการทดสอบ", "duration_years": 2, "stage": stages[0], **fields},
-        kpis=[("ผู้ใช้", "คน", "100")],
-        budget={
-            (year, ExpenseCategory.OPERATING.value): Decimal("1000.50"),
-            (year, ExpenseCategory.INVESTMENT.value): Decimal("2000.00"),
-            (year + 1, ExpenseCategory.OPERATING.value): Decimal("999.00"),
-        },
-    )
 
 
 def test_create_proposal_writes_draft_lines_timeline_and_audit(submitter):
