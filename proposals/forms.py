@@ -7,7 +7,8 @@ import re
 
 from django import forms
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -120,7 +121,9 @@ class BudgetForm(forms.Form):
         for year in self.years:
             for category in ExpenseCategory:
                 self.fields[self.field_name(year, category)] = forms.CharField(
-                    label=f"{category.label} FY{year}",
+                    label=format_lazy(
+                        gettext_lazy("{category}, FY{year}"), category=category.label, year=year
+                    ),
                     required=False,
                     max_length=40,
                     widget=forms.TextInput(
@@ -322,6 +325,29 @@ class ProposalEditor:
 
     def has_errors(self) -> bool:
         return any(f.is_bound and not f.is_valid() for f in self.content_forms)
+
+    def error_summary(self) -> list[dict]:
+        """Every error of the page, in form order, with the id of the field to jump to."""
+        summary = []
+        forms_in_order = [self.general, self.alignment, self.content, *self.kpis.forms, self.budget]
+        if self.attachment.is_bound:
+            forms_in_order.append(self.attachment)
+        for form in forms_in_order:
+            if not form.is_bound or not form.errors:
+                continue
+            for name, errors in form.errors.items():
+                if name == NON_FIELD_ERRORS:
+                    summary.extend({"label": "", "message": e, "anchor": ""} for e in errors)
+                    continue
+                field = form[name]
+                summary.extend(
+                    {"label": field.label, "message": e, "anchor": field.auto_id} for e in errors
+                )
+        summary.extend(
+            {"label": "", "message": e, "anchor": "section-kpis"}
+            for e in self.kpis.non_form_errors()
+        )
+        return summary
 
     def to_content(self) -> ProposalContent:
         fields = {

@@ -186,7 +186,13 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
             label = Proposal._meta.get_field(name).verbose_name
             changes.append({"label": label, "before": old, "after": new})
     category_labels = dict(ExpenseCategory.choices)
-    for key in sorted(set(before["budget"]) | set(after["budget"])):
+    category_order = {c: i for i, c in enumerate(ExpenseCategory.values)}
+
+    def cell_order(key):
+        year, category = key.split(":")
+        return (year, category_order.get(category, 99))
+
+    for key in sorted(set(before["budget"]) | set(after["budget"]), key=cell_order):
         old, new = before["budget"].get(key), after["budget"].get(key)
         if _as_money(old) != _as_money(new):
             year, category = key.split(":")

@@ -233,6 +233,7 @@ def _render_editor(
             "proposal": proposal,
             "plan_round": plan_round,
             "grid": editor.grid(),
+            "error_summary": editor.error_summary(),
             "attachments": list(proposal.attachments.all()) if proposal else [],
             "return_reason": get_return_reason(proposal) if proposal else None,
             "lock_version": lock_version,

@@ -91,7 +91,10 @@ def test_a_year_key_beyond_any_duration_is_refused(logged_in, plan_round, settin
 def test_thai_messages_by_default(logged_in, plan_round):
     response = _post_new(logged_in, plan_round, **{_field(plan_round): "-5"})
     assert response.status_code == 200
-    assert "ติดลบ" in response.content.decode()
+    page = response.content.decode()
+    assert "ติดลบ" in page
+    # The summary at the top links to the cell, named in Thai.
+    assert f'href="#id_{_field(plan_round)}">งบดำเนินงาน ปีงบประมาณ {plan_round.fiscal_year}</a>' in page
 
 
 @pytest.mark.parametrize(
