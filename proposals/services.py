@@ -594,3 +594,17 @@ def send_draft_reminders(*, now=None) -> int:
                 )
                 reminded += 1
     return reminded
+
+
+def record_attachment_download(*, attachment, actor) -> None:
+    """Note who downloaded a document (attachments may carry personal data under the PDPA).
+
+    Effects: the audit event ``proposal.attachment_downloaded``. Raises nothing.
+    """
+    with transaction.atomic():
+        record_event(
+            "proposal.attachment_downloaded",
+            actor=actor,
+            target=attachment.proposal,
+            extra={"attachment": attachment.pk, "name": attachment.original_name},
+        )

@@ -32,6 +32,7 @@ from .services import (
     StaleProposalError,
     add_attachment,
     create_proposal,
+    record_attachment_download,
     remove_attachment,
     save_proposal,
     submit_proposal,
@@ -327,6 +328,7 @@ def attachment_download(request, pk, attachment_pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    record_attachment_download(attachment=attachment, actor=request.user)
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -94,7 +94,9 @@ def test_thai_messages_by_default(logged_in, plan_round):
     page = response.content.decode()
     assert "ติดลบ" in page
     # The summary at the top links to the cell, named in Thai.
-    assert f'href="#id_{_field(plan_round)}">งบดำเนินงาน ปีงบประมาณ {plan_round.fiscal_year}</a>' in page
+    assert (
+        f'href="#id_{_field(plan_round)}">งบดำเนินงาน ปีงบประมาณ {plan_round.fiscal_year}</a>' in page
+    )
 
 
 @pytest.mark.parametrize(

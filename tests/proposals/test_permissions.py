@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.models import AuditEvent
 from directory.roles import Role
 from proposals import permissions
 from proposals.workflow import EDITABLE, Status
@@ -135,6 +136,9 @@ def test_attachment_download(client, own_agency, plan_round, case, expected, med
         assert response["Content-Type"] == "application/pdf"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content) == pdf_upload().read()
+        assert AuditEvent.objects.filter(code="proposal.attachment_downloaded").count() == 1
+    else:
+        assert not AuditEvent.objects.filter(code="proposal.attachment_downloaded").exists()
 
 
 @pytest.mark.parametrize(
