@@ -6,7 +6,6 @@ Both files get the same queryset (the inbox's FilterSet) and the same ``Totals``
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core.exports import (
     CSV_CONTENT_TYPE,
@@ -18,22 +17,6 @@ from core.exports import (
     write_xlsx_sheet,
 )
 from core.formatting import MILLION, format_date_short
-
-
-class _A4Sheets:
-    """A write-only workbook whose new sheets know openpyxl's ``PAPERSIZE_A4`` constant.
-
-    ``core.exports.write_xlsx_sheet`` reads ``sheet.PAPERSIZE_A4``, which write-only sheets
-    lack (AttributeError). Drop this adapter once core sets the paper size without it.
-    """
-
-    def __init__(self, workbook):
-        self.workbook = workbook
-
-    def create_sheet(self, title):
-        sheet = self.workbook.create_sheet(title=title)
-        sheet.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4
-        return sheet
 
 
 def header():
@@ -114,9 +97,8 @@ def inbox_xlsx(queryset, totals, filterset=None) -> bytes:
     workbook = new_workbook(
         title=_("Screening inbox"), subject=_("Proposals of the Digital Government integrated plan")
     )
-    sheets = _A4Sheets(workbook)
     write_xlsx_sheet(
-        sheets,
+        workbook,
         _("Proposals"),
         proposal_rows(queryset),
         header=header(),
@@ -130,7 +112,7 @@ def inbox_xlsx(queryset, totals, filterset=None) -> bytes:
         for group in totals.by_stage
     ]  # fmt: skip
     write_xlsx_sheet(
-        sheets,
+        workbook,
         _("By stage"),
         stage_rows,
         header=[
@@ -154,7 +136,7 @@ def inbox_xlsx(queryset, totals, filterset=None) -> bytes:
     )
     if filterset is not None:
         write_xlsx_sheet(
-            sheets,
+            workbook,
             _("Filters"),
             filter_description(filterset) or [[_("No filter"), ""]],
             header=[_("Filter"), _("Value")],

@@ -1,4 +1,7 @@
-"""Playwright for Python driving Debian's chromium (never a browser Playwright downloads)."""
+"""Playwright for Python driving Debian's chromium (never a browser Playwright downloads).
+
+The fixtures are registered for the whole suite in tests/conftest.py.
+"""
 
 import os
 import shutil

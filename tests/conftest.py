@@ -1,6 +1,7 @@
 import pytest
 
 from directory.roles import Role
+from tests.browser_support import chromium, new_page  # noqa: F401  (fixtures for every test)
 from tests.factories import make_agency, make_user
 
 

@@ -27,23 +27,6 @@ from .determinism import fix_zip_timestamps
 from .document import CATEGORIES, PlanDocument, category_label
 
 
-class _A4Sheets:
-    """A write-only workbook whose new sheets know openpyxl's ``PAPERSIZE_A4`` constant.
-
-    ``core.exports.write_xlsx_sheet`` reads ``sheet.PAPERSIZE_A4``, which only openpyxl's
-    normal worksheets define; write-only sheets raise AttributeError. Drop this adapter once
-    core sets the paper size without it.
-    """
-
-    def __init__(self, workbook):
-        self.workbook = workbook
-
-    def create_sheet(self, title):
-        sheet = self.workbook.create_sheet(title=title)
-        sheet.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4
-        return sheet
-
-
 def _million(value: Decimal) -> Decimal:
     return value / MILLION
 
@@ -106,7 +89,7 @@ def _summary_sheet(workbook, doc: PlanDocument):
     for index, width in enumerate([46, 14, 14, 20, 16, 14, 14, 20, 16], start=1):
         sheet.column_dimensions[chr(64 + index)].width = width
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -202,12 +185,11 @@ def build_plan_xlsx(doc: PlanDocument) -> bytes:
         StringProperty(name="PlanFiscalYear", value=str(doc.fiscal_year))
     )
 
-    sheets = _A4Sheets(workbook)
-    _summary_sheet(sheets, doc)
+    _summary_sheet(workbook, doc)
 
     category_totals = doc.category_totals
     write_xlsx_sheet(
-        sheets,
+        workbook,
         _("Approved projects"),
         _project_rows(doc),
         header=[
@@ -249,7 +231,7 @@ def build_plan_xlsx(doc: PlanDocument) -> bytes:
         (_("By ministry"), _("Ministry"), doc.by_ministry),
     ]:
         write_xlsx_sheet(
-            sheets,
+            workbook,
             title,
             ([row.label, *_figure_cells(row.figures)] for row in rows),
             header=_figure_headers(heading),
@@ -258,7 +240,7 @@ def build_plan_xlsx(doc: PlanDocument) -> bytes:
             formats=_FIGURE_FORMATS,
         )
     write_xlsx_sheet(
-        sheets,
+        workbook,
         _("By agency"),
         ([row.parent, row.label, *_figure_cells(row.figures)] for row in doc.by_agency),
         header=[_("Ministry"), *_figure_headers(_("Agency"))],
@@ -270,7 +252,7 @@ def build_plan_xlsx(doc: PlanDocument) -> bytes:
         [_("By expense category"), _("By fiscal year")], _amount_breakdowns(doc), strict=True
     ):
         write_xlsx_sheet(
-            sheets,
+            workbook,
             title,
             ([row.label, *_amount_cells(row)] for row in rows),
             header=_amount_headers(heading),

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from budgetscreen.demo import load_demo
-from tests.browser.conftest import login
+from tests.browser_support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -24,14 +24,14 @@ def login(browser, live_server, user, path):
     return context, page
 
 
-def test_each_member_sees_the_others_vote_without_reload(committee_browser, live_server):
+def test_each_member_sees_the_others_vote_without_reload(chromium, live_server):
     setup = make_setup(members=2)
     mark_present(setup, setup.voters)
     item = add_item(setup)
     path = setup.meeting.get_absolute_url()
     first, second = setup.members
-    ctx_a, page_a = login(committee_browser, live_server, first, path)
-    ctx_b, page_b = login(committee_browser, live_server, second, path)
+    ctx_a, page_a = login(chromium, live_server, first, path)
+    ctx_b, page_b = login(chromium, live_server, second, path)
     try:
         card_a = page_a.locator(f"#item-{item.pk}")
         card_b = page_b.locator(f"#item-{item.pk}")

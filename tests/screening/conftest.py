@@ -1,5 +1,3 @@
-import os
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -14,14 +12,6 @@ from tests.factories import (
     make_round,
     make_user,
 )
-
-# Playwright's sync API runs an event loop; Django refuses ORM calls from it unless told.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 class Data:
@@ -98,32 +88,3 @@ def inbox_data(db):
 @pytest.fixture
 def admin_user(db):
     return make_user(Role.ADMIN, username="t_admin")
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def screening_live_server(settings, transactional_db):
-    """A live server of our own while ``MEDIA_URL = None`` in the settings breaks Django's.
-
-    Django's live server wraps the app in ``_MediaFilesHandler``, which parses ``MEDIA_URL``;
-    ``None`` parses to bytes and every request fails. Remove this once the settings give
-    MEDIA_URL a string (uploads are still served only by the permission-checked view).
-    """
-    from pytest_django.live_server_helper import LiveServer
-
-    settings.MEDIA_URL = "/media-not-served/"
-    server = LiveServer("localhost")
-    yield server
-    server.stop()

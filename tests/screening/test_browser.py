@@ -11,8 +11,7 @@ from .factories import make_criteria, make_meeting
 
 
 @pytest.mark.browser
-def test_filter_screen_and_place_on_agenda(screening_live_server, chromium, screener, inbox_data):
-    live_server = screening_live_server
+def test_filter_screen_and_place_on_agenda(live_server, chromium, screener, inbox_data):
     d = inbox_data
     criteria = make_criteria(d.round, count=2)
     meeting = make_meeting(d.round)
