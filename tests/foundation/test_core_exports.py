@@ -7,7 +7,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from core.exports import new_workbook, workbook_bytes, write_csv, write_xlsx_sheet
+from core.exports import new_workbook, workbook_bytes, write_csv, write_xlsx_sheet, xlsx_cell
 
 HOSTILE = ["=HYPERLINK(\"http://127.0.0.1:9\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "ปกติ"]
 
@@ -40,5 +40,7 @@ def test_xlsx_keeps_text_as_text_and_money_as_numbers():
 
 def test_xlsx_refuses_float_money():
     workbook = new_workbook()
+    sheet = workbook.create_sheet("S")
     with pytest.raises(TypeError):
-        write_xlsx_sheet(workbook, "S", [[0.1]], header=["x"])
+        xlsx_cell(sheet, 0.1)
+    assert workbook_bytes(workbook)  # the workbook still closes cleanly
