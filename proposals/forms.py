@@ -21,6 +21,8 @@ from .selectors import get_budget_grid
 from .services import ProposalContent
 
 MAX_DURATION = 5
+# Anything but digits (Arabic or Thai), separators, a point and a sign.
+_NOT_AN_AMOUNT = re.compile(r"[^0-9๐-๙,.\s+-]")
 _SIGNING_SALT = "proposals.edit-base"
 
 
@@ -145,6 +147,11 @@ class BudgetForm(forms.Form):
         super()._clean_fields()
         for name, raw in list(self.cleaned_data.items()):
             try:
+                if raw and _NOT_AN_AMOUNT.search(raw):
+                    # parse_amount would read "1e5" as a number; nobody types baht that way.
+                    raise ValidationError(
+                        _("Enter an amount in baht, for example 1,234,567.50."), code="invalid"
+                    )
                 self.cleaned_data[name] = parse_amount(raw)
             except ValidationError as error:
                 self.add_error(name, error)
