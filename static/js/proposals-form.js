@@ -137,6 +137,15 @@
     });
   }
 
+  // Coming back to the page from the browser's history must not leave its buttons disabled.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("form.js-submit-once"), function (form) {
+      form.removeAttribute("data-sending");
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.disabled = false; });
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("form.js-submit-once"), setupSubmitOnce);
     var form = document.getElementById("proposal-form");
