@@ -1,0 +1,135 @@
+"""The one table ``make bench`` prints, and the pass/miss verdict of every target."""
+
+
+def _verdict(ok):
+    if ok is None:
+        return "n/a"
+    return "pass" if ok else "MISS"
+
+
+def table(results):
+    t = results["targets"]
+    rows = []  # (measure, size, figure, target, verdict)
+    verdicts = []
+    scales = results["scales"]
+
+    def add(measure, size, figure, target="", ok=None):
+        verdict = _verdict(ok) if target else ""
+        rows.append((measure, size, figure, target, verdict))
+        if target:
+            verdicts.append({"measure": measure, "size": size, "figure": figure,
+                             "target": target, "verdict": verdict})  # fmt: skip
+
+    for s in scales:
+        n, p = s["n"], s["pages"]
+        size = f"{n:,}"
+        for key, label in (("inbox", "inbox /screening/"),
+                           ("inbox_filtered", "inbox ?stage=downstream&min_amount=1000000")):  # fmt: skip
+            row, admin_row = p[key], p[key.replace("inbox", "admin")]
+            at_target_size = n >= 100_000
+            add(
+                f"{label} p50/p95 ms, queries",
+                size,
+                f"{row['p50_ms']} / {row['p95_ms']} ms, {row['queries']} q",
+                f"p95 ≤ {t['inbox_p95_ms']} ms at 100,000",
+                (row["p95_ms"] <= t["inbox_p95_ms"]) if at_target_size else None,
+            )
+            add(
+                "  admin changelist, same filter",
+                size,
+                f"{admin_row['p50_ms']} / {admin_row['p95_ms']} ms, {admin_row['queries']} q",
+            )
+            add(
+                "  ours/admin (p50, p95)",
+                size,
+                f"{row['admin_ratio_p50']}, {row['admin_ratio_p95']}",
+                f"≤ {t['admin_ratio']}",
+                row["admin_ratio_p95"] <= t["admin_ratio"],
+            )
+        add(
+            "plan page /plans/2568/ p50/p95 ms",
+            f"{n:,} approved",
+            f"{p['plan']['p50_ms']} / {p['plan']['p95_ms']} ms, {p['plan']['queries']} q",
+            f"p95 ≤ {t['plan_p95_ms']} ms at 10,000" if n == 10_000 else "",
+            p["plan"]["p95_ms"] <= t["plan_p95_ms"] if n == 10_000 else None,
+        )
+        items = s["counts"]["agenda_items"]
+        add(
+            "meeting view p50/p95 ms",
+            f"{n:,} ({items} items)",
+            f"{p['meeting']['p50_ms']} / {p['meeting']['p95_ms']} ms, {p['meeting']['queries']} q",
+        )
+        add(
+            "meeting state.json p50/p95 ms",
+            f"{n:,} ({items} items)",
+            f"{p['meeting_state']['p50_ms']} / {p['meeting_state']['p95_ms']} ms, "
+            f"{p['meeting_state']['queries']} q",
+        )
+        v = s.get("voting")
+        if v:
+            for r in v["rounds"]:
+                add(
+                    f"voting: {r['round']}",
+                    f"{n:,}",
+                    f"{r['votes_per_second']} req/s, p50 {r['p50_ms']} p95 {r['p95_ms']} ms, "
+                    f"{r['votes_in_db']}/{r['expected_votes']} votes, lost {r['lost']}, "
+                    f"doubled {r['doubled']}, events {r['audit_events_for_item']}",
+                )
+            add(
+                "voting: zero lost or doubled",
+                f"{n:,}",
+                str(v["no_vote_lost_or_doubled"]),
+                "zero lost",
+                v["no_vote_lost_or_doubled"],
+            )
+            add(
+                "voting: p95 (worst round)",
+                f"{n:,}",
+                f"{v['p95_ms']} ms",
+                f"≤ {t['vote_p95_ms']} ms",
+                v["p95_ms"] <= t["vote_p95_ms"],
+            )
+    for query_key in ("inbox", "inbox_filtered"):
+        counts = {s["pages"][query_key]["queries"] for s in scales}
+        if len(scales) > 1:
+            add(
+                f"{query_key} query count constant",
+                ", ".join(f"{s['n']:,}" for s in scales),
+                " / ".join(str(s["pages"][query_key]["queries"]) for s in scales),
+                "constant",
+                len(counts) == 1,
+            )
+    for size, e in sorted(results["exports"].items(), key=lambda kv: int(kv[0])):
+        n = int(size)
+        for kind in ("xlsx", "csv", "pdf"):
+            ours, floor = e[kind]["ours"], e[kind]["floor"]
+            add(
+                f"plan.{kind} time, peak RSS (added)",
+                f"{n:,} projects",
+                f"{ours['seconds']} s, {ours['peak_rss_mb']} MB (+{ours['added_rss_mb']})",
+            )
+            target, ok = "", None
+            if n == 110 and kind in ("xlsx", "pdf"):
+                limit = t[f"{kind}_110_s"]
+                add(
+                    f"  plan.{kind} of 110 within",
+                    "110 projects",
+                    f"{ours['seconds']} s",
+                    f"≤ {limit} s",
+                    ours["seconds"] <= limit,
+                )
+            if kind in ("xlsx", "pdf"):
+                limit = t[f"{kind}_floor_ratio"]
+                target, ok = f"≤ {limit}", e[kind]["ratio_time"] <= limit
+            add(f"  floor ({'openpyxl write-only' if kind == 'xlsx' else 'csv.writer' if kind == 'csv' else 'WeasyPrint bare table'}); ours/floor",
+                f"{n:,} projects",
+                f"{floor['seconds']} s, {floor['peak_rss_mb']} MB (+{floor['added_rss_mb']}); "
+                f"×{e[kind]['ratio_time']} time, ×{e[kind]['ratio_added_rss']} memory",
+                target, ok)  # fmt: skip
+    widths = [max(len(str(r[i])) for r in rows + [("measure", "size", "figure", "target", "")])
+              for i in range(5)]  # fmt: skip
+    header = ("measure", "size", "figure", "target", "verdict")
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines), verdicts

@@ -1,0 +1,164 @@
+"""``make bench``: build synthetic rounds at each scale, measure, print one table.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python -m bench.run --scale 1000,10000
+
+The database DATABASE_URL names is only used to CREATE and DROP the benchmark's own databases
+(``budgetscreen_bench`` and its migrated template); its data is never read or written.
+Results go to bench/results.json with the machine they were measured on.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+RESULTS = Path(__file__).resolve().parent / "results.json"
+EXPORT_SIZES = (110, 1000, 10000)
+
+TARGETS = {
+    "inbox_p95_ms": 150,  # at 100,000 proposals
+    "plan_p95_ms": 200,  # at 10,000 approved projects
+    "admin_ratio": 1.0,
+    "xlsx_110_s": 0.5,
+    "xlsx_floor_ratio": 1.3,
+    "pdf_110_s": 3.0,
+    "pdf_floor_ratio": 1.5,
+    "vote_p95_ms": 200,
+}
+
+
+def _parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale", default="1000,10000", help="proposal counts, e.g. 1000,10000,100000"
+    )
+    parser.add_argument("--requests", type=int, default=50, help="requests per page (at least 50)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database at the end")
+    parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--skip-voting", action="store_true")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for voting")
+    args = parser.parse_args(argv)
+    args.sizes = [int(s.replace("_", "")) for s in args.scale.split(",") if s.strip()]
+    args.requests = max(50, args.requests)
+    return args
+
+
+def machine(server_version):
+    import django
+    import openpyxl
+    import weasyprint
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except OSError:
+        mem_kb = 0
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": server_version,
+        "openpyxl": openpyxl.__version__,
+        "weasyprint": weasyprint.__version__,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _publish(ds, plan_round):
+    from plans.services import publish_plan
+
+    return publish_plan(plan_round=plan_round, actor=ds.secretary, note="bench")
+
+
+def main(argv=None):
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    from . import db
+
+    db.check_loopback_or_named(url)
+    bench_url = db.with_database(url, db.BENCH_NAME)
+    os.environ["BENCH_DATABASE_URL"] = bench_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+    from django.utils import translation
+
+    from . import data, exports, pages, report, voting
+
+    translation.activate("th")
+    results = {"machine": machine(db.server_version(url)), "targets": TARGETS, "scales": [],
+               "exports": {}, "args": {"scale": args.sizes, "requests": args.requests}}  # fmt: skip
+    print(f"bench: migrating {db.BENCH_NAME} …", flush=True)
+    db.create(url, db.BENCH_NAME)
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        connections.close_all()
+        db.create(url, db.TEMPLATE_NAME, template=db.BENCH_NAME)
+        for n in args.sizes:
+            connections.close_all()
+            db.create(url, db.BENCH_NAME, template=db.TEMPLATE_NAME)
+            t0 = time.perf_counter()
+            print(f"bench: building {n:,} proposals …", flush=True)
+            ds = data.build(n)
+            scale = {
+                "n": n,
+                "build_seconds": round(time.perf_counter() - t0, 1),
+                "counts": ds.counts,
+                "load_average_before": os.getloadavg(),
+            }
+            print(f"bench: built in {scale['build_seconds']} s {ds.counts}", flush=True)
+            t0 = time.perf_counter()
+            _publish(ds, ds.plan_round)
+            _publish(ds, ds.small_round)
+            scale["publish_seconds"] = round(time.perf_counter() - t0, 1)
+            print("bench: pages …", flush=True)
+            scale["pages"] = pages.measure_pages(ds, requests=args.requests)
+            if not args.skip_exports:
+                todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
+                if not results["exports"].get("110"):
+                    todo.insert(0, (data.SMALL_PLAN, ds.small_round.fiscal_year))
+                for size, year in todo:
+                    print(f"bench: exports of {size:,} projects …", flush=True)
+                    results["exports"][str(size)] = exports.measure_exports(
+                        year, size, repeats=1 if size >= 10000 else 3
+                    )
+            if not args.skip_voting:
+                print("bench: voting through gunicorn …", flush=True)
+                scale["voting"] = voting.measure_voting(ds, workers=args.workers)
+            scale["load_average_after"] = os.getloadavg()
+            results["scales"].append(scale)
+            RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    finally:
+        connections.close_all()
+        db.drop(url, db.TEMPLATE_NAME)
+        if not args.keep:
+            db.drop(url, db.BENCH_NAME)
+    rows, verdicts = report.table(results)
+    results["verdicts"] = verdicts
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    print(rows)
+    print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
