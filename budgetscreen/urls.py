@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from core import views_twofactor
+
 from . import views
 
 admin.site.site_header = "budgetscreen"
@@ -13,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", views_twofactor.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", views_twofactor.two_factor_setup, name="two_factor_setup"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("core.urls")),
     path("proposals/", include("proposals.urls")),

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,9 +10,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import twofactor
 from .pdf import PDFUnavailable
 
 logger = logging.getLogger("budgetscreen")
@@ -79,4 +83,24 @@ class SessionInactivityMiddleware:
                 return redirect_to_login(request.get_full_path())
             if last_seen is None or now - last_seen > self.GRANULARITY:
                 request.session[self.KEY] = now
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Holds a signed-in user at the code or enrolment page until two-factor sign-in is done.
+
+    The pending step is decided once at sign-in (core.twofactor.pending_step) and read from the
+    session here, so ordinary requests run no extra query.
+    """
+
+    OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon.ico")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        step = request.session.get(twofactor.SESSION_KEY) if hasattr(request, "session") else None
+        if step and request.user.is_authenticated and not request.path_info.startswith(self.OPEN_PREFIXES):
+            target = "two_factor_verify" if step == twofactor.VERIFY else "two_factor_setup"
+            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)

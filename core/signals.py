@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
 
+from . import twofactor
 from .audit import record_event
 from .middleware import SessionInactivityMiddleware
 
@@ -18,6 +19,9 @@ def _address(request):
 def audit_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SessionInactivityMiddleware.KEY] = int(time.time())
+        step = twofactor.pending_step(user)
+        if step and not getattr(user, "is_verified", lambda: False)():
+            request.session[twofactor.SESSION_KEY] = step
     with transaction.atomic():
         record_event("auth.login", actor=user, target=user, extra={"address": _address(request)})
 

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # ours, lowest layer first
     "core",
     "directory",
@@ -42,10 +44,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "core.middleware.SessionInactivityMiddleware",
+    "core.middleware.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -112,6 +116,11 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 10 * 60 * 60
 SESSION_INACTIVITY_TIMEOUT = 30 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Two-factor sign-in (TOTP): users who have a confirmed device always give a code; staff,
+# committee and admin accounts must enrol when TWO_FACTOR_REQUIRED is on (production).
+TWO_FACTOR_REQUIRED = False
+OTP_TOTP_ISSUER = "budgetscreen"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
