@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
 # test itself (fixtures, assertions) are still synchronous and safe there.
@@ -49,6 +50,9 @@ def new_page(chromium):
         return page
 
     yield make
+    # ORM calls made while Playwright's event loop runs may hold a connection of their own;
+    # close them, or PostgreSQL refuses to drop the test database at the end.
+    connections.close_all()
     for context in contexts:
         context.close()
 

@@ -14,13 +14,13 @@ from .factories import PDF_BYTES
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_submitter_fills_submits_and_sees_the_total(live_server, chromium_page, tmp_path, settings):
+def test_submitter_fills_submits_and_sees_the_total(live_server, new_page, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     stages, benefits = make_reference_data()
     plan_round = make_round()
     year = plan_round.fiscal_year
     user = make_user(Role.SUBMITTER, agency=make_agency(), username="submitter")
-    page = chromium_page
+    page = new_page()
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
