@@ -37,8 +37,14 @@ demo-reset: $(STAMP)
 	$(MAKE) demo PORT=$(PORT)
 
 # --- tests -------------------------------------------------------------------------------
+# axe-core for the accessibility tests (tests/a11y), pinned by package-lock.json; npm keeps the
+# tarball's old timestamps, hence the touch.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 # Against SQLite always; against PostgreSQL too when DATABASE_URL is set.
-test: $(STAMP) system-deps compiled-messages
+test: $(STAMP) system-deps compiled-messages node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory check-deploy
 	DATABASE_URL= $(BIN)/pytest -n 2 -q
