@@ -1,5 +1,6 @@
 """The landing page sends each role where its work is; friendly error pages."""
 
+import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -12,6 +13,20 @@ from committee.selectors import get_next_meeting_for
 from directory.roles import Role
 from plans.models import PlanVersion
 from proposals.selectors import get_current_round
+
+security_log = logging.getLogger("budgetscreen.security")
+
+
+def log_denial(request, status):
+    """One line per refused request: who (user id only), what (method, path), the answer.
+
+    No personal data beyond the user id: no names, no query strings, no form contents.
+    """
+    user = getattr(request, "user", None)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    security_log.warning(
+        "denied status=%s user=%s method=%s path=%s", status, user_id, request.method, request.path
+    )
 
 
 def home(request):
@@ -31,14 +46,17 @@ def home(request):
         return redirect(current.get_absolute_url() if current else "plans:index")
     if user.has_role(Role.ADMIN) and user.is_staff:
         return redirect("admin:index")
+    log_denial(request, 403)
     return render(request, "home_no_role.html", status=403)
 
 
 def permission_denied(request, exception=None):
+    log_denial(request, 403)
     return render(request, "errors/403.html", status=403)
 
 
 def page_not_found(request, exception=None):
+    log_denial(request, 404)
     return render(request, "errors/404.html", status=404)
 
 
