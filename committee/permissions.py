@@ -19,6 +19,11 @@ def can_view_meeting(user, meeting) -> bool:
     return can_view_meetings(user)
 
 
+def can_view_meeting_history(user, meeting) -> bool:
+    """The meeting's audit history: DGA staff and the committee."""
+    return user.has_role(*MEETING_ROLES)
+
+
 def can_create_meeting(user) -> bool:
     return user.has_role(Role.SECRETARY)
 

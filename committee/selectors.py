@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import history
 from core.formatting import format_baht
 from directory.roles import Role
 from proposals.models import Proposal
@@ -31,6 +32,7 @@ from .models import (
     Membership,
     Outcome,
     Position,
+    Resolution,
     Vote,
     VoteChoice,
 )
@@ -509,3 +511,17 @@ def _resolution_text(resolution) -> str:
     if resolution.approved_amount is not None:
         text += " " + _("%(amount)s baht") % {"amount": format_baht(resolution.approved_amount)}
     return text
+
+
+def list_meeting_history(meeting):
+    """The audit events of the meeting, its agenda items, votes, conflicts and resolutions, and
+    the status changes its resolutions made, oldest first (four queries, however long)."""
+    items = list(AgendaItem.objects.filter(meeting=meeting).values_list("pk", "proposal_id"))
+    item_ids = [pk for pk, _proposal in items]
+    resolution_ids = list(
+        Resolution.objects.filter(agenda_item_id__in=item_ids).values_list("pk", flat=True)
+    )
+    about_its_items = Q(extra__item__in=item_ids) | Q(extra__resolution__in=resolution_ids)
+    about_its_items |= Q(extra__meeting=meeting.pk) | Q(extra__meeting=meeting.number_label)
+    on_agenda = history.about_any(Proposal, [proposal for _pk, proposal in items])
+    return history.list_history(history.about(meeting) | (on_agenda & about_its_items))

@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/close/", views.meeting_close, name="close"),
     path("<int:pk>/reopen/", views.meeting_reopen, name="reopen"),
     path("<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes"),
+    path("<int:pk>/history/", views.meeting_history, name="history"),
 ]

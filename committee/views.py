@@ -348,3 +348,17 @@ def minutes_pdf(request, pk):
     filename = f"minutes-{meeting.number}-{meeting.year_be}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+@role_required(*MEETING_ROLES)
+@require_GET
+def meeting_history(request, pk):
+    """Every audit event of the meeting and its items, oldest first."""
+    meeting = selectors.get_meeting_for(request.user, pk)
+    if not permissions.can_view_meeting_history(request.user, meeting):
+        raise PermissionDenied
+    return render(
+        request,
+        "committee/meeting_history.html",
+        {"meeting": meeting, "rows": selectors.list_meeting_history(meeting)},
+    )

@@ -1,6 +1,6 @@
 """Who may do what with a proposal: pure functions of (user, object), no queries beyond roles."""
 
-from directory.roles import Role
+from directory.roles import STAFF_ROLES, Role
 
 from .workflow import EDITABLE, TRANSITIONS, Action
 
@@ -39,6 +39,11 @@ def can_withdraw_proposal(user, proposal) -> bool:
     return _is_own_agency_submitter(user, proposal) and (
         proposal.status in TRANSITIONS[Action.WITHDRAW].sources
     )
+
+
+def can_view_proposal_history(user, proposal) -> bool:
+    """The audit history is for DGA staff (screeners, the secretary, administrators)."""
+    return user.has_role(*STAFF_ROLES)
 
 
 def can_download_attachment(user, attachment) -> bool:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.proposal_submit, name="submit"),
     path("<int:pk>/withdraw/", views.proposal_withdraw, name="withdraw"),
     path("<int:pk>/versions/compare/", views.proposal_compare, name="compare"),
+    path("<int:pk>/history/", views.proposal_history, name="history"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment_download,

@@ -7,8 +7,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from core.history import about, list_history
 from directory.permissions import role_required
 from directory.roles import Role
 
@@ -93,6 +94,7 @@ def proposal_detail(request, pk):
             "can_edit": permissions.can_edit_proposal(request.user, proposal),
             "can_submit": permissions.can_submit_proposal(request.user, proposal),
             "can_withdraw": permissions.can_withdraw_proposal(request.user, proposal),
+            "can_view_history": permissions.can_view_proposal_history(request.user, proposal),
         },
     )
 
@@ -315,6 +317,19 @@ def proposal_compare(request, pk):
             "numbers": numbers,
             "changes": diff_snapshots(older.snapshot, newer.snapshot),
         },
+    )
+
+
+@require_GET
+def proposal_history(request, pk):
+    """Every audit event of the proposal, oldest first, for DGA staff."""
+    proposal = get_proposal_for(request.user, pk)
+    if not permissions.can_view_proposal_history(request.user, proposal):
+        raise PermissionDenied
+    return render(
+        request,
+        "proposals/proposal_history.html",
+        {"proposal": proposal, "rows": list_history(about(proposal))},
     )
 
 
