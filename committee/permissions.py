@@ -33,21 +33,18 @@ def can_manage_meeting(user, meeting) -> bool:
     return user.has_role(Role.SECRETARY) and not meeting.is_closed
 
 
-def can_vote(user, meeting, membership) -> bool:
-    """Voting members of the meeting's committee, while the meeting is not closed."""
+def has_voting_seat(user, meeting, membership) -> bool:
+    """A voting member of the meeting's committee, whatever the meeting's state."""
     return (
         membership is not None
         and membership.committee_id == meeting.committee_id
         and membership.user_id == user.pk
         and membership.is_voting
-        and not meeting.is_closed
     )
 
 
-def can_record_resolution(user, meeting, membership) -> bool:
-    """The chair of the meeting's committee or the secretary, while the meeting is open."""
-    if meeting.is_closed:
-        return False
+def has_resolution_seat(user, meeting, membership) -> bool:
+    """The secretary or the chair of the meeting's committee, whatever the meeting's state."""
     if user.has_role(Role.SECRETARY):
         return True
     return (
@@ -56,6 +53,25 @@ def can_record_resolution(user, meeting, membership) -> bool:
         and membership.user_id == user.pk
         and membership.position == Position.CHAIR
     )
+
+
+def may_run_meetings(user) -> bool:
+    """Opening, attendance and closing are the secretary's, whatever the meeting's state."""
+    return user.has_role(Role.SECRETARY)
+
+
+def may_reopen_meetings(user) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+def can_vote(user, meeting, membership) -> bool:
+    """Voting members of the meeting's committee, while the meeting is not closed."""
+    return has_voting_seat(user, meeting, membership) and not meeting.is_closed
+
+
+def can_record_resolution(user, meeting, membership) -> bool:
+    """The chair of the meeting's committee or the secretary, while the meeting is open."""
+    return has_resolution_seat(user, meeting, membership) and not meeting.is_closed
 
 
 def can_close_meeting(user, meeting) -> bool:

@@ -36,6 +36,16 @@ def _back(meeting, anchor=""):
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
+def _refuse_unless(allowed):
+    """A role that may never do this gets 403 (a state that forbids it gets a message)."""
+    if not allowed:
+        raise PermissionDenied
+
+
+def _membership(request, meeting):
+    return selectors.get_membership(request.user, meeting.committee_id)
+
+
 def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
@@ -133,6 +143,7 @@ def meeting_edit(request, pk):
 @require_POST
 def meeting_open(request, pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(permissions.may_run_meetings(request.user))
     try:
         services.open_meeting(meeting=meeting, actor=request.user)
     except CommitteeError as error:
@@ -146,6 +157,7 @@ def meeting_open(request, pk):
 @require_POST
 def attendance(request, pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(permissions.may_run_meetings(request.user))
     board = selectors.get_meeting_board(meeting)
     form = AttendanceForm(request.POST, members=board.members)
     if not form.is_valid():
@@ -164,6 +176,7 @@ def attendance(request, pk):
 @require_POST
 def vote(request, pk, item_pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(permissions.has_voting_seat(request.user, meeting, _membership(request, meeting)))
     item = selectors.get_agenda_item(meeting, item_pk)
     form = VoteForm(request.POST)
     anchor = f"item-{item.pk}"
@@ -190,6 +203,7 @@ def vote(request, pk, item_pk):
 @require_POST
 def conflict(request, pk, item_pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(permissions.has_voting_seat(request.user, meeting, _membership(request, meeting)))
     item = selectors.get_agenda_item(meeting, item_pk)
     form = ConflictForm(request.POST)
     anchor = f"item-{item.pk}"
@@ -213,6 +227,9 @@ def conflict(request, pk, item_pk):
 @require_POST
 def resolution(request, pk, item_pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(
+        permissions.has_resolution_seat(request.user, meeting, _membership(request, meeting))
+    )
     item = selectors.get_agenda_item(meeting, item_pk)
     form = ResolutionForm(request.POST)
     anchor = f"item-{item.pk}"
@@ -238,6 +255,9 @@ def resolution(request, pk, item_pk):
 @require_POST
 def approve_recommended(request, pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(
+        permissions.has_resolution_seat(request.user, meeting, _membership(request, meeting))
+    )
     ids = []
     for raw in request.POST.getlist("items"):
         if not raw.isdigit():
@@ -260,6 +280,7 @@ def approve_recommended(request, pk):
 @require_POST
 def meeting_close(request, pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(permissions.may_run_meetings(request.user))
     try:
         services.close_meeting(meeting=meeting, actor=request.user)
     except CommitteeError as error:
@@ -277,6 +298,7 @@ def meeting_close(request, pk):
 @require_POST
 def meeting_reopen(request, pk):
     meeting = selectors.get_meeting_for(request.user, pk)
+    _refuse_unless(permissions.may_reopen_meetings(request.user))
     form = ReopenForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))

@@ -16,6 +16,11 @@ def _is_own_agency_submitter(user, proposal) -> bool:
     )
 
 
+def is_own_agency_submitter(user, proposal) -> bool:
+    """A submitter of the proposal's agency (whatever the proposal's state)."""
+    return _is_own_agency_submitter(user, proposal)
+
+
 def can_create_proposal(user) -> bool:
     return user.has_role(Role.SUBMITTER) and user.agency_id is not None
 

@@ -256,6 +256,8 @@ def _render_editor(
 @require_POST
 def proposal_submit(request, pk):
     proposal = get_proposal_for(request.user, pk)
+    if not permissions.is_own_agency_submitter(request.user, proposal):
+        raise PermissionDenied
     try:
         submit_proposal(proposal_id=proposal.pk, actor=request.user)
     except IncompleteProposalError as error:
