@@ -1,5 +1,6 @@
 """Server time of pages, measured in-process with Django's test client (no network)."""
 
+import signal
 import time
 
 from django.contrib import admin
@@ -14,27 +15,61 @@ from .stats import ms, percentile
 
 WARMUP = 3
 MAX_SECONDS_PER_PAGE = 120
+MAX_SECONDS_PER_REQUEST = 60
+
+
+class RequestTooSlow(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise RequestTooSlow
+
+
+def _get(client, url):
+    """One GET, cut off after MAX_SECONDS_PER_REQUEST (SIGALRM; the bench runs in the main
+    thread). Returns (seconds, response), or (None, None) when cut off."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(MAX_SECONDS_PER_REQUEST)
+    t0 = time.perf_counter()
+    try:
+        response = client.get(url)
+    except RequestTooSlow:
+        return None, None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    elapsed = time.perf_counter() - t0
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return elapsed, response
 
 
 def measure(client, url, *, requests):
-    """p50/p95 server time over ``requests`` GETs (bounded by time), and queries per request."""
+    """p50/p95 server time over ``requests`` GETs (bounded by time), and queries per request.
+
+    A page slower than MAX_SECONDS_PER_REQUEST is reported as cut off, with no percentile.
+    """
     for _ in range(WARMUP):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        elapsed, response = _get(client, url)
+        if elapsed is None:
+            return {"url": url, "requests": 0, "cut_off_after_s": MAX_SECONDS_PER_REQUEST}
+        if elapsed > 5:
+            break  # a slow page is warm after one request
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
+        elapsed, response = _get(client, url)
     queries = len(captured.captured_queries)  # read now: the next request clears the log
     times = []
     started = time.monotonic()
     for _ in range(requests):
-        t0 = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - t0)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        elapsed, response = _get(client, url)
+        if elapsed is None:
+            break
+        times.append(elapsed)
         if time.monotonic() - started > MAX_SECONDS_PER_PAGE:
             break
+    if not times:
+        return {"url": url, "requests": 0, "cut_off_after_s": MAX_SECONDS_PER_REQUEST}
     return {
         "url": url,
         "requests": len(times),
@@ -76,6 +111,10 @@ def measure_pages(ds, *, requests):
         client_for(ds.members[2]), f"/meetings/{ds.meeting.pk}/state.json", requests=requests
     )
     for name in ("inbox", "inbox_filtered"):
+        if not results[name].get("requests") or not results[name.replace("inbox", "admin")].get(
+            "requests"
+        ):
+            continue
         admin_row = results[name.replace("inbox", "admin")]
         results[name]["admin_ratio_p50"] = round(results[name]["p50_ms"] / admin_row["p50_ms"], 2)
         results[name]["admin_ratio_p95"] = round(results[name]["p95_ms"] / admin_row["p95_ms"], 2)

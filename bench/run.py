@@ -17,7 +17,11 @@ import time
 from pathlib import Path
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-RESULTS = Path(__file__).resolve().parent / "results.json"
+RESULTS = Path(__file__).resolve().parent / (
+    "results.json"
+    if "BENCH_DB_NAME" not in os.environ
+    else f"results-{os.environ['BENCH_DB_NAME']}.json"
+)
 EXPORT_SIZES = (110, 1000, 10000)
 
 TARGETS = {
@@ -133,6 +137,7 @@ def main(argv=None):
             scale["publish_seconds"] = round(time.perf_counter() - t0, 1)
             print("bench: pages …", flush=True)
             scale["pages"] = pages.measure_pages(ds, requests=args.requests)
+            results["scales"].append(scale)
             if not args.skip_exports:
                 todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
                 if not results["exports"].get("110"):
@@ -142,11 +147,15 @@ def main(argv=None):
                     results["exports"][str(size)] = exports.measure_exports(
                         year, size, repeats=1 if size >= 10000 else 3
                     )
+            RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             if not args.skip_voting:
                 print("bench: voting through gunicorn …", flush=True)
-                scale["voting"] = voting.measure_voting(ds, workers=args.workers)
+                try:
+                    scale["voting"] = voting.measure_voting(ds, workers=args.workers)
+                except (RuntimeError, OSError) as error:
+                    print(f"bench: voting failed: {error}", flush=True)
+                    scale["voting_error"] = str(error)
             scale["load_average_after"] = os.getloadavg()
-            results["scales"].append(scale)
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     finally:
         connections.close_all()
