@@ -1,0 +1,239 @@
+"""Hostile text typed into every field a user can fill comes out inert everywhere.
+
+One journey per hostile string: a submitter writes a proposal with it in every section and
+attaches a document described with it, a screener screens it with it, the secretary holds the
+meeting (place, others attending), a member declares a conflict, the chair records the
+resolution, the secretary publishes the plan with it as the note. Then every page that shows the
+text, the screening downloads, the plan's four files and the minutes are inspected.
+"""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from committee.models import Resolution
+from core.pdf import STATIC_BASE
+from proposals.models import Proposal
+from proposals.workflow import Status
+from tests.factories import make_round, make_user
+from tests.proposals.factories import form_payload, pdf_upload
+from tests.screening.factories import make_criteria
+
+from . import hostile
+from .checks import (
+    assert_csv_holds_text,
+    assert_inert_html,
+    assert_pdf_shows,
+    assert_xlsx_holds_text,
+    json_strings,
+    shows_text,
+)
+
+# Text fields of the proposal form and their length limits (None: a TextField).
+PROPOSAL_TEXT_FIELDS = {
+    "general-title_th": 500,
+    "general-title_en": 500,
+    "general-official_name": 255,
+    "general-official_position": 255,
+    "general-official_phone": 64,
+    "alignment-alignment_justification": None,
+    "content-summary": None,
+    "content-rationale": None,
+    "content-objectives": None,
+    "content-target_group": None,
+    "content-outputs": None,
+    "content-outcomes": None,
+    "kpi-0-indicator": 500,
+    "kpi-0-unit": 100,
+    "kpi-0-target": 100,
+}
+
+
+def fit(value, limit):
+    return value if limit is None else value[:limit]
+
+
+def page(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200, url
+    html = response.content.decode()
+    assert_inert_html(html)
+    return html
+
+
+def ok(response):
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        assert_inert_html(response.content.decode())
+    return response
+
+
+@pytest.fixture
+def people(db):
+    from tests.committee.factories import make_setup
+
+    plan_round = make_round(open_now=True)
+    setup = make_setup(plan_round=plan_round)
+    submitter = make_user("submitter")
+    screener = make_user("screener")
+    budget = make_user("budget_office")
+    return plan_round, setup, submitter, screener, budget
+
+
+@pytest.mark.parametrize("name", list(hostile.JOURNEYS))
+def test_hostile_text_is_inert_everywhere(client, people, media_root, pdf_fetches, name):
+    value = hostile.JOURNEYS[name]
+    stored = value.strip()  # Django's CharField strips surrounding white space, as intended
+    plan_round, setup, submitter, screener, budget = people
+    criteria = make_criteria(plan_round, count=2)
+
+    # --- the submitter writes the proposal, attaches a document and submits ---------------
+    client.force_login(submitter)
+    fields = {key: fit(value, limit) for key, limit in PROPOSAL_TEXT_FIELDS.items()}
+    response = ok(client.post(reverse("proposals:new"), form_payload(plan_round=plan_round, **fields)))
+    assert response.status_code == 302, response.context and response.context["error_summary"]
+    proposal = Proposal.objects.get(agency=submitter.agency)
+    assert proposal.title_th == fit(value, 500).strip()
+    assert proposal.rationale == stored
+    edit = reverse("proposals:edit", args=[proposal.pk])
+    data = form_payload(plan_round=plan_round, proposal=proposal, **fields)
+    data.update(
+        {
+            "attachment-file": pdf_upload(f"{value[:60]}.pdf"),
+            "attachment-description": fit(value, 500),
+            "action": "submit",
+        }
+    )
+    ok(client.post(edit, data))
+    proposal.refresh_from_db()
+    assert proposal.status == Status.SUBMITTED
+    attachment = proposal.attachments.get()
+    assert "/" not in attachment.original_name and "\x00" not in attachment.original_name
+
+    detail = page(client, proposal.get_absolute_url())
+    for key in ("content-rationale", "content-outcomes", "alignment-alignment_justification"):
+        assert shows_text(detail, stored), key
+    page(client, reverse("proposals:list"))
+
+    # A second proposal, withdrawn with the hostile reason.
+    other = Proposal.objects.create(
+        round=plan_round, agency=submitter.agency, code="W-1", title_th="ถอน",
+        status=Status.SUBMITTED,
+    )  # fmt: skip
+    ok(client.post(reverse("proposals:withdraw", args=[other.pk]), {"reason": value}))
+    other.refresh_from_db()
+    assert other.status == Status.WITHDRAWN
+    assert shows_text(page(client, other.get_absolute_url()), stored)
+
+    # --- the screener screens it ------------------------------------------------------------
+    client.force_login(screener)
+    screening = reverse("screening:detail", args=[proposal.pk])
+    page(client, screening)
+    post = {
+        "recommendation": "forward",
+        "lock_version": proposal.lock_version,
+        "reasons": value,
+        "recommended_amount": "1,000,000",
+        "amount_reason": value,
+    }
+    for criterion in criteria:
+        post[f"c{criterion.pk}_result"] = "met"
+        post[f"c{criterion.pk}_comment"] = value
+    response = ok(client.post(screening, post))
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == Status.FORWARDED
+    assert shows_text(page(client, screening), stored)
+
+    page(client, reverse("screening:inbox"), q=value, round="all")
+    page(client, reverse("screening:inbox"), q=proposal.code, round="all")
+    rows = {"q": proposal.code, "round": "all"}
+    xlsx = client.get(reverse("screening:export_xlsx"), rows)
+    assert_xlsx_holds_text(xlsx.content, proposal.title_th)
+    assert_xlsx_holds_text(xlsx.content, proposal.summary)
+    assert_csv_holds_text(client.get(reverse("screening:export_csv"), rows).content, proposal.title_th)
+    # The filter as typed is described on the workbook's second sheet, as text.
+    described = client.get(reverse("screening:export_xlsx"), {"q": value, "round": "all"})
+    assert_xlsx_holds_text(described.content, stored)
+
+    # --- the meeting ------------------------------------------------------------------------
+    meeting = setup.meeting
+    meeting_url = meeting.get_absolute_url()
+    client.force_login(setup.secretary)
+    ok(client.post(reverse("committee:edit", args=[meeting.pk]), {
+        "date": "2024-01-31", "start_time": "09:30", "end_time": "", "place": fit(value, 500),
+        "others_attending": value, "minute_taker": setup.secretary.pk,
+    }))  # fmt: skip
+    meeting.refresh_from_db()
+    assert meeting.place == fit(value, 500).strip()
+    assert meeting.others_attending == stored
+    ok(client.post(reverse("committee:agenda", args=[meeting.pk]),
+                   {"action": "add", "proposals": [str(proposal.pk)]}))  # fmt: skip
+    item = meeting.agenda_items.get()
+    attendance = {f"member-{setup.memberships[u.pk].pk}": "present" for u in setup.voters}
+    ok(client.post(reverse("committee:attendance", args=[meeting.pk]), attendance))
+    ok(client.post(reverse("committee:open", args=[meeting.pk])))
+
+    client.force_login(setup.members[3])
+    ok(client.post(reverse("committee:conflict", args=[meeting.pk, item.pk]), {"reason": value}))
+    assert item.conflicts.get().reason == stored
+    for voter in setup.voters[:3]:
+        client.force_login(voter)
+        ok(client.post(reverse("committee:vote", args=[meeting.pk, item.pk]), {"choice": "approve"}))
+    client.force_login(setup.chair)
+    ok(client.post(reverse("committee:resolution", args=[meeting.pk, item.pk]), {
+        "outcome": "approved_reduced", "approved_amount": "900,000", "reason": value,
+    }))  # fmt: skip
+    assert Resolution.objects.get(agenda_item=item).reason == stored
+    board = page(client, meeting_url)
+    assert shows_text(board, stored)
+    state = client.get(reverse("committee:state", args=[meeting.pk]))
+    assert state.status_code == 200
+    json.loads(state.content)  # valid JSON whatever the titles hold
+
+    client.force_login(setup.secretary)
+    page(client, reverse("committee:agenda", args=[meeting.pk]))
+    ok(client.post(reverse("committee:close", args=[meeting.pk])))
+    proposal.refresh_from_db()
+    assert proposal.status == Status.APPROVED_REDUCED, proposal.status
+    minutes = client.get(reverse("committee:minutes", args=[meeting.pk]))
+    assert minutes.status_code == 200
+    assert_pdf_shows(minutes.content, proposal.title_th)
+    assert_pdf_shows(minutes.content, stored)
+
+    # --- the plan ---------------------------------------------------------------------------
+    year = plan_round.fiscal_year
+    ok(client.post(reverse("plans:publish", args=[year]), {"note": value}))
+    version = plan_round.plan_versions.get() if hasattr(plan_round, "plan_versions") else None
+    plan_page = page(client, reverse("plans:detail", args=[year]))
+    assert shows_text(plan_page, proposal.title_th)
+    if version is not None:
+        assert version.note == stored
+    page(client, reverse("plans:detail", args=[year]), q=value)
+    client.force_login(budget)
+    files = {
+        kind: client.get(reverse(f"plans:download_{kind}", args=[year]))
+        for kind in ("xlsx", "csv", "json", "pdf")
+    }
+    for kind, response in files.items():
+        assert response.status_code == 200, kind
+        assert response["Content-Disposition"].startswith("attachment")
+    assert_xlsx_holds_text(files["xlsx"].content, proposal.title_th)
+    assert_csv_holds_text(files["csv"].content, proposal.title_th)
+    assert proposal.title_th in json_strings(files["json"].content)
+    assert proposal.title_en in json_strings(files["json"].content)
+    assert_pdf_shows(files["pdf"].content, proposal.title_th)
+
+    # WeasyPrint asked only for the app's own static files (the fetcher refuses anything else).
+    assert pdf_fetches, "the PDFs were rendered through the fetcher"
+    assert all(url.startswith(STATIC_BASE) for url in pdf_fetches), pdf_fetches
+
+    # The submitter's notifications mention the proposal; the page stays inert.
+    client.force_login(submitter)
+    page(client, reverse("core:notifications"))
+    with translation.override("en"):
+        page(client, proposal.get_absolute_url())
+    assert proposal.approved_amount == Decimal("900000.00")
