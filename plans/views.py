@@ -101,7 +101,8 @@ def plan_publish(request, year):
     plan_round = get_object_or_404(PlanRound, fiscal_year=year)
     form = PublishForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The note is too long (2,000 characters at most)."))
+        # The form's own message: too long, or a character that cannot be stored (NUL).
+        messages.error(request, " ".join(form.errors["note"]))
         return redirect(plan_round.get_absolute_url())
     try:
         version = publish_plan(
