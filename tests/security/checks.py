@@ -50,7 +50,9 @@ def assert_inert_html(html: str) -> None:
         assert not handlers, f"event handler {handlers} on <{tag}>"
         assert tag not in ("iframe", "object", "embed", "style"), f"<{tag}> in the page"
         if tag == "script":
-            assert (attrs.get("src") or "").startswith("/static/"), f"inline or foreign script {attrs}"
+            assert (attrs.get("src") or "").startswith("/static/"), (
+                f"inline or foreign script {attrs}"
+            )
         if tag == "link":
             assert (attrs.get("href") or "").startswith("/static/"), f"foreign link {attrs}"
         for name in ("href", "src", "action", "formaction", "xlink:href"):
@@ -89,7 +91,9 @@ def assert_xlsx_holds_text(content: bytes, value: str) -> None:
     for data_type, _ in matching:
         assert data_type == "s", f"cell with {value!r} has type {data_type!r}"
     for data_type, cell in cells:
-        if data_type == "f" or (isinstance(cell, str) and cell.startswith("=") and data_type != "s"):
+        if data_type == "f" or (
+            isinstance(cell, str) and cell.startswith("=") and data_type != "s"
+        ):
             raise AssertionError(f"formula cell {cell!r}")
 
 
