@@ -7,7 +7,7 @@ DEV_SETTINGS := budgetscreen.settings.dev
 STAMP := $(VENV)/.installed
 
 
-.PHONY: check-deploy compiled-messages demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench
+.PHONY: check-deploy compiled-messages demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench worker
 
 # --- setting up --------------------------------------------------------------------------
 $(BIN)/python:
@@ -35,6 +35,14 @@ demo-reset: $(STAMP)
 	rm -f var/budgetscreen.sqlite3 var/budgetscreen.sqlite3-wal var/budgetscreen.sqlite3-shm
 	rm -rf var/media
 	$(MAKE) demo PORT=$(PORT)
+
+# --- background tasks --------------------------------------------------------------------
+# Large plan downloads are made by task workers (docs/EXPORTS.md). Each db_worker process exits
+# after WORKER_MAX_TASKS tasks and scripts/worker.sh starts a fresh one (memory never grows).
+# Run it on any number of machines that reach the same database and the same media storage.
+WORKER_MAX_TASKS ?= 5
+worker: $(STAMP) compiled-messages
+	WORKER_PYTHON=$(BIN)/python WORKER_MAX_TASKS=$(WORKER_MAX_TASKS) bash scripts/worker.sh
 
 # --- tests -------------------------------------------------------------------------------
 # axe-core for the accessibility tests (tests/a11y), pinned by package-lock.json; npm keeps the

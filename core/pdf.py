@@ -56,15 +56,26 @@ class StaticOnlyURLFetcher(URLFetcher):
         return Path(found) if found else None
 
 
-def render_pdf(template_name, context) -> bytes:
-    """Render a template to PDF bytes. Templates refer to static files as ``{{ static_base }}…``."""
+def render_pdf(template_name, context, *, progress=None) -> bytes:
+    """Render a template to PDF bytes. Templates refer to static files as ``{{ static_base }}…``.
+
+    ``progress``, when given, is called with the fraction done (0–1) after each stage: the HTML,
+    the layout (by far the longest), the PDF file. The bytes are the same with or without it.
+    """
     if weasyprint is None:
         raise PDFUnavailable(
             f"WeasyPrint cannot run: {WEASYPRINT_ERROR}. Install Pango (Debian: libpango-1.0-0)."
         )
     html = render_to_string(template_name, {**context, "static_base": STATIC_BASE})
     document = weasyprint.HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyURLFetcher())
-    return document.write_pdf()
+    if progress is None:
+        return document.write_pdf()
+    progress(0.1)
+    laid_out = document.render()
+    progress(0.9)
+    content = laid_out.write_pdf()
+    progress(1.0)
+    return content
 
 
 def pdf_fonts_css() -> str:

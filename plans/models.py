@@ -1,7 +1,10 @@
-"""Published versions of a round's consolidated plan."""
+"""Published versions of a round's plan, and the files made from them in the background."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +36,77 @@ class PlanVersion(models.Model):
 
     def __str__(self):
         return f"{self.round.fiscal_year} v{self.number}"
+
+
+def _export_file_name(instance, filename):
+    """A generated name under MEDIA_ROOT: nothing guessable, nothing the user typed."""
+    year = instance.version.round.fiscal_year
+    return f"plan-exports/{year}/{uuid.uuid4().hex}.{instance.file_format}"
+
+
+class PlanExport(models.Model):
+    """A plan download made in the background, with its progress and, once done, its file.
+
+    One version always gives the same bytes in one language, so a finished export is reused by
+    everyone who asks for the same version, format and language.
+    """
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        PDF = "pdf", "PDF"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    version = models.ForeignKey(
+        PlanVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="exports"
+    )
+    file_format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    language = models.CharField(_("language"), max_length=8)
+    status = models.CharField(
+        _("status"), max_length=8, choices=State.choices, default=State.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to=_export_file_name, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last progress"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("plan export")
+        verbose_name_plural = _("plan exports")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["version", "file_format", "language", "status"],
+                name="plan_export_lookup",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.version} {self.file_format} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("plans:export_status", args=[self.version.round.fiscal_year, self.pk])
+
+    @property
+    def filename(self) -> str:
+        return f"plan-{self.version.round.fiscal_year}-v{self.version.number}.{self.file_format}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.State.DONE, self.State.FAILED}

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils.translation import get_language, gettext
 
@@ -462,3 +463,18 @@ def compare_plan_versions(older: PlanVersion, newer: PlanVersion) -> VersionComp
         removed=[p for pid, p in before.items() if pid not in after],
         changed=changed,
     )
+
+
+def version_project_count(version) -> int:
+    """How many approved projects a published version holds, read without loading its snapshot."""
+    value = (
+        PlanVersion.objects.filter(pk=version.pk)
+        .values_list("snapshot__totals__approved_projects", flat=True)
+        .first()
+    )
+    return int(value or 0)
+
+
+def exports_in_background(version) -> bool:
+    """Whether the version's XLSX and PDF are made by a worker rather than in the request."""
+    return version_project_count(version) > settings.PLAN_EXPORT_SYNC_LIMIT

@@ -1,13 +1,22 @@
-"""Every write of the plans app: publishing a version, and recording who downloaded one."""
+"""Every write of the plans app: publishing a version, recording who downloaded one, and making
+the large downloads in the background."""
 
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import record_event
+from core.pdf import PDFUnavailable
 from proposals.models import PlanRound
 
-from .models import PlanVersion
+from .exports.document import plan_document
+from .exports.pdf import build_plan_pdf
+from .exports.xlsx import build_plan_xlsx
+from .models import PlanExport, PlanVersion
 from .permissions import can_download_plan, can_publish_plan
 from .selectors import build_plan_snapshot, snapshot_checksum
 
@@ -88,3 +97,134 @@ def record_plan_download(*, version, actor, file_format) -> None:
                 "format": file_format,
             },
         )
+
+
+logger = logging.getLogger("budgetscreen.plans")
+
+EXPORT_BUILDERS = {
+    PlanExport.Format.XLSX: build_plan_xlsx,
+    PlanExport.Format.PDF: build_plan_pdf,
+}
+ERROR_MAX_LENGTH = 2000
+
+
+def request_plan_export(*, version, file_format, actor, language) -> PlanExport:
+    """The background export of ``version`` as ``file_format`` in ``language``, started if need be.
+
+    Preconditions: ``actor`` may download the plan; ``file_format`` is xlsx or pdf.
+    Effects: none when an export of the same version, format and language is ready (its file
+    is reused: one version always gives the same bytes) or still under way. Otherwise a new
+    ``PlanExport`` (queued), its task on the ``exports`` queue, and the audit event
+    ``plan.export_requested``, in one transaction; a queued or running export that has not moved
+    for ``PLAN_EXPORT_STALE_AFTER`` (its worker died) is marked failed first.
+    Raises ``PlanError`` when a precondition does not hold.
+    """
+    if not can_download_plan(actor):
+        raise PlanError(_("You may not download this plan."))
+    if file_format not in PlanExport.Format.values:
+        raise PlanError(_("This file format is not made in the background."))
+    from .tasks import make_plan_export  # the task module imports this one
+
+    with transaction.atomic():
+        # Locking the version serialises requests, so that two never start the same export.
+        version = PlanVersion.objects.select_for_update().defer("snapshot").get(pk=version.pk)
+        existing = (
+            PlanExport.objects.filter(version=version, file_format=file_format, language=language)
+            .exclude(status=PlanExport.State.FAILED)
+            .order_by("-created_at")
+            .first()
+        )
+        if existing is not None:
+            if existing.status == PlanExport.State.DONE:
+                if existing.file and existing.file.storage.exists(existing.file.name):
+                    return existing
+                _fail(existing, "The finished file is no longer in storage.")
+            elif timezone.now() - existing.updated_at < settings.PLAN_EXPORT_STALE_AFTER:
+                return existing
+            else:
+                _fail(existing, "No progress for too long: the worker stopped.")
+        export = PlanExport.objects.create(
+            version=version, file_format=file_format, language=language, requested_by=actor
+        )
+        result = make_plan_export.enqueue(export_id=export.pk)
+        export.task_id = str(result.id)
+        export.save(update_fields=["task_id"])
+        record_event(
+            "plan.export_requested",
+            actor=actor,
+            target=version,
+            extra={
+                "fiscal_year": version.round.fiscal_year,
+                "version": version.number,
+                "format": file_format,
+                "export": export.pk,
+            },
+        )
+    return export
+
+
+def run_plan_export(*, export_id) -> PlanExport:
+    """Make the file of a queued export (the body of the background task).
+
+    Preconditions: the export is queued; an export in any other state is left as it is (a
+    request that took over from a stalled one may have been queued twice).
+    Effects: the export runs with its progress (0–100) saved as the exporter reports it, then is
+    done with its file saved through the default storage under a generated name, its size and
+    the time it finished. Any error marks it failed with the error's text, then propagates so
+    that the task is recorded as failed too.
+    """
+    with transaction.atomic():
+        export = PlanExport.objects.select_for_update().get(pk=export_id)
+        if export.status != PlanExport.State.QUEUED:
+            return export
+        now = timezone.now()
+        export.status = PlanExport.State.RUNNING
+        export.started_at = export.updated_at = now
+        export.save(update_fields=["status", "started_at", "updated_at"])
+    try:
+        version = PlanVersion.objects.select_related("round").get(pk=export.version_id)
+        with translation.override(export.language):
+            content = EXPORT_BUILDERS[export.file_format](
+                plan_document(version), progress=_progress_reporter(export.pk)
+            )
+        export.version = version
+        export.file.save(export.filename, ContentFile(content), save=False)
+    except Exception as error:
+        _fail(export, _error_text(error))
+        raise
+    export.status = PlanExport.State.DONE
+    export.progress = 100
+    export.size = len(content)
+    export.finished_at = export.updated_at = timezone.now()
+    export.save(update_fields=["file", "status", "progress", "size", "finished_at", "updated_at"])
+    return export
+
+
+def _progress_reporter(export_id):
+    """A callback for the exporters: saves the percentage done whenever it moves on."""
+    last = {"percent": 0}
+
+    def report(fraction):
+        # 100 is saved with the file; a running export shows at most 99.
+        percent = max(0, min(99, int(fraction * 100)))
+        if percent > last["percent"]:
+            last["percent"] = percent
+            PlanExport.objects.filter(pk=export_id, status=PlanExport.State.RUNNING).update(
+                progress=percent, updated_at=timezone.now()
+            )
+
+    return report
+
+
+def _error_text(error) -> str:
+    if isinstance(error, PDFUnavailable):
+        return str(error)
+    logger.exception("Plan export failed")
+    return f"{type(error).__name__}: {error}"
+
+
+def _fail(export, message) -> None:
+    export.status = PlanExport.State.FAILED
+    export.error = message[:ERROR_MAX_LENGTH]
+    export.finished_at = export.updated_at = timezone.now()
+    export.save(update_fields=["status", "error", "finished_at", "updated_at"])

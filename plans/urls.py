@@ -17,4 +17,11 @@ urlpatterns = [
     path(
         "<int:year>/plan.json", views.plan_download, {"file_format": "json"}, name="download_json"
     ),
+    path("<int:year>/exports/<int:pk>/", views.export_status, name="export_status"),
+    path(
+        "<int:year>/exports/<int:pk>/progress.json",
+        views.export_progress,
+        name="export_progress",
+    ),
+    path("<int:year>/exports/<int:pk>/download", views.export_download, name="export_download"),
 ]

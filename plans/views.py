@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,16 +23,17 @@ from .exports.pdf import build_plan_pdf
 from .exports.xlsx import build_plan_xlsx
 from .filters import PlanProjectFilter
 from .forms import CompareForm, PublishForm
-from .models import PlanVersion
+from .models import PlanExport, PlanVersion
 from .permissions import PLAN_PUBLISHERS, PLAN_READERS, can_publish_plan
 from .selectors import (
     ZERO,
     compare_plan_versions,
+    exports_in_background,
     get_plan_summary,
     list_plan_projects,
     list_plan_versions,
 )
-from .services import PlanError, publish_plan, record_plan_download
+from .services import PlanError, publish_plan, record_plan_download, request_plan_export
 
 PLAN_ROLES = PLAN_READERS  # kept for code that imported the old name
 PROJECTS_PER_PAGE = 100
@@ -89,6 +92,7 @@ def plan_detail(request, year):
             "query": query.urlencode(),
             "versions": versions,
             "latest_version": versions[0] if versions else None,
+            "background_exports": bool(versions) and exports_in_background(versions[0]),
             "can_publish": can_publish_plan(request.user),
             "publish_form": PublishForm(),
         },
@@ -142,6 +146,8 @@ def plan_download(request, year, file_format):
     version = _requested_version(request, plan_round)
     if version is None:
         return render(request, "plans/not_published.html", {"round": plan_round}, status=404)
+    if file_format in PlanExport.Format.values and exports_in_background(version):
+        return _background_download(request, version, file_format)
     build, content_type = DOWNLOADS[file_format]
     try:
         content = build(plan_document(version))
@@ -152,6 +158,97 @@ def plan_download(request, year, file_format):
         content,
         filename=f"plan-{plan_round.fiscal_year}-v{version.number}.{file_format}",
         content_type=content_type,
+    )
+
+
+def _background_download(request, version, file_format):
+    """A large plan's XLSX or PDF: the kept file when it is ready, else its status page."""
+    try:
+        export = request_plan_export(
+            version=version, file_format=file_format, actor=request.user, language=get_language()
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+        return redirect(version.round.get_absolute_url())
+    if export.status == PlanExport.State.DONE:
+        return _export_file_response(request, export)
+    return redirect(export)
+
+
+def _export_file_response(request, export):
+    record_plan_download(version=export.version, actor=request.user, file_format=export.file_format)
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.filename,
+        content_type=DOWNLOADS[export.file_format][1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _get_export(year, pk):
+    return get_object_or_404(
+        PlanExport.objects.select_related("version__round", "requested_by").defer(
+            "version__snapshot"
+        ),
+        pk=pk,
+        version__round__fiscal_year=year,
+    )
+
+
+def _export_state(export):
+    return {
+        "status": export.status,
+        "status_label": export.get_status_display(),
+        "progress": export.progress,
+        "finished": export.is_finished,
+        "download_url": (
+            reverse("plans:export_download", args=[export.version.round.fiscal_year, export.pk])
+            if export.status == PlanExport.State.DONE
+            else None
+        ),
+    }
+
+
+@role_required(*PLAN_READERS)
+def export_status(request, year, pk):
+    export = _get_export(year, pk)
+    return render(
+        request,
+        "plans/export_status.html",
+        {
+            "export": export,
+            "round": export.version.round,
+            "state": _export_state(export),
+            "retry_url": _retry_url(export),
+        },
+    )
+
+
+@role_required(*PLAN_READERS)
+def export_progress(request, year, pk):
+    response = JsonResponse(_export_state(_get_export(year, pk)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*PLAN_READERS)
+def export_download(request, year, pk):
+    export = _get_export(year, pk)
+    if export.status != PlanExport.State.DONE or not export.file:
+        return redirect(export)
+    if not export.file.storage.exists(export.file.name):
+        # Asking for the plan again notices the lost file and makes it anew.
+        return redirect(_retry_url(export))
+    return _export_file_response(request, export)
+
+
+def _retry_url(export):
+    year = export.version.round.fiscal_year
+    return (
+        reverse(f"plans:download_{export.file_format}", args=[year])
+        + f"?version={export.version.number}"
     )
 
 

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     # ours, lowest layer first
     "core",
     "directory",
@@ -150,6 +152,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "budgetscreen@localhost"
+
+# Background tasks (Django's tasks interface, backported by django-tasks) kept in the database
+# (django-tasks-db) and run by `manage.py db_worker` processes: see docs/EXPORTS.md.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "exports"],
+    }
+}
+# A plan version with more approved projects than this is exported to XLSX or PDF in the
+# background (a status page shows progress and keeps the file); smaller ones download at once.
+PLAN_EXPORT_SYNC_LIMIT = 1000
+# A queued or running export whose progress has not moved for this long is taken as lost (its
+# worker died) and a new request starts it again.
+PLAN_EXPORT_STALE_AFTER = datetime.timedelta(minutes=30)
 
 # Days before a round closes when agencies with drafts are reminded.
 REMINDER_DAYS_BEFORE_CLOSE = 3

@@ -12,7 +12,8 @@ from ..charts import plan_charts
 from .document import PlanDocument
 
 
-def build_plan_pdf(doc: PlanDocument) -> bytes:
+def build_plan_pdf(doc: PlanDocument, *, progress=None) -> bytes:
+    """The PDF; ``progress`` (optional) is called with the fraction done after each stage."""
     return render_pdf(
         "plans/pdf/plan.html",
         {
@@ -21,4 +22,5 @@ def build_plan_pdf(doc: PlanDocument) -> bytes:
             "fonts_css": pdf_fonts_css(),
             "published_iso": timezone.localtime(doc.published_at).isoformat(),
         },
+        progress=progress,
     )
