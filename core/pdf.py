@@ -56,6 +56,21 @@ class StaticOnlyURLFetcher(URLFetcher):
         return Path(found) if found else None
 
 
+SARA_AM = "\u0e33"  # ำ
+NIKHAHIT_SARA_AA = "\u0e4d\u0e32"  # ํ + า, its compatibility decomposition
+
+
+def thai_text_for_pdf(html: str) -> str:
+    """Write SARA AM as NIKHAHIT + SARA AA, which look the same in Sarabun.
+
+    Sarabun draws ำ with two glyphs, the second being the glyph of า. WeasyPrint's text map gives
+    each glyph one character, so copying text out of the PDF turned every า of the document into
+    ำ (สำนักงาน came out as สำนักงำน). With the decomposed spelling each glyph maps to its own
+    character, and the copied text is NFKC-equal to what was typed.
+    """
+    return html.replace(SARA_AM, NIKHAHIT_SARA_AA)
+
+
 def render_pdf(template_name, context, *, progress=None) -> bytes:
     """Render a template to PDF bytes. Templates refer to static files as ``{{ static_base }}…``.
 
@@ -66,7 +81,7 @@ def render_pdf(template_name, context, *, progress=None) -> bytes:
         raise PDFUnavailable(
             f"WeasyPrint cannot run: {WEASYPRINT_ERROR}. Install Pango (Debian: libpango-1.0-0)."
         )
-    html = render_to_string(template_name, {**context, "static_base": STATIC_BASE})
+    html = thai_text_for_pdf(render_to_string(template_name, {**context, "static_base": STATIC_BASE}))
     document = weasyprint.HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyURLFetcher())
     if progress is None:
         return document.write_pdf()
