@@ -32,6 +32,8 @@ def table(results):
 
     for s in scales:
         n, p = s["n"], s["pages"]
+        if not p:
+            continue
         size = f"{n:,}"
         for key, label in (("inbox", "inbox /screening/"),
                            ("inbox_filtered", "inbox ?stage=downstream&min_amount=1000000")):  # fmt: skip
@@ -100,6 +102,7 @@ def table(results):
                 f"≤ {t['vote_p95_ms']} ms",
                 v["p95_ms"] <= t["vote_p95_ms"],
             )
+    scales = [s for s in scales if s["pages"]]
     for query_key in ("inbox", "inbox_filtered"):
         counts = {s["pages"][query_key].get("queries") for s in scales}
         if len(scales) > 1:

@@ -45,6 +45,9 @@ def _parse_args(argv):
     parser.add_argument("--keep", action="store_true", help="keep the bench database at the end")
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--skip-voting", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
+    parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for voting")
     args = parser.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for s in args.scale.split(",") if s.strip()]
@@ -136,16 +139,18 @@ def main(argv=None):
             _publish(ds, ds.small_round)
             scale["publish_seconds"] = round(time.perf_counter() - t0, 1)
             print("bench: pages …", flush=True)
-            scale["pages"] = pages.measure_pages(ds, requests=args.requests)
+            scale["pages"] = (
+                {} if args.skip_pages else pages.measure_pages(ds, requests=args.requests)
+            )
             results["scales"].append(scale)
             if not args.skip_exports:
                 todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
-                if not results["exports"].get("110"):
+                if not results["exports"].get("110") and not args.no_110:
                     todo.insert(0, (data.SMALL_PLAN, ds.small_round.fiscal_year))
                 for size, year in todo:
                     print(f"bench: exports of {size:,} projects …", flush=True)
                     results["exports"][str(size)] = exports.measure_exports(
-                        year, size, repeats=1 if size >= 10000 else 3
+                        year, size, repeats=1 if size >= 10000 else args.repeats
                     )
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             if not args.skip_voting:
