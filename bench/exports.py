@@ -21,14 +21,22 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 900
 
 
-def _probe(kind, year, out, data_path=""):
+class ProbeCutOff(Exception):
+    pass
+
+
+def _probe(kind, year, out, data_path="", timeout=TIMEOUT):
+    """One measurement in a fresh process; None when it ran longer than ``timeout``."""
     command = [sys.executable, "-m", "bench.export_probe", kind, str(year), str(out)]
     if data_path:
         command.append(str(data_path))
-    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        command, cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True,
-        timeout=TIMEOUT, check=False,
-    )  # fmt: skip
+    try:
+        done = subprocess.run(  # noqa: S603 (our own interpreter and module)
+            command, cwd=ROOT, env=os.environ.copy(), capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None
     if done.returncode != 0:
         raise RuntimeError(f"{kind} probe failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -68,14 +76,21 @@ def _pdf_rows(year):
         ]  # fmt: skip
 
 
-def measure_exports(year, projects, *, repeats):
-    """Ours and the floor for each format, ``repeats`` fresh processes each (median time)."""
+def measure_exports(year, projects, *, repeats, timeout=TIMEOUT):
+    """Ours and the floor for each format, ``repeats`` fresh processes each (median time).
+
+    A process that runs longer than ``timeout`` is stopped and reported as cut off.
+    """
     results = {"projects": projects}
     with tempfile.TemporaryDirectory(prefix="bench-exports-") as tmp:
         tmp = Path(tmp)
         for kind in ("xlsx", "csv", "pdf"):
             out = tmp / f"plan.{kind}"
-            ours = _summary([_probe(kind, year, out) for _ in range(repeats)])
+            runs = [_probe(kind, year, out, timeout=timeout) for _ in range(repeats)]
+            if None in runs:
+                results[kind] = {"cut_off_after_s": timeout}
+                continue
+            ours = _summary(runs)
             if kind == "xlsx":
                 data = _xlsx_cells(out)
             elif kind == "csv":
@@ -84,12 +99,14 @@ def measure_exports(year, projects, *, repeats):
                 data = _pdf_rows(year)
             data_path = tmp / f"{kind}.pickle"
             data_path.write_bytes(pickle.dumps(data))
-            floor = _summary(
-                [
-                    _probe(f"floor-{kind}", year, tmp / f"floor.{kind}", data_path)
-                    for _ in range(repeats)
-                ]
-            )
+            runs = [
+                _probe(f"floor-{kind}", year, tmp / f"floor.{kind}", data_path, timeout=timeout)
+                for _ in range(repeats)
+            ]
+            if None in runs:
+                results[kind] = {"ours": ours, "floor": {"cut_off_after_s": timeout}}
+                continue
+            floor = _summary(runs)
             results[kind] = {
                 "ours": ours,
                 "floor": floor,

@@ -116,6 +116,16 @@ def table(results):
     for size, e in sorted(results["exports"].items(), key=lambda kv: int(kv[0])):
         n = int(size)
         for kind in ("xlsx", "csv", "pdf"):
+            if "ours" not in e[kind]:
+                add(f"plan.{kind} time", f"{n:,} projects",
+                    f"cut off: ran longer than {e[kind]['cut_off_after_s']} s")  # fmt: skip
+                continue
+            if "cut_off_after_s" in e[kind]["floor"]:
+                ours = e[kind]["ours"]
+                add(f"plan.{kind} time, peak RSS (added)", f"{n:,} projects",
+                    f"{ours['seconds']} s, {ours['peak_rss_mb']} MB (+{ours['added_rss_mb']}); "
+                    f"floor cut off after {e[kind]['floor']['cut_off_after_s']} s")  # fmt: skip
+                continue
             ours, floor = e[kind]["ours"], e[kind]["floor"]
             add(
                 f"plan.{kind} time, peak RSS (added)",

@@ -46,6 +46,7 @@ def _parse_args(argv):
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--skip-voting", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--export-timeout", type=int, default=900, help="seconds per export run")
     parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
     parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for voting")
@@ -143,16 +144,6 @@ def main(argv=None):
                 {} if args.skip_pages else pages.measure_pages(ds, requests=args.requests)
             )
             results["scales"].append(scale)
-            if not args.skip_exports:
-                todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
-                if not results["exports"].get("110") and not args.no_110:
-                    todo.insert(0, (data.SMALL_PLAN, ds.small_round.fiscal_year))
-                for size, year in todo:
-                    print(f"bench: exports of {size:,} projects …", flush=True)
-                    results["exports"][str(size)] = exports.measure_exports(
-                        year, size, repeats=1 if size >= 10000 else args.repeats
-                    )
-            RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             if not args.skip_voting:
                 print("bench: voting through gunicorn …", flush=True)
                 try:
@@ -160,6 +151,23 @@ def main(argv=None):
                 except (RuntimeError, OSError) as error:
                     print(f"bench: voting failed: {error}", flush=True)
                     scale["voting_error"] = str(error)
+            RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+            if not args.skip_exports:
+                todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
+                if not results["exports"].get("110") and not args.no_110:
+                    todo.insert(0, (data.SMALL_PLAN, ds.small_round.fiscal_year))
+                for size, year in todo:
+                    print(f"bench: exports of {size:,} projects …", flush=True)
+                    results["exports"][str(size)] = exports.measure_exports(
+                        year,
+                        size,
+                        repeats=1 if size >= 10000 else args.repeats,
+                        timeout=args.export_timeout,
+                    )
+                    RESULTS.write_text(
+                        json.dumps(results, indent=2, ensure_ascii=False, default=str)
+                    )
+            RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             scale["load_average_after"] = os.getloadavg()
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     finally:
