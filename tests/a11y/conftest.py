@@ -37,6 +37,7 @@ def _extra_data():
 
     from committee.models import Meeting
     from directory.models import User
+    from plans.models import PlanExport
     from plans.services import publish_plan
     from proposals.models import Proposal, ProposalVersion
     from proposals.selectors import proposal_snapshot
@@ -64,9 +65,14 @@ def _extra_data():
     fy2568 = Proposal.objects.filter(round__fiscal_year=2568, status=Status.APPROVED).order_by("pk")
     changed = fy2568.first()
     Proposal.objects.filter(pk=changed.pk).update(approved_amount=changed.approved_amount - 1000)
-    publish_plan(
+    version = publish_plan(
         plan_round=changed.round, actor=User.objects.get(username="secretary"), note="ปรับวงเงิน"
     )
+    # A background XLSX export half made, for its progress page.
+    export = PlanExport.objects.create(
+        version=version, file_format="xlsx", language="th", status="running", progress=40,
+        requested_by=User.objects.get(username="budget"),
+    )  # fmt: skip
 
     User.objects.create_user("a11y_norole", password=PASSWORD, first_name="ไม่มี", last_name="บทบาท")
     enrolled = User.objects.create_user(
@@ -87,6 +93,7 @@ def _extra_data():
         "fy2568": fy2568.last().pk,
         "open_meeting": meetings.exclude(status="closed").first().pk,
         "closed_meeting": meetings.filter(status="closed").first().pk,
+        "export": export.pk,
     }
 
 

@@ -46,6 +46,7 @@ PAGES = [
     ("screening-dashboard", "screener", "/screening/dashboard/"),
     ("screening-dashboard-2568", "screener", "/screening/dashboard/?round=2568"),
     ("proposal-detail-staff", "screener", "/proposals/{forwarded}/"),
+    ("proposal-history", "screener", "/proposals/{forwarded}/history/"),
     ("screening-inbox-secretary", "secretary", "/screening/?status=forwarded"),
     # committee
     ("meeting-list", "secretary", "/meetings/"),
@@ -56,11 +57,13 @@ PAGES = [
     ("meeting-closed", "secretary", "/meetings/{closed_meeting}/"),
     ("meeting-chair", "chair", "/meetings/{open_meeting}/"),
     ("meeting-member", "member1", "/meetings/{open_meeting}/"),
+    ("meeting-history", "secretary", "/meetings/{open_meeting}/history/"),
     # plans
     ("plan-index", "budget", "/plans/"),
     ("plan-2568", "budget", "/plans/2568/"),
     ("plan-2568-compare", "budget", "/plans/2568/compare/"),
     ("plan-2569-secretary", "secretary", "/plans/2569/"),
+    ("plan-export-progress", "budget", "/plans/2568/exports/{export}/"),
 ]
 
 
@@ -137,3 +140,31 @@ def test_page_with_errors_has_no_wcag_violations(
     finally:
         if context is not None:
             context.close()
+
+
+# On a phone-sized screen (WCAG 1.4.10 reflow) wide tables scroll inside their frame, which
+# must then be reachable with the keyboard.
+NARROW = [
+    "proposal-list",
+    "proposal-edit-draft",
+    "screening-inbox",
+    "screening-form",
+    "meeting-secretary",
+    "plan-2568-compare",
+]
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [p[1:] for p in PAGES if p[0] in NARROW],
+    ids=[p[0] for p in PAGES if p[0] in NARROW],
+)
+def test_narrow_screen_has_no_wcag_violations(demo_site, role_pages, axe_source, username, path):
+    page = role_pages[username]
+    page.set_viewport_size({"width": 360, "height": 740})
+    try:
+        page.goto(demo_site.url + path.format(**vars(demo_site)))
+        violations = axe_violations(page, axe_source)
+        assert not violations, f"{page.url}\n{describe(violations)}"
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
