@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PlanVersion
+from .models import PlanExport, PlanVersion
 
 
 @admin.register(PlanVersion)
@@ -35,4 +35,29 @@ class PlanVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlanExport)
+class PlanExportAdmin(admin.ModelAdmin):
+    """Background exports, read-only: they are requested from the plan page and made by workers
+    (``plans.services.request_plan_export`` / ``run_plan_export``)."""
+
+    list_display = ["version", "file_format", "language", "status", "progress", "size", "created_at"]
+    list_filter = ["status", "file_format"]
+    readonly_fields = [f.name for f in PlanExport._meta.fields]
+
+    def get_queryset(self, request):
+        # A version's snapshot can be megabytes: never load it to list its exports.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("version__round")
+            .defer("version__snapshot")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
