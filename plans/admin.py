@@ -43,7 +43,15 @@ class PlanExportAdmin(admin.ModelAdmin):
     """Background exports, read-only: they are requested from the plan page and made by workers
     (``plans.services.request_plan_export`` / ``run_plan_export``)."""
 
-    list_display = ["version", "file_format", "language", "status", "progress", "size", "created_at"]
+    list_display = [
+        "version",
+        "file_format",
+        "language",
+        "status",
+        "progress",
+        "size",
+        "created_at",
+    ]
     list_filter = ["status", "file_format"]
     readonly_fields = [f.name for f in PlanExport._meta.fields]
 
