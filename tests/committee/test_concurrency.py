@@ -1,46 +1,21 @@
 """Many members voting at the same moment, on PostgreSQL: every vote counted once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 
 from committee import services
 from committee.models import Vote
 from core.models import AuditEvent
+from tests.concurrency import postgresql_only, run_together
 
 from .factories import add_item, make_setup, mark_present
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite serialises every writer; row locks are only exercised on PostgreSQL",
-    ),
+    postgresql_only,
 ]
 
-
-def run_together(jobs):
-    """Start every job at the same moment, each thread on its own connection."""
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def runner(job):
-        try:
-            barrier.wait(timeout=10)
-            job()
-        except Exception as error:  # reported below: a thread cannot fail the test itself
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
 
 
 def test_simultaneous_votes_are_each_counted_once():

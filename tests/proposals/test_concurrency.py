@@ -1,54 +1,28 @@
 """Simultaneous submits and saves on PostgreSQL: row locks make the second one lose cleanly."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from core.models import AuditEvent
 from proposals.models import ProposalVersion
 from proposals.services import ProposalError, save_proposal, submit_proposal
 from proposals.workflow import Status
+from tests.concurrency import postgresql_only, run_together
 
 from .factories import content_for, make_complete_draft
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("media_root"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite serialises every writer; row locks are only exercised on PostgreSQL",
-    ),
+    postgresql_only,
 ]
 
-
-def run_together(jobs):
-    """Start every job at the same moment, each thread on its own connection."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = []
-
-    def runner(job):
-        try:
-            barrier.wait(timeout=10)
-            job()
-            outcomes.append("ok")
-        except ProposalError as error:
-            outcomes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def test_many_simultaneous_submits_submit_once(submitter):
     proposal = make_complete_draft(agency=submitter.agency, actor=submitter)
     outcomes = run_together(
-        [lambda: submit_proposal(proposal_id=proposal.pk, actor=submitter) for _ in range(6)]
+        [lambda: submit_proposal(proposal_id=proposal.pk, actor=submitter) for _ in range(6)],
+        expected=[ProposalError],
     )
     assert outcomes.count("ok") == 1
     assert all(isinstance(o, ProposalError) for o in outcomes if o != "ok")
@@ -69,7 +43,7 @@ def test_two_simultaneous_saves_from_the_same_version_one_wins(submitter):
             lock_version=0,
         )
 
-    outcomes = run_together([save("ก"), save("ข")])
+    outcomes = run_together([save("ก"), save("ข")], expected=[ProposalError])
     assert outcomes.count("ok") == 1
     proposal.refresh_from_db()
     assert proposal.lock_version == 1
