@@ -92,7 +92,7 @@ def record_plan_download(*, version, actor, file_format) -> None:
             actor=actor,
             target=version,
             extra={
-                "fiscal_year": version.snapshot["fiscal_year"],
+                "fiscal_year": version.round.fiscal_year,
                 "version": version.number,
                 "format": file_format,
             },

@@ -123,8 +123,11 @@ def plan_publish(request, year):
 
 
 def _requested_version(request, plan_round):
-    """The version named by ``?version=N``, or the latest; None when nothing is published."""
-    versions = PlanVersion.objects.filter(round=plan_round)
+    """The version named by ``?version=N``, or the latest; None when nothing is published.
+
+    Its snapshot (megabytes for a large plan) is read only when a file is written here.
+    """
+    versions = PlanVersion.objects.filter(round=plan_round).defer("snapshot")
     raw = request.GET.get("version")
     if raw is None:
         return versions.order_by("-number").first()
