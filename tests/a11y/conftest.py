@@ -150,6 +150,12 @@ def role_pages(chromium, demo_site):
             context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": demo_site.url}])
         page = context.new_page()
         page.set_default_timeout(10_000)
+        # The app's scripts run under its Content-Security-Policy; anything refused is noted.
+        page.csp_refusals = []
+        page.on(
+            "console",
+            lambda m, p=page: "Content Security Policy" in m.text and p.csp_refusals.append(m.text),
+        )
         pages[username] = page
     yield pages
     for context in contexts:

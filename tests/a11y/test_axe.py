@@ -75,6 +75,7 @@ def test_page_has_no_wcag_violations(demo_site, role_pages, axe_source, username
     assert username is None or "/accounts/login/" not in page.url, "signed out"
     violations = axe_violations(page, axe_source)
     assert not violations, f"{page.url}\n{describe(violations)}"
+    assert not page.csp_refusals, page.csp_refusals
 
 
 # Pages in the state a mistake leaves them: error messages must be as accessible as the rest.
