@@ -19,7 +19,7 @@ from core.formatting import format_baht
 from directory.roles import Role
 from proposals.models import Proposal
 from proposals.workflow import Status
-from screening.duplicates import find_clusters
+from screening.duplicates import find_similar_in_round
 from screening.models import CriterionAssessment, ScreeningReview
 
 from . import permissions, rules
@@ -322,7 +322,11 @@ def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBo
     reviews = _latest_reviews([i.proposal_id for i in items])
     assessments = _assessments([r.pk for r in reviews.values()])
     chair_id = chair.user_id if chair else None
-    duplicates = _duplicates_by_proposal(meeting.round) if with_duplicates and items else {}
+    duplicates = (
+        _duplicates_by_proposal(meeting.round, [item.proposal_id for item in items])
+        if with_duplicates and items
+        else {}
+    )
 
     boards = []
     for number, item in enumerate(items, start=1):
@@ -373,17 +377,15 @@ def _recommended(proposal, review) -> Decimal:
     return proposal.requested_amount
 
 
-def _duplicates_by_proposal(plan_round) -> dict:
-    """Each proposal's likely duplicates from other agencies in the round (screening's
-    trigram similarity), best first."""
-    found = defaultdict(list)
-    for cluster in find_clusters(plan_round):
-        for a, b, score in cluster.pairs:
-            found[a.pk].append(DuplicateWarning(b, round(score * 100)))
-            found[b.pk].append(DuplicateWarning(a, round(score * 100)))
-    for warnings in found.values():
-        warnings.sort(key=lambda w: -w.percent)
-    return found
+def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:
+    """Each agenda proposal's likely duplicates from other agencies in the round (screening's
+    trigram similarity), best first. Only the agenda's proposals are scored, not every pair
+    of the round."""
+    found = find_similar_in_round(plan_round, proposal_ids)
+    return {
+        pk: [DuplicateWarning(other, round(score * 100)) for other, score in matches]
+        for pk, matches in found.items()
+    }
 
 
 def _latest_reviews(proposal_ids) -> dict:

@@ -190,8 +190,11 @@ class Cluster:
         return sum((p.requested_amount for p in self.members), start=0)
 
 
-def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOLD):
+def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOLD, only=None):
     """Pairs (i, j, score) of different agencies scoring at least ``threshold``.
+
+    With ``only`` (a set of indexes), just the pairs in which i is one of them, against every
+    other fingerprint: a few proposals checked against a whole round.
 
     Shared trigrams are counted through an inverted index (leaving out trigrams too common to
     tell projects apart, so a pair sharing nothing else is not considered); the exact score is computed only for pairs whose shared count can
@@ -209,10 +212,12 @@ def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOL
     factor = threshold / (1 + threshold)
     pairs = []
     for i, fp in enumerate(fingerprints):
+        if only is not None and i not in only:
+            continue
         shared = defaultdict(int)
         for gram in fp.text:
             for j in usable.get(gram, ()):
-                if j > i:
+                if j > i or (only is not None and j != i):
                     shared[j] += 1
         for j, count in shared.items():
             other = fingerprints[j]
@@ -226,6 +231,21 @@ def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOL
             if score >= threshold:
                 pairs.append((i, j, score))
     return pairs
+
+
+def find_similar_in_round(plan_round, proposal_ids, *, threshold=DEFAULT_THRESHOLD) -> dict:
+    """For each of ``proposal_ids``, the round's proposals of other agencies that look like it:
+    ``{proposal id: [(other proposal, score), …]}``, best first. One query; the index is built
+    once for the round and only the given proposals are scored against it."""
+    proposals = list(_candidates().filter(round=plan_round).order_by("code"))
+    fingerprints = [fingerprint_of(p) for p in proposals]
+    wanted = {index for index, p in enumerate(proposals) if p.pk in set(proposal_ids)}
+    found = defaultdict(list)
+    for i, j, score in similar_pairs(fingerprints, threshold=threshold, only=wanted):
+        found[proposals[i].pk].append((proposals[j], score))
+    for matches in found.values():
+        matches.sort(key=lambda match: (-match[1], match[0].code))
+    return dict(found)
 
 
 def find_clusters(plan_round, *, threshold=DEFAULT_THRESHOLD) -> list[Cluster]:

@@ -134,3 +134,29 @@ def test_clusters_score_few_pairs_exactly(django_assert_max_num_queries, monkeyp
     # Even when every title is made of the same ten words, most pairs never reach the exact
     # score (on real rounds far fewer are scored).
     assert 0 < len(scored) < all_pairs // 2
+
+
+@pytest.mark.django_db
+def test_similar_in_round_agrees_with_the_clusters():
+    """Scoring a few proposals against the round finds exactly the pairs the clusters hold."""
+    from screening.duplicates import find_clusters, find_similar_in_round
+
+    plan_round = make_round(2583, open_now=False)
+    titles = [
+        "ระบบบริการข้อมูลสุขภาพประชาชน", "ระบบบริการ ข้อมูลสุขภาพ ประชาชน ระยะที่ ๒",
+        "ระบบทะเบียนที่ดินดิจิทัล", "ทะเบียนที่ดินดิจิทัล ระบบ", "ศูนย์ฝึกอบรมภาษาอังกฤษ",
+    ]  # fmt: skip
+    proposals = [
+        make_proposal(plan_round=plan_round, agency=make_agency(), title_th=title) for title in titles
+    ]
+    pairs = {
+        frozenset((a.pk, b.pk)): score
+        for cluster in find_clusters(plan_round) for a, b, score in cluster.pairs
+    }  # fmt: skip
+    assert len(pairs) == 2
+    wanted = [proposals[0].pk, proposals[3].pk, proposals[4].pk]
+    found = find_similar_in_round(plan_round, wanted)
+    assert set(found) == {proposals[0].pk, proposals[3].pk}
+    for pk, matches in found.items():
+        for other, score in matches:
+            assert pairs[frozenset((pk, other.pk))] == score
