@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from committee import services as committee_services
 from directory.roles import Role
+from plans.models import PlanExport
 from plans.services import publish_plan
 from tests.committee.factories import add_item, make_setup, mark_present
 from tests.factories import make_round, make_user
@@ -52,7 +53,8 @@ class World:
     def __init__(self):
         self.plan = make_plan(2568)
         self.secretary = make_user(Role.SECRETARY)
-        publish_plan(plan_round=self.plan.plan_round, actor=self.secretary, note="v1")
+        version = publish_plan(plan_round=self.plan.plan_round, actor=self.secretary, note="v1")
+        self.export = PlanExport.objects.create(version=version, file_format="xlsx", language="th")
         self.open_round = make_round(open_now=True)
         self.submitter = make_user(Role.SUBMITTER)
         agency = self.submitter.agency
@@ -236,6 +238,9 @@ ENDPOINTS = {
     "plans:detail": ("budget", _year, lambda w: {"q": "x"}, 3),
     "plans:publish": ("secretary", _year, lambda w: {"note": "x"}, 15),
     "plans:compare": ("budget", _year, lambda w: {"a": "1", "b": "2"}, 3),
+    "plans:export_status": ("budget", lambda w: {**_year(w), "pk": w.export.pk}, lambda w: {}, 3),
+    "plans:export_progress": ("budget", lambda w: {**_year(w), "pk": w.export.pk}, lambda w: {}, 3),
+    "plans:export_download": ("budget", lambda w: {**_year(w), "pk": w.export.pk}, lambda w: {}, 3),
     "plans:download_xlsx": ("budget", _year, lambda w: {}, 2),
     "plans:download_pdf": ("budget", _year, lambda w: {}, 2),
     "plans:download_csv": ("budget", _year, lambda w: {}, 2),
