@@ -42,6 +42,9 @@ class CodeOrIdChoiceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         value = str(value).strip()
+        if "\x00" in value:
+            # PostgreSQL refuses NUL in a query parameter (a server error); no code holds one.
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         try:
             return self.queryset.get(**{self.code_field: value})
         except (self.queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
