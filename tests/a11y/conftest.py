@@ -98,8 +98,12 @@ def _extra_data():
 
 
 @pytest.fixture(scope="module")
-def demo_site(django_db_setup, django_db_blocker):
-    """A live server over the demo data; ``.url`` and the primary keys of ``_extra_data``."""
+def demo_site(chromium, django_db_setup, django_db_blocker):
+    """A live server over the demo data; ``.url`` and the primary keys of ``_extra_data``.
+
+    The browser starts first: ORM calls made before Playwright's first start would leave a
+    connection that the teardown here cannot see (PostgreSQL then refuses to drop the test
+    database)."""
     with django_db_blocker.unblock():
         with override_settings(DEBUG=True):
             load_demo()
