@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _code(device):
-    return TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    """The code the app shows now: six digits, leading zeros included (token() is an int)."""
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    return f"{token:0{device.digits}d}"
 
 
 def _login(client, username):
