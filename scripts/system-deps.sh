@@ -7,6 +7,8 @@ ldconfig -p | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-
 command -v chromium >/dev/null || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+command -v npm >/dev/null || missing+=(npm)  # axe-core for the accessibility tests
+command -v pg_dump >/dev/null || missing+=(postgresql-client)  # manage.py backup
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "budgetscreen needs these system packages: ${missing[*]}"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
