@@ -149,8 +149,25 @@ def test_filters_never_fail(client, screener, budget_officer, value):
     plan = make_plan()
     client.force_login(screener)
     for name in ("screening:inbox", "screening:export_csv", "screening:export_xlsx"):
-        response = client.get(reverse(name), {"q": value, "round": value, "ministry": value})
+        params = dict.fromkeys(
+            (
+                "q",
+                "round",
+                "ministry",
+                "agency",
+                "stage",
+                "benefit",
+                "status",
+                "screener",
+                "min_amount",
+                "sort",
+                "page",
+            ),
+            value,
+        )
+        response = client.get(reverse(name), params)
         assert response.status_code == 200, name
     client.force_login(budget_officer)
-    response = client.get(reverse("plans:detail", args=[plan.plan_round.fiscal_year]), {"q": value})
+    params = dict.fromkeys(("q", "stage", "benefit", "ministry", "agency", "page"), value)
+    response = client.get(reverse("plans:detail", args=[plan.plan_round.fiscal_year]), params)
     assert response.status_code == 200
