@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from pythainlp.util import thai_digit_to_arabic_digit
+from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
 from core.money import parse_amount
 from directory.models import Agency, Ministry
@@ -184,16 +184,19 @@ class ProposalFilter(django_filters.FilterSet):
         model = Proposal
         fields: list[str] = []
 
+    SEARCHED_FIELDS = (
+        "title_th", "title_en", "summary", "code", "agency__name_th", "agency__abbreviation",
+    )  # fmt: skip
+
     def filter_text(self, queryset, name, value):
         for term in split_query(value):
-            queryset = queryset.filter(
-                Q(title_th__icontains=term)
-                | Q(title_en__icontains=term)
-                | Q(summary__icontains=term)
-                | Q(code__icontains=term)
-                | Q(agency__name_th__icontains=term)
-                | Q(agency__abbreviation__icontains=term)
-            )
+            # Digits may be stored either way: ๒๕๖๘ and 2568 find the same titles.
+            variants = {term, arabic_digit_to_thai_digit(term)}
+            match = Q()
+            for variant in variants:
+                for field in self.SEARCHED_FIELDS:
+                    match |= Q(**{f"{field}__icontains": variant})
+            queryset = queryset.filter(match)
         return queryset
 
     def filter_mine(self, queryset, name, value):
