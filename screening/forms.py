@@ -123,6 +123,14 @@ class AssignForm(forms.Form):
         self.fields["screener"].queryset = screeners
 
 
+BIGINT_MAX = 2**63 - 1
+
+
+def _is_database_id(value) -> bool:
+    text = str(value)
+    return text.isascii() and text.isdigit() and int(text) <= BIGINT_MAX
+
+
 class SelectionForm(forms.Form):
     """The inbox's bulk actions: the ticked proposals, or every proposal matching the filter."""
 
@@ -132,8 +140,8 @@ class SelectionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Any number is acceptable here; the service checks each proposal.
-        self.fields["proposal"].valid_value = lambda value: str(value).isdigit()
+        # Any id the database can hold is acceptable here; the service checks each proposal.
+        self.fields["proposal"].valid_value = _is_database_id
 
 
 class AgendaForm(SelectionForm):

@@ -71,6 +71,9 @@ def press_and_wait(page, key="Enter"):
 
 def test_submission_journey_with_the_keyboard_alone(demo_site, new_page, tmp_path):
     page = new_page()
+    # Playwright intercepts file choosers only once a listener exists, and turning that on takes
+    # a round trip; listening from the start means the later keypress cannot outrun it.
+    page.on("filechooser", lambda chooser: None)
     page.goto(f"{demo_site.url}/accounts/login/")
 
     # The login form puts the focus on the username itself.

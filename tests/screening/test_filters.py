@@ -1,4 +1,4 @@
-"""The inbox's text search reads digits written either way."""
+"""The inbox's filters and bulk selection: text search with digits written either way, ids."""
 
 import pytest
 
@@ -15,6 +15,16 @@ def test_q_finds_digits_written_either_way():
     arabic = make_proposal(plan_round=plan_round, title_th="แผนดิจิทัล ระยะที่ 2")
     other = make_proposal(plan_round=plan_round, title_th="แผนดิจิทัล ระยะที่ 3")
     for query in ("ระยะที่ ๒", "ระยะที่ 2"):
-        found = set(ProposalFilter({"q": query}, queryset=Proposal.objects.all()).qs)
+        data = {"q": query, "round": str(plan_round.fiscal_year)}
+        found = set(ProposalFilter(data, queryset=Proposal.objects.all()).qs)
         assert found == {thai, arabic}, query
     assert other not in found
+
+
+@pytest.mark.parametrize("raw", ["9223372036854775808", "²", "-1", "1e3"])
+def test_bulk_selection_refuses_ids_no_database_holds(raw):
+    from screening.forms import SelectionForm
+
+    form = SelectionForm({"proposal": [raw]})
+    assert not form.is_valid()
+    assert "proposal" in form.errors
