@@ -12,13 +12,17 @@ from .models import AuditEvent
 _AUDIT_LOCK_KEY = 25_680_001
 
 
-def _digest(*, prev_hash, code, actor_id, target_type, target_id, extra, created_at):
+def _digest(event: AuditEvent) -> str:
+    """SHA-256 of the event's content and of the link to the event before it."""
     payload = json.dumps(
-        [prev_hash, code, actor_id, target_type, str(target_id), extra, created_at.isoformat()],
+        [
+            event.prev_hash, event.code, event.actor_id, event.target_type, str(event.target_id),
+            event.extra, event.created_at.isoformat(),
+        ],
         sort_keys=True,
         ensure_ascii=False,
         default=str,
-    )
+    )  # fmt: skip
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -29,31 +33,19 @@ def record_event(code, *, actor=None, target=None, extra=None) -> AuditEvent:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
-    target_type = target._meta.label_lower if target is not None else ""
-    target_id = str(target.pk) if target is not None else ""
-    extra = json.loads(json.dumps(extra or {}, default=str))
-    created_at = timezone.now()
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    event_hash = _digest(
-        prev_hash=last,
+    event = AuditEvent(
         code=code,
-        actor_id=actor_id,
-        target_type=target_type,
-        target_id=target_id,
-        extra=extra,
-        created_at=created_at,
+        actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        # Stored as JSON gives back: what the hash covers must be what verify_chain reads.
+        extra=json.loads(json.dumps(extra or {}, default=str)),
+        created_at=timezone.now(),
+        prev_hash=AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or "",
     )
-    return AuditEvent.objects.create(
-        code=code,
-        actor_id=actor_id,
-        target_type=target_type,
-        target_id=target_id,
-        extra=extra,
-        created_at=created_at,
-        prev_hash=last,
-        hash=event_hash,
-    )
+    event.hash = _digest(event)
+    event.save(force_insert=True)
+    return event
 
 
 def verify_chain():
@@ -62,15 +54,6 @@ def verify_chain():
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != prev:
             yield event, "prev_hash does not match the previous event"
-        expected = _digest(
-            prev_hash=event.prev_hash,
-            code=event.code,
-            actor_id=event.actor_id,
-            target_type=event.target_type,
-            target_id=event.target_id,
-            extra=event.extra,
-            created_at=event.created_at,
-        )
-        if expected != event.hash:
+        if _digest(event) != event.hash:
             yield event, "content does not match its hash"
         prev = event.hash
