@@ -3,7 +3,7 @@
 import pytest
 
 from proposals.models import Proposal
-from tests.factories import make_proposal, make_round
+from tests.factories import make_agency, make_proposal, make_round
 
 
 @pytest.mark.django_db
@@ -11,9 +11,14 @@ def test_q_finds_digits_written_either_way():
     from screening.filters import ProposalFilter
 
     plan_round = make_round(2584, open_now=False)
-    thai = make_proposal(plan_round=plan_round, title_th="แผนดิจิทัล ระยะที่ ๒")
-    arabic = make_proposal(plan_round=plan_round, title_th="แผนดิจิทัล ระยะที่ 2")
-    other = make_proposal(plan_round=plan_round, title_th="แผนดิจิทัล ระยะที่ 3")
+    # Codes and agency names without digits: the search looks in them too.
+    def proposal(code, title):
+        agency = make_agency(code=f"agency-{code}", name_th=f"กรม{code}", abbreviation="")
+        return make_proposal(plan_round=plan_round, agency=agency, code=code, title_th=title)
+
+    thai = proposal("DX-A", "แผนดิจิทัล ระยะที่ ๒")
+    arabic = proposal("DX-B", "แผนดิจิทัล ระยะที่ 2")
+    other = proposal("DX-C", "แผนดิจิทัล ระยะที่ 3")
     for query in ("ระยะที่ ๒", "ระยะที่ 2"):
         data = {"q": query, "round": str(plan_round.fiscal_year)}
         found = set(ProposalFilter(data, queryset=Proposal.objects.all()).qs)
