@@ -458,11 +458,8 @@ def _threshold(request, notices):
     return float(value)
 
 
-@readers_only
-def duplicate_clusters(request):
-    """Groups of a round's proposals from different agencies that look like the same project."""
-    rounds = selectors.list_rounds()
-    notices = []
+def _chosen_round(request, rounds, notices):
+    """The round named by ``?round=`` (a notice when it names none), else the default one."""
     fiscal_year = request.GET.get("round", "")
     plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
     if fiscal_year and plan_round is None:
@@ -470,7 +467,15 @@ def duplicate_clusters(request):
             _("The filter “%(label)s” was not understood and has been ignored.")
             % {"label": _("Round (fiscal year)")}
         )
-    plan_round = plan_round or selectors.get_default_round(rounds)
+    return plan_round or selectors.get_default_round(rounds)
+
+
+@readers_only
+def duplicate_clusters(request):
+    """Groups of a round's proposals from different agencies that look like the same project."""
+    rounds = selectors.list_rounds()
+    notices = []
+    plan_round = _chosen_round(request, rounds, notices)
     threshold = _threshold(request, notices)
     clusters = duplicates.find_clusters(plan_round, threshold=threshold) if plan_round else []
     return render(
@@ -492,14 +497,7 @@ def dashboard(request):
     """How far screening has come in a round: tables and server-rendered SVG charts."""
     rounds = selectors.list_rounds()
     notices = []
-    fiscal_year = request.GET.get("round", "")
-    plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
-    if fiscal_year and plan_round is None:
-        notices.append(
-            _("The filter “%(label)s” was not understood and has been ignored.")
-            % {"label": _("Round (fiscal year)")}
-        )
-    plan_round = plan_round or selectors.get_default_round(rounds)
+    plan_round = _chosen_round(request, rounds, notices)
     if plan_round is None:
         return render(request, "screening/dashboard.html", {"rounds": rounds, "notices": notices})
     board = selectors.get_dashboard(plan_round)
