@@ -61,6 +61,16 @@ def _lock_item(pk) -> AgendaItem:
     return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
 
 
+def _lock_items(**filters) -> list[AgendaItem]:
+    """The agenda items matching ``filters``, locked, in agenda order, with their proposals."""
+    return list(
+        AgendaItem.objects.select_for_update(of=("self",))
+        .filter(**filters)
+        .select_related("proposal")
+        .order_by("order", "id")
+    )
+
+
 def _membership(meeting, user) -> Membership | None:
     return Membership.objects.filter(committee_id=meeting.committee_id, user_id=user.pk).first()
 
@@ -240,12 +250,7 @@ def close_meeting(*, meeting, actor) -> Meeting:
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
-        items = list(
-            AgendaItem.objects.select_for_update(of=("self",))
-            .filter(meeting=meeting)
-            .select_related("proposal")
-            .order_by("order", "id")
-        )
+        items = _lock_items(meeting=meeting)
         resolutions = {r.agenda_item_id: r for r in Resolution.objects.filter(agenda_item__in=items)}
         undecided = [i.proposal.code for i in items if i.pk not in resolutions]
         if undecided:
@@ -451,12 +456,7 @@ def move_agenda_item(*, item, actor, direction: str) -> None:
     with transaction.atomic():
         meeting = _lock_meeting(item.meeting_id)
         _require_secretary(actor, meeting)
-        items = list(
-            AgendaItem.objects.select_for_update(of=("self",))
-            .filter(meeting=meeting)
-            .select_related("proposal")
-            .order_by("order", "id")
-        )
+        items = _lock_items(meeting=meeting)
         index = next(i for i, it in enumerate(items) if it.pk == item.pk)
         step = -1 if direction == "up" else 1
         other = index + step
@@ -679,12 +679,7 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         membership = _membership(meeting, actor)
-        locked = list(
-            AgendaItem.objects.select_for_update(of=("self",))
-            .filter(pk__in=[i.pk for i in items])
-            .select_related("proposal")
-            .order_by("order", "id")
-        )
+        locked = _lock_items(pk__in=[i.pk for i in items])
         if len(locked) != len(items) or any(i.meeting_id != meeting.pk for i in locked):
             raise CommitteeError(_("Those items are not on this meeting's agenda."))
         resolutions = []
