@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/two-factor/setup/", views_twofactor.two_factor_setup, name="two_factor_setup"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("core.urls")),
+    path("directory/", include("directory.urls")),
     path("proposals/", include("proposals.urls")),
     path("screening/", include("screening.urls")),
     path("meetings/", include("committee.urls")),

@@ -4,7 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Agency, Ministry
+from directory.filters import AgencyFilter
+from directory.models import Ministry
 from proposals.models import Benefit, Proposal, Stage
 
 
@@ -22,21 +23,11 @@ class PlanProjectFilter(django_filters.FilterSet):
         label=_("Ministry"), field_name="agency__ministry", queryset=Ministry.objects.all(),
         to_field_name="code", empty_label=_("All ministries"),
     )  # fmt: skip
-    agency = django_filters.ModelChoiceFilter(
-        label=_("Agency"), queryset=Agency.objects.none(), to_field_name="code",
-        empty_label=_("All agencies"),
-    )  # fmt: skip
+    agency = AgencyFilter(label=_("Agency"), field_name="agency")
 
     class Meta:
         model = Proposal
         fields = ["q", "stage", "benefit", "ministry", "agency"]
-
-    def __init__(self, data=None, queryset=None, **kwargs):
-        super().__init__(data, queryset, **kwargs)
-        # Only the agencies that have a project in this plan.
-        self.filters["agency"].queryset = Agency.objects.filter(
-            pk__in=self.queryset.values("agency")
-        ).order_by("name_th")
 
     def search(self, queryset, name, value):
         value = value.strip()

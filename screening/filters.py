@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
 from core.money import parse_amount
-from directory.models import Agency, Ministry
+from directory.filters import AgencyFilter
+from directory.models import Ministry
 from proposals.models import Benefit, PlanRound, Proposal, Stage
 from proposals.workflow import SENT_TO_DGA, Status
 
@@ -120,12 +121,7 @@ class ProposalFilter(django_filters.FilterSet):
         field_name="agency__ministry",
         empty_label=_("All ministries"),
     )
-    agency = CodeOrIdFilter(
-        label=_("Agency"),
-        queryset=Agency.objects.order_by("name_th"),
-        field_name="agency",
-        empty_label=_("All agencies"),
-    )
+    agency = AgencyFilter(label=_("Agency"), field_name="agency")
     benefit = CodeOrIdFilter(
         label=_("Expected benefit"),
         queryset=Benefit.objects.order_by("order"),

@@ -2,6 +2,8 @@
 # Refreshes the Thai catalogues: one per app (its own locale/), one for the project (locale/).
 set -euo pipefail
 python=${1:-python}
+# Each app is run from its own folder, so a relative interpreter path is made absolute.
+case "$python" in */*) python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")" ;; esac
 export DJANGO_SETTINGS_MODULE=budgetscreen.settings.dev
 root=$(pwd)
 for app in core directory proposals screening committee plans; do

@@ -55,6 +55,10 @@ def test_page_filters_the_projects(client, budget_officer, plan):
     assert "โครงการอนุมัติ 2<" in html and "โครงการอนุมัติ 5<" not in html
     html = client.get(detail_url(plan), {"agency": plan.agencies[2].code}).content.decode()
     assert "โครงการอนุมัติ 4<" in html and "โครงการอนุมัติ 1<" not in html
+    html = client.get(detail_url(plan), {"agency": plan.agencies[2].name_th}).content.decode()
+    assert "โครงการอนุมัติ 4<" in html and "โครงการอนุมัติ 1<" not in html
+    html = client.get(detail_url(plan), {"agency": "ไม่มีหน่วยงานนี้"}).content.decode()
+    assert "ไม่พบหน่วยงานเดียวที่ชื่อ “ไม่มีหน่วยงานนี้”" in html
     # an unknown choice is a form error, never a server error
     response = client.get(detail_url(plan), {"stage": "nowhere", "ministry": "x"})
     assert response.status_code == 200
