@@ -37,6 +37,12 @@ from .models import (
     VoteChoice,
 )
 
+# The likely duplicates shown on an agenda item: the most similar first, chosen among at most
+# DUPLICATES_SCORED candidates (screening.duplicates.best_matches), so that a round where
+# thousands of titles look alike cannot slow the meeting page down.
+DUPLICATES_SHOWN = 5
+DUPLICATES_SCORED = 200
+
 
 def get_next_meeting_for(user) -> Meeting | None:
     """The meeting a committee member or secretary should open now: the earliest not closed."""
@@ -287,6 +293,14 @@ class DuplicateWarning:
     percent: int
 
 
+class DuplicateWarnings(list):
+    """An agenda item's likely duplicates, best first; ``more``: others may look alike too."""
+
+    def __init__(self, warnings=(), *, more=False):
+        super().__init__(warnings)
+        self.more = more
+
+
 def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBoard:
     """Everything the meeting page shows, in seven queries whatever the agenda's length
     (one more with ``with_duplicates``: the screening's likely duplicates in the round)."""
@@ -381,10 +395,15 @@ def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:
     """Each agenda proposal's likely duplicates from other agencies in the round (screening's
     trigram similarity), best first. Only the agenda's proposals are scored, not every pair
     of the round."""
-    found = find_similar_in_round(plan_round, proposal_ids)
+    found = find_similar_in_round(
+        plan_round, proposal_ids, limit=DUPLICATES_SHOWN, budget=DUPLICATES_SCORED
+    )
     return {
-        pk: [DuplicateWarning(other, round(score * 100)) for other, score in matches]
-        for pk, matches in found.items()
+        pk: DuplicateWarnings(
+            [DuplicateWarning(other, round(score * 100)) for other, score in similar.matches],
+            more=similar.more,
+        )
+        for pk, similar in found.items()
     }
 
 

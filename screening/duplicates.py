@@ -21,10 +21,12 @@ varied titles cluster in about 4 s; 3,000 titles built from only 20 words (every
 take about 45 s. The 140 proposals of a real round take a fraction of a second.
 """
 
+import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from pythainlp.util import thai_digit_to_arabic_digit
 
@@ -35,6 +37,7 @@ DEFAULT_THRESHOLD = 0.5
 MIN_TITLE_GRAMS = 6
 SUMMARY_CHARS = 600
 COMMON_FRACTION = 0.2
+ROUNDING = 0.001  # scores are rounded to three places
 
 # Generic words of project titles: they say nothing about *which* project it is. Removed in
 # this order (longer phrases before the words inside them: โครงการ before การ…).
@@ -190,62 +193,142 @@ class Cluster:
         return sum((p.requested_amount for p in self.members), start=0)
 
 
-def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOLD, only=None):
-    """Pairs (i, j, score) of different agencies scoring at least ``threshold``.
+class _TrigramIndex:
+    """Shared-trigram counts between fingerprints through an inverted index (trigram → indexes),
+    leaving out trigrams too common to tell projects apart, and an upper bound of each pair's
+    score from its count, so that the exact score is computed only where it can matter."""
 
-    With ``only`` (a set of indexes), just the pairs in which i is one of them, against every
-    other fingerprint: a few proposals checked against a whole round.
+    def __init__(self, fingerprints: list[Fingerprint]):
+        self.fingerprints = fingerprints
+        postings = defaultdict(list)
+        for index, fp in enumerate(fingerprints):
+            for gram in fp.text:
+                postings[gram].append(index)
+        common = max(50, int(len(fingerprints) * COMMON_FRACTION))
+        self.usable = {g: members for g, members in postings.items() if 1 < len(members) <= common}
+        too_common = {g for g, members in postings.items() if len(members) > common}
+        # Shared grams left out of the count: at most the smaller number of common grams held.
+        self.uncounted = [len(fp.text & too_common) for fp in fingerprints]
 
-    Shared trigrams are counted through an inverted index (leaving out trigrams too common to
-    tell projects apart, so a pair sharing nothing else is not considered); the exact score is computed only for pairs whose shared count can
-    reach the threshold: Jaccard s / (a + b - s) >= t needs s >= t (a + b) / (1 + t).
-    """
-    postings = defaultdict(list)
-    for index, fp in enumerate(fingerprints):
-        for gram in fp.text:
-            postings[gram].append(index)
-    common = max(50, int(len(fingerprints) * COMMON_FRACTION))
-    usable = {gram: members for gram, members in postings.items() if 1 < len(members) <= common}
-    too_common = {gram for gram, members in postings.items() if len(members) > common}
-    # Shared grams left out of the count: at most the smaller number of common grams held.
-    uncounted = [len(fp.text & too_common) for fp in fingerprints]
-    factor = threshold / (1 + threshold)
+    def candidates(self, i: int, threshold: float, *, later_only: bool) -> list[tuple[float, int]]:
+        """(bound, j) for every other fingerprint j (of another agency; with ``later_only``,
+        j > i) whose upper bound reaches ``threshold``.
+
+        The bound: Jaccard s / (a + b - s) grows with the shared count s, which is at most the
+        counted shared trigrams plus the smaller number of uncounted ones (and no more than the
+        smaller set); the title's bound counts only when both titles are long enough to score.
+        """
+        fps, uncounted = self.fingerprints, self.uncounted
+        fp = fps[i]
+        shared = Counter(chain.from_iterable(self.usable.get(gram, ()) for gram in fp.text))
+        shared.pop(i, None)
+        a_text, a_title, a_uncounted = len(fp.text), len(fp.title), uncounted[i]
+        titled = a_title >= MIN_TITLE_GRAMS
+        found = []
+        for j, count in shared.items():
+            if (later_only and j < i) or fps[j].agency_id == fp.agency_id:
+                continue
+            other = fps[j]
+            most = count + min(a_uncounted, uncounted[j])
+            bound = _jaccard_bound(most, a_text, len(other.text))
+            if titled and len(other.title) >= MIN_TITLE_GRAMS:
+                bound = max(bound, _jaccard_bound(most, a_title, len(other.title)))
+            if bound >= threshold:
+                found.append((bound, j))
+        return found
+
+
+def _jaccard_bound(shared: int, a: int, b: int) -> float:
+    shared = min(shared, a, b)
+    return shared / (a + b - shared) if shared else 0.0
+
+
+def similar_pairs(fingerprints: list[Fingerprint], *, threshold=DEFAULT_THRESHOLD):
+    """Every pair (i, j), i < j, of different agencies scoring at least ``threshold``."""
+    index = _TrigramIndex(fingerprints)
     pairs = []
     for i, fp in enumerate(fingerprints):
-        if only is not None and i not in only:
-            continue
-        shared = defaultdict(int)
-        for gram in fp.text:
-            for j in usable.get(gram, ()):
-                if j > i or (only is not None and j != i):
-                    shared[j] += 1
-        for j, count in shared.items():
-            other = fingerprints[j]
-            if other.agency_id == fp.agency_id:
-                continue
-            text_bound = factor * (len(fp.text) + len(other.text))
-            title_bound = factor * (len(fp.title) + len(other.title))
-            if count + min(uncounted[i], uncounted[j]) < min(text_bound, title_bound):
-                continue
-            score = similarity(fp, other)
+        for _bound, j in index.candidates(i, threshold, later_only=True):
+            score = similarity(fp, fingerprints[j])
             if score >= threshold:
                 pairs.append((i, j, score))
     return pairs
 
 
-def find_similar_in_round(plan_round, proposal_ids, *, threshold=DEFAULT_THRESHOLD) -> dict:
+def best_matches(fingerprints, i, index, *, threshold, limit=None, budget=None):
+    """The others of fingerprint ``i`` (other agencies) scoring at least ``threshold``, best
+    first (ties by index, that is by code): all of them, or the ``limit`` best; and whether
+    more may exist.
+
+    Candidates are scored in the order of their upper bound. With ``limit`` the search stops
+    once the last kept score beats every remaining bound; with ``budget`` it also stops after
+    that many exact scores. Either way, when candidates that could still match are left, the
+    second value is True. On a real round a proposal has a handful of candidates and the
+    answer is exact; in a round where thousands of titles look alike, the budget keeps the cost
+    of one proposal at a few hundred scores instead of thousands.
+    """
+    fp = fingerprints[i]
+    bounds = sorted(
+        ((bound, -j) for bound, j in index.candidates(i, threshold, later_only=False)),
+        reverse=True,
+    )
+    kept = []  # (-score, j): sorted means best first
+    for scored, (bound, minus_j) in enumerate(bounds):  # every earlier candidate was scored
+        if limit and len(kept) >= limit and -kept[limit - 1][0] > bound + ROUNDING:
+            return _pairs(kept[:limit]), True  # none left can enter the list; some may match
+        if budget is not None and scored >= budget:
+            return _pairs(kept[:limit] if limit else kept), True
+        j = -minus_j
+        score = similarity(fp, fingerprints[j])
+        if score >= threshold:
+            if limit:
+                bisect.insort(kept, (-score, j))
+                del kept[limit + 1 :]
+            else:
+                kept.append((-score, j))
+    if not limit:
+        kept.sort()
+        return _pairs(kept), False
+    return _pairs(kept[:limit]), len(kept) > limit
+
+
+def _pairs(kept):
+    return [(-minus_score, j) for minus_score, j in kept]
+
+
+def find_similar_in_round(
+    plan_round, proposal_ids, *, threshold=DEFAULT_THRESHOLD, limit=None, budget=None
+) -> dict:
     """For each of ``proposal_ids``, the round's proposals of other agencies that look like it:
-    ``{proposal id: [(other proposal, score), …]}``, best first. One query; the index is built
-    once for the round and only the given proposals are scored against it."""
+    ``{proposal id: SimilarInRound}``, best first (see ``best_matches`` for ``limit`` and
+    ``budget``). One query; the index is built once for the round and only the given
+    proposals are scored against it."""
     proposals = list(_candidates().filter(round=plan_round).order_by("code"))
     fingerprints = [fingerprint_of(p) for p in proposals]
-    wanted = {index for index, p in enumerate(proposals) if p.pk in set(proposal_ids)}
-    found = defaultdict(list)
-    for i, j, score in similar_pairs(fingerprints, threshold=threshold, only=wanted):
-        found[proposals[i].pk].append((proposals[j], score))
-    for matches in found.values():
-        matches.sort(key=lambda match: (-match[1], match[0].code))
-    return dict(found)
+    index = _TrigramIndex(fingerprints)
+    wanted = set(proposal_ids)
+    found = {}
+    for i, proposal in enumerate(proposals):
+        if proposal.pk not in wanted:
+            continue
+        kept, more = best_matches(
+            fingerprints, i, index, threshold=threshold, limit=limit, budget=budget
+        )
+        if kept:
+            found[proposal.pk] = SimilarInRound([(proposals[j], score) for score, j in kept], more)
+    return found
+
+
+@dataclass
+class SimilarInRound:
+    matches: list  # (proposal, score), best first
+    more: bool  # more than the matches kept look alike
+
+    def __iter__(self):
+        return iter(self.matches)
+
+    def __len__(self):
+        return len(self.matches)
 
 
 def find_clusters(plan_round, *, threshold=DEFAULT_THRESHOLD) -> list[Cluster]:

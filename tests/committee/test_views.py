@@ -257,3 +257,17 @@ def test_agenda_items_warn_of_likely_duplicates(client, setup):
     assert second.proposal.get_absolute_url() in card and "%" in card
     card = page.split(f'id="item-{lonely.pk}"')[1].split("</article>")[0]
     assert "duplicate-flag" not in card and first.proposal.get_absolute_url() not in card
+
+
+def test_an_item_shows_its_five_most_similar_proposals_and_says_more_may_exist(client, setup):
+    title = "โครงการพัฒนาระบบบริหารจัดการข้อมูลสุขภาพแห่งชาติแบบบูรณาการ"
+    summary = "พัฒนาแพลตฟอร์มกลางเชื่อมโยงข้อมูลสุขภาพของประชาชนระหว่างโรงพยาบาลทั่วประเทศ"
+    item = add_item(setup, title_th=title, summary=summary)
+    # Eight other agencies' proposals look alike, each a little less than the one before.
+    alike = [add_item(setup, title_th=f"{title}{'ระยะ' * k}", summary=summary) for k in range(8)]
+    client.force_login(setup.chair)
+    page = client.get(meeting_url(setup)).content.decode()
+    card = page.split(f'id="item-{item.pk}"')[1].split("</article>")[0]
+    shown = [other for other in alike if other.proposal.get_absolute_url() in card]
+    assert shown == alike[:5]  # the five most similar, best first
+    assert "อาจซ้ำซ้อน 5 โครงการขึ้นไป" in card and "แสดง 5 โครงการที่คล้ายที่สุด" in card

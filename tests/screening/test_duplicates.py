@@ -160,3 +160,37 @@ def test_similar_in_round_agrees_with_the_clusters():
     for pk, matches in found.items():
         for other, score in matches:
             assert pairs[frozenset((pk, other.pk))] == score
+
+
+@pytest.mark.django_db
+def test_the_best_few_are_exact_and_a_budget_bounds_the_scoring(monkeypatch):
+    """With a limit the search stops early yet returns exactly the exhaustive search's best; with
+    a budget it scores at most that many candidates per proposal and says more may exist."""
+    from proposals.models import Proposal
+    from screening import duplicates
+
+    plan_round = make_round(2581, open_now=False)
+    agencies = [make_agency() for _ in range(30)]
+    words = ["ข้อมูล", "สุขภาพ", "ที่ดิน", "ภาษี", "แรงงาน", "เกษตร"]
+    Proposal.objects.bulk_create(
+        Proposal(round=plan_round, agency=agencies[i % 30], code=f"G{i:04d}", status=Status.SUBMITTED,
+                 title_th=f"ระบบ{words[i % 6]}{words[(i // 6) % 6]}{words[(i // 36) % 6]} {i}",
+                 summary=f"บริการ{words[(i * 5) % 6]}ออนไลน์", requested_amount=Decimal(i))
+        for i in range(300)
+    )  # fmt: skip
+    wanted = list(Proposal.objects.filter(round=plan_round).order_by("code").values_list("pk", flat=True)[:40:4])
+    everything = duplicates.find_similar_in_round(plan_round, wanted)
+    best = duplicates.find_similar_in_round(plan_round, wanted, limit=3)
+    assert set(best) == set(everything)
+    for pk, similar in everything.items():
+        assert [(p.pk, s) for p, s in best[pk].matches] == [(p.pk, s) for p, s in similar.matches[:3]]
+        assert best[pk].more == (len(similar) > 3)
+        assert not similar.more
+
+    scored = []
+    exact = duplicates.similarity
+    monkeypatch.setattr(duplicates, "similarity", lambda a, b: scored.append(1) or exact(a, b))
+    budgeted = duplicates.find_similar_in_round(plan_round, wanted, limit=3, budget=5)
+    assert len(scored) <= 5 * len(wanted)
+    crowded = [pk for pk, similar in everything.items() if len(similar) > 5]
+    assert crowded and all(budgeted[pk].more for pk in crowded)
