@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
 from core.money import parse_amount
+from core.widgets import LeanSelect, LeanSelectMultiple, ListModelChoiceIterator
 from directory.filters import AgencyFilter
 from directory.models import Ministry
 from proposals.models import Benefit, PlanRound, Proposal, Stage
@@ -22,6 +23,9 @@ from .selectors import screener_queryset
 # The inbox never shows drafts: they are still the agency's own business.
 STATUS_CHOICES = [(value, label) for value, label in Status.choices if value in SENT_TO_DGA]
 MAX_QUERY_TERMS = 8
+# django-filter names a descending sort with this message, which its own catalogues leave
+# untranslated in Thai; ours carries the translation.
+DESCENDING = _("%s (descending)")
 
 
 class AmountField(forms.CharField):
@@ -34,6 +38,9 @@ class AmountField(forms.CharField):
 
 class CodeOrIdChoiceField(forms.ModelChoiceField):
     """A model choice given by its readable code (``?ministry=mdes``) or by its number."""
+
+    widget = LeanSelect
+    iterator = ListModelChoiceIterator
 
     def __init__(self, *args, code_field="code", **kwargs):
         self.code_field = code_field
@@ -69,6 +76,15 @@ class CodeOrIdChoiceField(forms.ModelChoiceField):
 
 class CodeOrIdFilter(django_filters.ModelChoiceFilter):
     field_class = CodeOrIdChoiceField
+
+
+class ScreenerChoiceField(django_filters.fields.ModelChoiceField):
+    widget = LeanSelect
+    iterator = ListModelChoiceIterator
+
+
+class ScreenerFilter(django_filters.ModelChoiceFilter):
+    field_class = ScreenerChoiceField
 
 
 class AmountFilter(django_filters.Filter):
@@ -107,7 +123,7 @@ class ProposalFilter(django_filters.FilterSet):
         empty_label=_("All rounds"),
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=STATUS_CHOICES, widget=forms.SelectMultiple(attrs={"size": 4})
+        label=_("Status"), choices=STATUS_CHOICES, widget=LeanSelectMultiple(attrs={"size": 4})
     )
     stage = CodeOrIdFilter(
         label=_("Value-chain stage"),
@@ -143,7 +159,7 @@ class ProposalFilter(django_filters.FilterSet):
         label=_("Requested at most (baht)"), field_name="requested_amount", lookup_expr="lte",
         widget=forms.TextInput(attrs={"class": "amount", "inputmode": "decimal"}),
     )  # fmt: skip
-    screener = django_filters.ModelChoiceFilter(
+    screener = ScreenerFilter(
         label=_("Assigned screener"),
         queryset=screener_choices,
         field_name="assigned_screener",
@@ -154,6 +170,7 @@ class ProposalFilter(django_filters.FilterSet):
     )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
+        widget=LeanSelect,
         fields=(
             ("code", "code"),
             ("title_th", "title"),

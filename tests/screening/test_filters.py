@@ -33,3 +33,18 @@ def test_bulk_selection_refuses_ids_no_database_holds(raw):
     form = SelectionForm({"proposal": [raw]})
     assert not form.is_valid()
     assert "proposal" in form.errors
+
+
+@pytest.mark.django_db
+def test_filter_selects_keep_the_choice_and_read_in_thai(client, screener, inbox_data):
+    client.force_login(screener)
+    html = client.get(
+        "/screening/", {"sort": "-requested", "stage": "midstream", "status": ["submitted", "forwarded"]}
+    ).content.decode()
+    sort = html.split('<select name="sort"')[1].split("</select>")[0]
+    assert '<option value="-requested" selected>' in sort
+    assert "(เรียงย้อนกลับ)" in sort and "descending" not in sort
+    stage = html.split('<select name="stage"')[1].split("</select>")[0]
+    assert '<option value="midstream" selected>' in stage and stage.count(" selected") == 1
+    status = html.split('<select name="status"')[1].split("</select>")[0]
+    assert " multiple" in status.split(">")[0] and status.count(" selected") == 2
