@@ -86,7 +86,7 @@ class PlanSummary:
     by_stage: list[BreakdownRow] = field(default_factory=list)
     by_benefit: list[BreakdownRow] = field(default_factory=list)
     by_ministry: list[BreakdownRow] = field(default_factory=list)
-    by_agency: list[BreakdownRow] = field(default_factory=list)
+    by_agency: list[BreakdownRow] | None = field(default_factory=list)  # None: on its own page
     by_category: list[AmountRow] = field(default_factory=list)
     by_fiscal_year: list[AmountRow] = field(default_factory=list)
 
@@ -254,26 +254,35 @@ def _by_fiscal_year(plan_round):
     ]
 
 
-def get_plan_summary(plan_round) -> PlanSummary:
+def get_plan_summary(plan_round, *, agency_rows_up_to=None) -> PlanSummary:
     """Headline figures of a round and every breakdown of the plan.
 
     Nine queries whatever the number of proposals: the totals, stage and benefit (the
     reference list and the grouped figures each), ministry, agency, expense category and
-    fiscal year.
+    fiscal year. With ``agency_rows_up_to``, the agency breakdown is left out (``None``, one
+    query fewer) when more agencies than that submitted: a page then links to it instead.
     """
     proposals = Proposal.objects.filter(round=plan_round)
     submitted = proposals.filter(SUBMITTED_Q)
     totals = Figures(**proposals.aggregate(**_FIGURES))
+    too_many = agency_rows_up_to is not None and totals.submitted_agencies > agency_rows_up_to
     return PlanSummary(
         round=plan_round,
         totals=totals,
         by_stage=_breakdown(proposals, "stage", Stage.objects.all()),
         by_benefit=_breakdown(proposals, "benefit", Benefit.objects.all()),
         by_ministry=_by_ministry(submitted),
-        by_agency=_by_agency(submitted),
+        by_agency=None if too_many else _by_agency(submitted),
         by_category=_by_category(plan_round),
         by_fiscal_year=_by_fiscal_year(plan_round),
     )
+
+
+def get_agency_breakdown(plan_round) -> tuple[list[BreakdownRow], Figures]:
+    """The agency breakdown of a round and its totals (two queries)."""
+    proposals = Proposal.objects.filter(round=plan_round)
+    totals = Figures(**proposals.aggregate(**_FIGURES))
+    return _by_agency(proposals.filter(SUBMITTED_Q)), totals
 
 
 def list_plan_projects(plan_round):

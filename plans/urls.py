@@ -7,6 +7,7 @@ app_name = "plans"
 urlpatterns = [
     path("", views.plan_index, name="index"),
     path("<int:year>/", views.plan_detail, name="detail"),
+    path("<int:year>/agencies/", views.plan_agencies, name="agencies"),
     path("<int:year>/publish/", views.plan_publish, name="publish"),
     path("<int:year>/compare/", views.plan_compare, name="compare"),
     path(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.pdf import PDFUnavailable
 from directory.permissions import role_required
-from proposals.models import PlanRound
+from proposals.models import PlanRound, Proposal
 
 from .charts import plan_charts
 from .exports.csv import build_plan_csv
@@ -29,6 +29,7 @@ from .selectors import (
     ZERO,
     compare_plan_versions,
     exports_in_background,
+    get_agency_breakdown,
     get_plan_summary,
     list_plan_projects,
     list_plan_versions,
@@ -37,6 +38,9 @@ from .services import PlanError, publish_plan, record_plan_download, request_pla
 
 PLAN_ROLES = PLAN_READERS  # kept for code that imported the old name
 PROJECTS_PER_PAGE = 100
+# A real round has about a hundred agencies: their table is on the plan page. Beyond this many
+# it has a page of its own, so that the plan page does not grow with the directory.
+AGENCY_ROWS_ON_PLAN_PAGE = 150
 
 DOWNLOADS = {
     "xlsx": (build_plan_xlsx, XLSX_CONTENT_TYPE),
@@ -60,7 +64,7 @@ def plan_index(request):
 @role_required(*PLAN_READERS)
 def plan_detail(request, year):
     plan_round = get_object_or_404(PlanRound, fiscal_year=year)
-    summary = get_plan_summary(plan_round)
+    summary = get_plan_summary(plan_round, agency_rows_up_to=AGENCY_ROWS_ON_PLAN_PAGE)
     projects = PlanProjectFilter(request.GET or None, queryset=list_plan_projects(plan_round))
     filtered = projects.qs if projects.is_bound and projects.is_valid() else projects.queryset
     subtotal = filtered.order_by().aggregate(
@@ -68,7 +72,9 @@ def plan_detail(request, year):
         requested=Sum("requested_amount", default=ZERO),
         approved=Sum("approved_amount", default=ZERO),
     )
-    page = Paginator(filtered, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(filtered.defer(*Proposal.LONG_TEXTS), PROJECTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     for project in page.object_list:
         last_year = plan_round.fiscal_year + project.duration_years - 1
         project.years_label = (
@@ -96,6 +102,18 @@ def plan_detail(request, year):
             "can_publish": can_publish_plan(request.user),
             "publish_form": PublishForm(),
         },
+    )
+
+
+@role_required(*PLAN_READERS)
+def plan_agencies(request, year):
+    """Every agency's figures in the round (linked from the plan page when they are many)."""
+    plan_round = get_object_or_404(PlanRound, fiscal_year=year)
+    rows, totals = get_agency_breakdown(plan_round)
+    return render(
+        request,
+        "plans/plan_agencies.html",
+        {"plan_round": plan_round, "rows": rows, "totals": totals},
     )
 
 

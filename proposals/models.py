@@ -232,6 +232,12 @@ class Proposal(models.Model):
     # it was opened with, and a stale value means somebody else saved in between.
     lock_version = models.PositiveIntegerField(default=0)
 
+    # The long texts no list shows: lists defer them (less to read, sort and send).
+    LONG_TEXTS = (
+        "alignment_justification", "summary", "rationale", "objectives", "target_group",
+        "outputs", "outcomes",
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")

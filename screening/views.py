@@ -19,6 +19,7 @@ from core.charts import bar_chart_svg
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.formatting import format_baht, format_million_baht
 from directory.permissions import role_required
+from proposals.models import Proposal
 from proposals.selectors import get_proposal_display, get_proposal_for
 from proposals.services import ProposalError
 from proposals.workflow import Status
@@ -128,7 +129,7 @@ def inbox(request):
         for label in filterset.ignored_fields()
     ]
     totals = selectors.get_totals(queryset)
-    paginator = Paginator(queryset, _page_size(request, notices))
+    paginator = Paginator(queryset.defer(*Proposal.LONG_TEXTS), _page_size(request, notices))
     paginator.count = totals.count  # known already: saves the COUNT query
     raw_page = request.GET.get("page", "1")
     if raw_page not in ("", "last") and not raw_page.isdigit():

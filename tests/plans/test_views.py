@@ -180,3 +180,24 @@ def test_submitter_cannot_compare(client, submitter, published):
     client.force_login(submitter)
     url = reverse("plans:compare", args=[published.round.fiscal_year])
     assert client.get(url).status_code == 403
+
+
+def test_many_agencies_have_a_page_of_their_own(client, budget_officer, plan, monkeypatch):
+    from plans import views
+
+    client.force_login(budget_officer)
+    agencies_url = reverse("plans:agencies", args=[plan.plan_round.fiscal_year])
+    html = client.get(detail_url(plan)).content.decode()
+    assert agencies_url not in html and plan.agencies[0].name_th in html  # a few: inline
+    monkeypatch.setattr(views, "AGENCY_ROWS_ON_PLAN_PAGE", 1)
+    response = client.get(detail_url(plan))
+    assert response.context["summary"].by_agency is None
+    assert agencies_url in response.content.decode()
+    page = client.get(agencies_url)
+    assert page.status_code == 200
+    rows, totals = page.context["rows"], page.context["totals"]
+    assert len(rows) == totals.submitted_agencies >= 2
+    assert sum(r.figures.approved for r in rows) == totals.approved
+    assert sum(r.figures.requested for r in rows) == totals.requested
+    for row in rows:
+        assert row.label in page.content.decode()

@@ -339,6 +339,7 @@ MATRIX = {
     "two_factor_setup": Entry(expect=only(LOGGED_IN)),
     "set_language": Entry(expect=only(ROLES, granted=302), public=True),
     "core:notifications": Entry(expect=only(LOGGED_IN)),
+    "directory:agency_suggestions": Entry(expect=only(LOGGED_IN)),
     # Django's admin sends everyone else to its own sign-in page.
     "admin:index": Entry(expect=only({ADMIN}, denied=302), public=True),
     # proposals
@@ -463,6 +464,7 @@ MATRIX = {
     "plans:index": Entry(expect=only(PLAN_READERS)),
     "plans:detail": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "plans:compare": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "plans:agencies": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "plans:publish": Entry(
         expect=only(LOGGED_IN, granted=405), kwargs=year_kwargs, states=["published"],
         post_denied=never({SECRETARY, ADMIN}),
