@@ -87,6 +87,19 @@ def get_agenda_item(meeting, item_pk) -> AgendaItem:
         raise Http404 from None
 
 
+def get_agenda_item_for(user, meeting_pk, item_pk) -> AgendaItem:
+    """An agenda item with its meeting and proposal in one query (what a vote or a conflict
+    declaration reads first), or 404 as ``get_meeting_for``."""
+    if not permissions.can_view_meetings(user):
+        raise Http404
+    try:
+        return AgendaItem.objects.select_related(
+            "proposal", "meeting__committee", "meeting__round", "meeting__minute_taker"
+        ).get(pk=item_pk, meeting_id=meeting_pk)
+    except AgendaItem.DoesNotExist:
+        raise Http404 from None
+
+
 def get_membership(user, committee_id) -> Membership | None:
     if not user.is_authenticated:
         return None

@@ -1,15 +1,17 @@
 """Every write to a meeting, its attendance, agenda, conflicts, votes and resolutions.
 
 Locking order, the same in every service so that two writers never deadlock: the meeting row,
-then agenda items, then proposals. Every vote locks its meeting row, so that a vote and the
-closing of the meeting (or the recording of a resolution) never interleave; votes of a meeting
-are serialised, which takes milliseconds.
+then agenda items, then memberships, then proposals. A vote holds its meeting and item rows in
+share mode, so that votes run side by side while a vote and the closing of the meeting (or the
+recording of a resolution, a conflict, attendance) never interleave; one member's votes are
+serialised on their membership row.
 """
 
 import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +61,17 @@ def _lock_meeting(pk) -> Meeting:
 
 def _lock_item(pk) -> AgendaItem:
     return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
+
+
+def _share_lock(model, pk) -> None:
+    """A FOR SHARE lock on one row, on PostgreSQL (other databases serialise writers anyway).
+
+    Django's select_for_update only takes exclusive locks."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [pk])  # noqa: S608 (a model's table)
 
 
 def _lock_items(**filters) -> list[AgendaItem]:
@@ -475,9 +488,11 @@ def move_agenda_item(*, item, actor, direction: str) -> None:
 # --- conflicts and votes -----------------------------------------------------------------
 
 
-def _check_item_open(meeting, item):
+def _check_item_open(meeting, item, *, decided=None):
     _refuse_if_closed(meeting)
-    if Resolution.objects.filter(agenda_item=item).exists():
+    if decided is None:
+        decided = Resolution.objects.filter(agenda_item=item).exists()
+    if decided:
         raise CommitteeError(
             _("%(code)s has been decided; votes and declarations can no longer change.")
             % {"code": item.proposal.code}
@@ -533,20 +548,44 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
     else:
         amount = None
     with transaction.atomic():
-        meeting = _lock_meeting(item.meeting_id)
-        item = _lock_item(item.pk)
+        # Votes share their meeting and item: thirty members vote side by side, while closing
+        # the meeting, a resolution or a conflict (FOR UPDATE) waits for them, and they for it.
+        _share_lock(Meeting, item.meeting_id)
+        _share_lock(AgendaItem, item.pk)
+        item = (
+            AgendaItem.objects.select_related("meeting__committee", "meeting__round", "proposal")
+            .annotate(
+                decided=Exists(Resolution.objects.filter(agenda_item=OuterRef("pk"))),
+                conflicted=Exists(
+                    ConflictDeclaration.objects.filter(agenda_item=OuterRef("pk"), member=actor)
+                ),
+                present=Exists(
+                    Attendance.objects.filter(
+                        meeting=OuterRef("meeting"),
+                        membership__committee=OuterRef("meeting__committee"),
+                        membership__user=actor,
+                        presence=Attendance.Presence.PRESENT,
+                    )
+                ),
+            )
+            .get(pk=item.pk)
+        )
+        meeting = item.meeting
         _refuse_if_closed(meeting)
-        membership = _membership(meeting, actor)
+        # One member's votes are taken one at a time: a vote sent twice at once is stored once.
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(committee_id=meeting.committee_id, user_id=actor.pk)
+            .first()
+        )
         if not permissions.can_vote(actor, meeting, membership):
             raise CommitteeError(_("Only voting members of this committee may vote."))
-        _check_item_open(meeting, item)
-        if ConflictDeclaration.objects.filter(agenda_item=item, member=actor).exists():
+        _check_item_open(meeting, item, decided=item.decided)
+        if item.conflicted:
             raise CommitteeError(
                 _("You declared a conflict of interest on this item, so you cannot vote on it.")
             )
-        if not Attendance.objects.filter(
-            meeting=meeting, membership=membership, presence=Attendance.Presence.PRESENT
-        ).exists():
+        if not item.present:
             raise CommitteeError(
                 _("You are not recorded as present at this meeting; ask the secretary to mark your attendance.")
             )
@@ -556,19 +595,23 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
                 _("The amount cannot be more than the request (%(requested)s baht).")
                 % {"requested": format_baht(requested)}
             )
-        previous = Vote.objects.filter(agenda_item=item, member=actor).first()
-        if previous and previous.choice == choice and previous.amount == amount:
-            return previous  # a retry of the same vote: already recorded
+        vote = Vote.objects.filter(agenda_item=item, member=actor).first()
+        previous_choice = vote.choice if vote else None
+        if vote and vote.choice == choice and vote.amount == amount:
+            return vote  # a retry of the same vote: already recorded
         now = timezone.now()
-        vote, _created = Vote.objects.update_or_create(
-            agenda_item=item, member=actor,
-            defaults={"choice": choice, "amount": amount, "updated_at": now},
-            create_defaults={"choice": choice, "amount": amount, "cast_at": now, "updated_at": now},
-        )  # fmt: skip
+        if vote:
+            vote.choice, vote.amount, vote.updated_at = choice, amount, now
+            vote.save(update_fields=["choice", "amount", "updated_at"])
+        else:
+            vote = Vote.objects.create(
+                agenda_item=item, member=actor, choice=choice, amount=amount,
+                cast_at=now, updated_at=now,
+            )  # fmt: skip
         record_event(
             "vote.cast", actor=actor, target=item.proposal,
             extra={"meeting": meeting.number_label, "item": item.pk, "choice": choice,
-                   "amount": amount, "previous": previous.choice if previous else None},
+                   "amount": amount, "previous": previous_choice},
         )  # fmt: skip
     return vote
 

@@ -175,9 +175,9 @@ def attendance(request, pk):
 @role_required(*MEETING_ROLES)
 @require_POST
 def vote(request, pk, item_pk):
-    meeting = selectors.get_meeting_for(request.user, pk)
+    item = selectors.get_agenda_item_for(request.user, pk, item_pk)
+    meeting = item.meeting
     _refuse_unless(permissions.has_voting_seat(request.user, meeting, _membership(request, meeting)))
-    item = selectors.get_agenda_item(meeting, item_pk)
     form = VoteForm(request.POST)
     anchor = f"item-{item.pk}"
     if not form.is_valid():
@@ -202,9 +202,9 @@ def vote(request, pk, item_pk):
 @role_required(*MEETING_ROLES)
 @require_POST
 def conflict(request, pk, item_pk):
-    meeting = selectors.get_meeting_for(request.user, pk)
+    item = selectors.get_agenda_item_for(request.user, pk, item_pk)
+    meeting = item.meeting
     _refuse_unless(permissions.has_voting_seat(request.user, meeting, _membership(request, meeting)))
-    item = selectors.get_agenda_item(meeting, item_pk)
     form = ConflictForm(request.POST)
     anchor = f"item-{item.pk}"
     if not form.is_valid():
