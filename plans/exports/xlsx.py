@@ -20,6 +20,7 @@ from core.exports import (
     workbook_bytes,
     write_xlsx_sheet,
     xlsx_cell,
+    xlsx_value,
 )
 from core.formatting import MILLION, format_date_long
 
@@ -100,7 +101,9 @@ def _summary_sheet(workbook, doc: PlanDocument):
             [
                 None
                 if v is None
-                else xlsx_cell(sheet, v, number_format=formats.get(i, BAHT_FORMAT), bold=bold)
+                else xlsx_cell(sheet, v, number_format=formats.get(i, BAHT_FORMAT), bold=True)
+                if bold
+                else xlsx_value(sheet, v, formats.get(i, BAHT_FORMAT))
                 for i, v in enumerate(values)
             ]
         )

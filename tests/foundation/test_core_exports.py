@@ -44,3 +44,15 @@ def test_xlsx_refuses_float_money():
     with pytest.raises(TypeError):
         xlsx_cell(sheet, 0.1)
     assert workbook_bytes(workbook)  # the workbook still closes cleanly
+
+
+def test_xlsx_writes_safe_values_as_they_are_and_error_codes_as_text():
+    workbook = new_workbook()
+    write_xlsx_sheet(
+        workbook, "Sheet", [["#REF!", 7, None, "ข้อความ", Decimal("2.50")]],
+        header=["a", "b", "c", "d", "e"],
+    )  # fmt: skip
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes(workbook))).active
+    assert [c.value for c in sheet[2]] == ["#REF!", 7, None, "ข้อความ", 2.5]
+    assert [c.data_type for c in sheet[2]] == ["s", "n", "n", "s", "n"]
+    assert sheet["E2"].number_format == "#,##0.00"
