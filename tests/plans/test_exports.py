@@ -164,6 +164,14 @@ def test_pdf_read_back(logged_in, published, plan):
     assert published.checksum in info.stdout.decode()
 
 
+def test_pdf_draws_every_text_in_sarabun_charts_included(logged_in, plan):
+    content = download(logged_in, plan.plan_round, "pdf").content
+    listing = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True)
+    fonts = {line.split()[0].split("+")[-1] for line in listing.stdout.decode().splitlines()[2:]}
+    # Chart labels once fell back to the machine's sans-serif (DejaVu, no Sarabun).
+    assert fonts == {"Sarabun", "Sarabun-Bold"}
+
+
 def test_a_versions_bytes_never_change(client, budget_officer, published, plan, secretary):
     client.force_login(budget_officer)
     before = {
