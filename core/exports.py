@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -64,17 +64,27 @@ def xlsx_cell(sheet, value, *, number_format=BAHT_FORMAT, bold=False):
     return cell
 
 
-def xlsx_value(sheet, value, number_format):
+def xlsx_value(sheet, value, number_format, styles=None):
     """``value`` itself where openpyxl writes it as it is (a number with no format, text that
-    cannot turn into a formula or an error code), else a cell from ``xlsx_cell``.
+    cannot turn into a formula or an error code), else a cell as ``xlsx_cell`` makes it.
 
     A plain value costs openpyxl far less than a cell object (rows of plain values are its
-    fastest path); only money, dates and risky text need the cell.
+    fastest path); only money, dates and risky text need the cell. ``styles``, a dict kept for
+    one sheet, remembers the style of each money format, so that a money cell is made with its
+    style at once instead of looking the format up in the workbook cell by cell.
     """
     if value is None or type(value) is int:
         return value
     if type(value) is str and not value.startswith(_FORMULA_OR_ERROR):
         return value
+    if styles is not None and type(value) is Decimal:
+        style = styles.get(number_format)
+        if style is None:
+            # openpyxl keeps a cell's style indices in ``_style``; a new cell copies them.
+            style = styles[number_format] = xlsx_cell(
+                sheet, value, number_format=number_format
+            )._style
+        return Cell(sheet, row=1, column=1, value=value, style_array=style)
     return xlsx_cell(sheet, value, number_format=number_format)
 
 
@@ -95,8 +105,11 @@ def write_xlsx_sheet(workbook, title, rows, *, header, footer=None, widths=None,
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.append([xlsx_cell(sheet, h, bold=True) for h in header])
     count = 0
+    styles = {}
     for row in rows:
-        sheet.append([xlsx_value(sheet, v, formats.get(i, BAHT_FORMAT)) for i, v in enumerate(row)])
+        sheet.append(
+            [xlsx_value(sheet, v, formats.get(i, BAHT_FORMAT), styles) for i, v in enumerate(row)]
+        )
         count += 1
     if header:
         sheet.auto_filter.ref = f"A1:{_column_letter(len(header))}{count + 1}"
