@@ -1,6 +1,7 @@
 """Each download read back the way its users read it, and checked against the database."""
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -13,6 +14,8 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
+from plans.exports.document import plan_document
+from plans.exports.pdf import build_plan_pdf
 from plans.services import publish_plan
 from proposals.models import Proposal, Stage
 from proposals.workflow import APPROVED_STATES
@@ -170,6 +173,16 @@ def test_pdf_draws_every_text_in_sarabun_charts_included(logged_in, plan):
     fonts = {line.split()[0].split("+")[-1] for line in listing.stdout.decode().splitlines()[2:]}
     # Chart labels once fell back to the machine's sans-serif (DejaVu, no Sarabun).
     assert fonts == {"Sarabun", "Sarabun-Bold"}
+
+
+def test_pdf_charts_fit_their_page_however_many_ministries(published):
+    doc = plan_document(published)
+    row = doc.by_ministry[0]
+    doc.by_ministry = [dataclasses.replace(row, label=f"Ministry {n:02}") for n in range(1, 31)]
+    text = pdf_text(build_plan_pdf(doc))
+    # Each ministry once in the chart and once in the table: a chart taller than the page was
+    # cut at its bottom (the last ministries never printed).
+    assert all(text.count(f"Ministry {n:02}") == 2 for n in range(1, 31))
 
 
 def test_a_versions_bytes_never_change(client, budget_officer, published, plan, secretary):
