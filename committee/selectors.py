@@ -93,9 +93,9 @@ def get_agenda_item_for(user, meeting_pk, item_pk) -> AgendaItem:
     if not permissions.can_view_meetings(user):
         raise Http404
     try:
-        return AgendaItem.objects.select_related(
-            "proposal", "meeting__committee", "meeting__round", "meeting__minute_taker"
-        ).get(pk=item_pk, meeting_id=meeting_pk)
+        return AgendaItem.objects.select_related("proposal", "meeting").get(
+            pk=item_pk, meeting_id=meeting_pk
+        )
     except AgendaItem.DoesNotExist:
         raise Http404 from None
 

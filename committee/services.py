@@ -63,15 +63,18 @@ def _lock_item(pk) -> AgendaItem:
     return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
 
 
-def _share_lock(model, pk) -> None:
-    """A FOR SHARE lock on one row, on PostgreSQL (other databases serialise writers anyway).
-
-    Django's select_for_update only takes exclusive locks."""
+def _share_lock_item(item_pk) -> None:
+    """FOR SHARE locks on an agenda item and its meeting, in one statement, on PostgreSQL (other
+    databases serialise writers anyway). Django's select_for_update only takes exclusive locks."""
     if connection.vendor != "postgresql":
         return
-    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [pk])  # noqa: S608 (a model's table)
+        cursor.execute(
+            "SELECT 1 FROM committee_agendaitem item"
+            " JOIN committee_meeting meeting ON meeting.id = item.meeting_id"
+            " WHERE item.id = %s FOR SHARE",
+            [item_pk],
+        )
 
 
 def _lock_items(**filters) -> list[AgendaItem]:
@@ -550,10 +553,9 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
     with transaction.atomic():
         # Votes share their meeting and item: thirty members vote side by side, while closing
         # the meeting, a resolution or a conflict (FOR UPDATE) waits for them, and they for it.
-        _share_lock(Meeting, item.meeting_id)
-        _share_lock(AgendaItem, item.pk)
+        _share_lock_item(item.pk)
         item = (
-            AgendaItem.objects.select_related("meeting__committee", "meeting__round", "proposal")
+            AgendaItem.objects.select_related("meeting", "proposal")
             .annotate(
                 decided=Exists(Resolution.objects.filter(agenda_item=OuterRef("pk"))),
                 conflicted=Exists(
