@@ -13,6 +13,10 @@ def _fig(row):
     return f"{row['p50_ms']} / {row['p95_ms']} ms, {row['queries']} q ({row['requests']} req)"
 
 
+def _load(averages):
+    return f"{averages[0]:.2f}" if averages else "?"
+
+
 def _p95(row):
     return row["p95_ms"] if row.get("requests") else float("inf")
 
@@ -35,6 +39,13 @@ def table(results):
         if not p:
             continue
         size = f"{n:,}"
+        if "cpu_check_ms_before" in s:
+            add(
+                "machine: load average; CPU check ms",
+                size,
+                f"load {_load(s.get('load_average_before'))} → {_load(s.get('load_average_after'))}; "
+                f"CPU check {s['cpu_check_ms_before']} → {s.get('cpu_check_ms_after', '?')} ms",
+            )
         for key, label in (("inbox", "inbox /screening/"),
                            ("inbox_filtered", "inbox ?stage=downstream&min_amount=1000000")):  # fmt: skip
             row, admin_row = p[key], p[key.replace("inbox", "admin")]
@@ -95,12 +106,13 @@ def table(results):
                 "zero lost",
                 v["no_vote_lost_or_doubled"],
             )
+            one_each = v.get("p95_ms_one_vote_each", v["p95_ms"])
             add(
-                "voting: p95 (worst round)",
+                "voting: p95, 30 members at once (worse round)",
                 f"{n:,}",
-                f"{v['p95_ms']} ms",
+                f"{one_each} ms",
                 f"≤ {t['vote_p95_ms']} ms",
-                v["p95_ms"] <= t["vote_p95_ms"],
+                one_each <= t["vote_p95_ms"],
             )
     scales = [s for s in scales if s["pages"]]
     for query_key in ("inbox", "inbox_filtered"):

@@ -98,6 +98,7 @@ def main(argv=None):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     from . import db
+    from .stats import cpu_check_ms
 
     db.check_loopback_or_named(url)
     bench_url = db.with_database(url, db.BENCH_NAME)
@@ -133,6 +134,7 @@ def main(argv=None):
                 "build_seconds": round(time.perf_counter() - t0, 1),
                 "counts": ds.counts,
                 "load_average_before": os.getloadavg(),
+                "cpu_check_ms_before": cpu_check_ms(),
             }
             print(f"bench: built in {scale['build_seconds']} s {ds.counts}", flush=True)
             t0 = time.perf_counter()
@@ -169,6 +171,7 @@ def main(argv=None):
                     )
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             scale["load_average_after"] = os.getloadavg()
+            scale["cpu_check_ms_after"] = cpu_check_ms()
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     finally:
         connections.close_all()
