@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser_support import login
 from tests.factories import PASSWORD
 
 SUGGEST = reverse("directory:agency_suggestions")
@@ -35,14 +36,9 @@ def test_inbox_ignores_an_unknown_agency_with_a_notice_and_keeps_other_filters(
 
 
 @pytest.mark.browser
-def test_typing_part_of_a_name_offers_the_agencies(live_server, chromium, screener, inbox_data):
-    context = chromium.new_context(locale="th-TH")
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next=/screening/")
-    page.fill("#id_username", screener.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url("**/screening/**")
+def test_typing_part_of_a_name_offers_the_agencies(live_server, new_page, screener, inbox_data):
+    page = login(new_page(), live_server, screener.username, PASSWORD)
+    page.goto(f"{live_server.url}{INBOX}")
     page.click("#id_agency")
     page.keyboard.type("ควบคุม")
     # The suggestions arrive from the server into the field's <datalist>.
@@ -57,4 +53,3 @@ def test_typing_part_of_a_name_offers_the_agencies(live_server, chromium, screen
     page.wait_for_url("**agency=**")
     assert page.inner_text("[data-testid=total-count]").strip() == "3"  # A5, A6, A9
     assert page.input_value("#id_agency") == "กรมควบคุมโรค"
-    context.close()

@@ -97,6 +97,25 @@ def test_find_similar_across_agencies_and_rounds(client, screener):
     assert response.status_code == 200 and len(response.context["notices"]) == 2
 
 
+def make_look_alike_proposals(
+    plan_round, *, count, agencies, words, prefix, numbered=False, summary_step=7
+):
+    """``count`` submitted proposals whose titles all mix the same few ``words`` (the worst case
+    of the duplicate search: every title shares most of its trigrams with every other)."""
+    from proposals.models import Proposal
+
+    n = len(words)
+    Proposal.objects.bulk_create(
+        Proposal(round=plan_round, agency=agencies[i % len(agencies)], code=f"{prefix}{i:05d}",
+                 status=Status.SUBMITTED,
+                 title_th=f"ระบบ{words[i % n]}{words[(i // n) % n]}{words[(i // (n * n)) % n]}"
+                          + (f" หมายเลข {i}" if numbered else f" {i}"),
+                 summary=f"บริการ{words[(i * summary_step) % n]}ออนไลน์" + (f" {i}" if numbered else ""),
+                 requested_amount=Decimal(i))
+        for i in range(count)
+    )  # fmt: skip
+
+
 @pytest.mark.django_db
 def test_clusters_score_few_pairs_exactly(django_assert_max_num_queries, monkeypatch):
     """The inverted index keeps exact scoring away from most of the n² pairs (speed itself is
@@ -117,14 +136,9 @@ def test_clusters_score_few_pairs_exactly(django_assert_max_num_queries, monkeyp
         "ขนส่ง",
         "พลังงาน",
     ]
-    from proposals.models import Proposal
-
-    Proposal.objects.bulk_create(
-        Proposal(round=plan_round, agency=agencies[i % 40], code=f"F{i:05d}", status=Status.SUBMITTED,
-                 title_th=f"ระบบ{words[i % 10]}{words[(i // 10) % 10]}{words[(i // 100) % 10]} หมายเลข {i}",
-                 summary=f"บริการ{words[(i * 7) % 10]}ออนไลน์ {i}", requested_amount=Decimal(i))
-        for i in range(1000)
-    )  # fmt: skip
+    make_look_alike_proposals(
+        plan_round, count=1000, agencies=agencies, words=words, prefix="F", numbered=True
+    )
     scored = []
     exact = duplicates.similarity
     monkeypatch.setattr(duplicates, "similarity", lambda a, b: scored.append(1) or exact(a, b))
@@ -147,7 +161,8 @@ def test_similar_in_round_agrees_with_the_clusters():
         "ระบบทะเบียนที่ดินดิจิทัล", "ทะเบียนที่ดินดิจิทัล ระบบ", "ศูนย์ฝึกอบรมภาษาอังกฤษ",
     ]  # fmt: skip
     proposals = [
-        make_proposal(plan_round=plan_round, agency=make_agency(), title_th=title) for title in titles
+        make_proposal(plan_round=plan_round, agency=make_agency(), title_th=title)
+        for title in titles
     ]
     pairs = {
         frozenset((a.pk, b.pk)): score
@@ -172,18 +187,21 @@ def test_the_best_few_are_exact_and_a_budget_bounds_the_scoring(monkeypatch):
     plan_round = make_round(2581, open_now=False)
     agencies = [make_agency() for _ in range(30)]
     words = ["ข้อมูล", "สุขภาพ", "ที่ดิน", "ภาษี", "แรงงาน", "เกษตร"]
-    Proposal.objects.bulk_create(
-        Proposal(round=plan_round, agency=agencies[i % 30], code=f"G{i:04d}", status=Status.SUBMITTED,
-                 title_th=f"ระบบ{words[i % 6]}{words[(i // 6) % 6]}{words[(i // 36) % 6]} {i}",
-                 summary=f"บริการ{words[(i * 5) % 6]}ออนไลน์", requested_amount=Decimal(i))
-        for i in range(300)
-    )  # fmt: skip
-    wanted = list(Proposal.objects.filter(round=plan_round).order_by("code").values_list("pk", flat=True)[:40:4])
+    make_look_alike_proposals(
+        plan_round, count=300, agencies=agencies, words=words, prefix="G", summary_step=5
+    )
+    wanted = list(
+        Proposal.objects.filter(round=plan_round)
+        .order_by("code")
+        .values_list("pk", flat=True)[:40:4]
+    )
     everything = duplicates.find_similar_in_round(plan_round, wanted)
     best = duplicates.find_similar_in_round(plan_round, wanted, limit=3)
     assert set(best) == set(everything)
     for pk, similar in everything.items():
-        assert [(p.pk, s) for p, s in best[pk].matches] == [(p.pk, s) for p, s in similar.matches[:3]]
+        assert [(p.pk, s) for p, s in best[pk].matches] == [
+            (p.pk, s) for p, s in similar.matches[:3]
+        ]
         assert best[pk].more == (len(similar) > 3)
         assert not similar.more
 
