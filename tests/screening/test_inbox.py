@@ -185,3 +185,15 @@ def test_fixed_number_of_queries(screener_client, inbox_data, django_assert_num_
     with django_assert_num_queries(small):
         screener_client.get(INBOX, {**params, "size": 200})
     assert small <= 18  # session, user, roles, rounds, filter lookups, choices, totals, page
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("th", "ยื่นแล้ว รอการกลั่นกรอง"), ("en", "Submitted, awaiting screening")],
+)
+def test_each_row_shows_its_status_in_the_users_language(
+    screener_client, inbox_data, language, label
+):
+    response = screener_client.get(INBOX, {"status": "submitted"}, HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert html.count(f'<span class="badge badge-submitted">{label}</span>') == 3  # A1 A2 A8
