@@ -163,6 +163,53 @@ def request_plan_export(*, version, file_format, actor, language) -> PlanExport:
     return export
 
 
+def kept_plan_export(*, version, file_format, language) -> PlanExport | None:
+    """The finished export of ``version`` as ``file_format`` in ``language`` whose file is still
+    in storage, or None."""
+    export = (
+        PlanExport.objects.filter(
+            version=version,
+            file_format=file_format,
+            language=language,
+            status=PlanExport.State.DONE,
+        )
+        .select_related("version__round")
+        .order_by("-created_at")
+        .first()
+    )
+    if export is not None and export.file and export.file.storage.exists(export.file.name):
+        return export
+    return None
+
+
+def keep_plan_export(*, version, file_format, language, content, actor) -> PlanExport:
+    """Keep a file made inside a request (a small plan's XLSX or PDF) as a finished export.
+
+    Effects: one ``PlanExport``, done, with ``content`` saved through the default storage; the
+    next reader of the same version, format and language gets these bytes at once instead of
+    waiting for them to be made again (a version always gives the same bytes, so nothing is
+    lost by keeping them). Two first readers at the same moment may each keep a copy; either
+    serves.
+    """
+    now = timezone.now()
+    export = PlanExport(
+        version=version,
+        file_format=file_format,
+        language=language,
+        status=PlanExport.State.DONE,
+        progress=100,
+        size=len(content),
+        requested_by=actor,
+        created_at=now,
+        started_at=now,
+        finished_at=now,
+        updated_at=now,
+    )
+    export.file.save(export.filename, ContentFile(content), save=False)
+    export.save()
+    return export
+
+
 def run_plan_export(*, export_id) -> PlanExport:
     """Make the file of a queued export (the body of the background task).
 

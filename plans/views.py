@@ -34,7 +34,14 @@ from .selectors import (
     list_plan_projects,
     list_plan_versions,
 )
-from .services import PlanError, publish_plan, record_plan_download, request_plan_export
+from .services import (
+    PlanError,
+    keep_plan_export,
+    kept_plan_export,
+    publish_plan,
+    record_plan_download,
+    request_plan_export,
+)
 
 PLAN_ROLES = PLAN_READERS  # kept for code that imported the old name
 PROJECTS_PER_PAGE = 100
@@ -167,13 +174,27 @@ def plan_download(request, year, file_format):
     version = _requested_version(request, plan_round)
     if version is None:
         return render(request, "plans/not_published.html", {"round": plan_round}, status=404)
-    if file_format in PlanExport.Format.values and exports_in_background(version):
+    kept_formats = PlanExport.Format.values
+    if file_format in kept_formats and exports_in_background(version):
         return _background_download(request, version, file_format)
     build, content_type = DOWNLOADS[file_format]
-    try:
-        content = build(plan_document(version))
-    except PDFUnavailable:
-        return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
+    # A small plan's XLSX and PDF are made in the request once, then kept for the next reader.
+    kept = None
+    if file_format in kept_formats:
+        kept = kept_plan_export(version=version, file_format=file_format, language=get_language())
+    if kept is not None:
+        with kept.file.open("rb") as stored:
+            content = stored.read()
+    else:
+        try:
+            content = build(plan_document(version))
+        except PDFUnavailable:
+            return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
+        if file_format in kept_formats:
+            keep_plan_export(
+                version=version, file_format=file_format, language=get_language(),
+                content=content, actor=request.user,
+            )  # fmt: skip
     record_plan_download(version=version, actor=request.user, file_format=file_format)
     return download_response(
         content,

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent
+from plans.models import PlanExport
 from plans.services import publish_plan
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,28 @@ def test_version_parameter(client, plan, published, secretary, budget_officer):
 def test_unknown_round_is_404(client, budget_officer):
     client.force_login(budget_officer)
     assert client.get(reverse("plans:download_pdf", args=[2400])).status_code == 404
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "pdf"])
+def test_a_small_plans_file_is_made_once_then_kept(
+    client, published, budget_officer, file_format, monkeypatch
+):
+    from plans import views
+
+    builder, content_type = views.DOWNLOADS[file_format]
+    made = []
+    monkeypatch.setitem(
+        views.DOWNLOADS, file_format, (lambda doc: made.append(1) or builder(doc), content_type)
+    )
+    client.force_login(budget_officer)
+    link = url(published.round, file_format)
+    first, second = client.get(link).content, client.get(link).content
+    assert made == [1] and first == second
+    # In English it is another file, made once too.
+    english = client.get(link, HTTP_ACCEPT_LANGUAGE="en").content
+    assert made == [1, 1] and english != first
+    # Every download is audited; a kept file gone from storage is made again.
+    assert AuditEvent.objects.filter(code="plan.downloaded").count() == 3
+    for export in PlanExport.objects.all():
+        export.file.storage.delete(export.file.name)
+    assert client.get(link).content == first and made == [1, 1, 1]
