@@ -1,5 +1,7 @@
 """The plan pages and downloads. Thin: selectors read, services write, exports render."""
 
+import logging
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
@@ -43,6 +45,7 @@ from .services import (
     request_plan_export,
 )
 
+logger = logging.getLogger("budgetscreen.plans")
 PLAN_ROLES = PLAN_READERS  # kept for code that imported the old name
 PROJECTS_PER_PAGE = 100
 # A real round has about a hundred agencies: their table is on the plan page. Beyond this many
@@ -191,10 +194,15 @@ def plan_download(request, year, file_format):
         except PDFUnavailable:
             return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
         if file_format in kept_formats:
-            keep_plan_export(
-                version=version, file_format=file_format, language=get_language(),
-                content=content, actor=request.user,
-            )  # fmt: skip
+            try:
+                keep_plan_export(
+                    version=version, file_format=file_format, language=get_language(),
+                    content=content, actor=request.user,
+                )  # fmt: skip
+            except OSError:  # storage full or unwritable: this reader still gets the file
+                logger.exception(
+                    "Could not keep plan file %s of version %s", file_format, version.pk
+                )
     record_plan_download(version=version, actor=request.user, file_format=file_format)
     return download_response(
         content,

@@ -101,3 +101,19 @@ def test_a_small_plans_file_is_made_once_then_kept(
     for export in PlanExport.objects.all():
         export.file.storage.delete(export.file.name)
     assert client.get(link).content == first and made == [1, 1, 1]
+
+
+def test_a_file_that_cannot_be_kept_is_still_downloaded(
+    client, published, budget_officer, monkeypatch, caplog
+):
+    from django.core.files.storage import FileSystemStorage
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    client.force_login(budget_officer)
+    response = client.get(url(published.round, "xlsx"))
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    assert not PlanExport.objects.exists()
+    assert "Could not keep plan file" in caplog.text
