@@ -108,5 +108,10 @@ class PlanExport(models.Model):
         return f"plan-{self.version.round.fiscal_year}-v{self.version.number}.{self.file_format}"
 
     @property
+    def file_is_stored(self) -> bool:
+        """The export has a file and the storage still holds it."""
+        return bool(self.file) and self.file.storage.exists(self.file.name)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {self.State.DONE, self.State.FAILED}

@@ -136,7 +136,7 @@ def request_plan_export(*, version, file_format, actor, language) -> PlanExport:
         )
         if existing is not None:
             if existing.status == PlanExport.State.DONE:
-                if existing.file and existing.file.storage.exists(existing.file.name):
+                if existing.file_is_stored:
                     return existing
                 _fail(existing, "The finished file is no longer in storage.")
             elif timezone.now() - existing.updated_at < settings.PLAN_EXPORT_STALE_AFTER:
@@ -177,37 +177,35 @@ def kept_plan_export(*, version, file_format, language) -> PlanExport | None:
         .order_by("-created_at")
         .first()
     )
-    if export is not None and export.file and export.file.storage.exists(export.file.name):
-        return export
-    return None
+    return export if export is not None and export.file_is_stored else None
 
 
-def keep_plan_export(*, version, file_format, language, content, actor) -> PlanExport:
-    """Keep a file made inside a request (a small plan's XLSX or PDF) as a finished export.
+def plan_file_made_once(*, version, file_format, language, actor) -> bytes:
+    """A small plan's XLSX or PDF, made in the request the first time and kept for the next
+    reader of the same version, format and language (a version always gives the same bytes).
 
-    Effects: one ``PlanExport``, done, with ``content`` saved through the default storage; the
-    next reader of the same version, format and language gets these bytes at once instead of
-    waiting for them to be made again (a version always gives the same bytes, so nothing is
-    lost by keeping them). Two first readers at the same moment may each keep a copy; either
-    serves.
+    Effects: when no kept file exists, one done ``PlanExport`` with the bytes saved through the
+    default storage; if the storage refuses them (full, unwritable) the failure is logged and
+    the bytes are still returned. Two first readers at the same moment may each keep a copy;
+    either serves. Raises ``PDFUnavailable`` when WeasyPrint cannot run.
     """
+    kept = kept_plan_export(version=version, file_format=file_format, language=language)
+    if kept is not None:
+        with kept.file.open("rb") as stored:
+            return stored.read()
+    content = EXPORT_BUILDERS[file_format](plan_document(version))
     now = timezone.now()
     export = PlanExport(
-        version=version,
-        file_format=file_format,
-        language=language,
-        status=PlanExport.State.DONE,
-        progress=100,
-        size=len(content),
-        requested_by=actor,
-        created_at=now,
-        started_at=now,
-        finished_at=now,
-        updated_at=now,
-    )
-    export.file.save(export.filename, ContentFile(content), save=False)
-    export.save()
-    return export
+        version=version, file_format=file_format, language=language,
+        status=PlanExport.State.DONE, progress=100, size=len(content), requested_by=actor,
+        created_at=now, started_at=now, finished_at=now, updated_at=now,
+    )  # fmt: skip
+    try:
+        export.file.save(export.filename, ContentFile(content), save=False)
+        export.save()
+    except OSError:
+        logger.exception("Could not keep plan file %s of version %s", file_format, version.pk)
+    return content
 
 
 def run_plan_export(*, export_id) -> PlanExport:

@@ -1,7 +1,5 @@
 """The plan pages and downloads. Thin: selectors read, services write, exports render."""
 
-import logging
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
@@ -38,14 +36,12 @@ from .selectors import (
 )
 from .services import (
     PlanError,
-    keep_plan_export,
-    kept_plan_export,
+    plan_file_made_once,
     publish_plan,
     record_plan_download,
     request_plan_export,
 )
 
-logger = logging.getLogger("budgetscreen.plans")
 PLAN_ROLES = PLAN_READERS  # kept for code that imported the old name
 PROJECTS_PER_PAGE = 100
 # A real round has about a hundred agencies: their table is on the plan page. Beyond this many
@@ -177,32 +173,20 @@ def plan_download(request, year, file_format):
     version = _requested_version(request, plan_round)
     if version is None:
         return render(request, "plans/not_published.html", {"round": plan_round}, status=404)
-    kept_formats = PlanExport.Format.values
-    if file_format in kept_formats and exports_in_background(version):
+    in_files = file_format in PlanExport.Format.values  # XLSX and PDF: made once, then kept
+    if in_files and exports_in_background(version):
         return _background_download(request, version, file_format)
     build, content_type = DOWNLOADS[file_format]
-    # A small plan's XLSX and PDF are made in the request once, then kept for the next reader.
-    kept = None
-    if file_format in kept_formats:
-        kept = kept_plan_export(version=version, file_format=file_format, language=get_language())
-    if kept is not None:
-        with kept.file.open("rb") as stored:
-            content = stored.read()
-    else:
-        try:
+    try:
+        if in_files:
+            content = plan_file_made_once(
+                version=version, file_format=file_format, language=get_language(),
+                actor=request.user,
+            )  # fmt: skip
+        else:
             content = build(plan_document(version))
-        except PDFUnavailable:
-            return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
-        if file_format in kept_formats:
-            try:
-                keep_plan_export(
-                    version=version, file_format=file_format, language=get_language(),
-                    content=content, actor=request.user,
-                )  # fmt: skip
-            except OSError:  # storage full or unwritable: this reader still gets the file
-                logger.exception(
-                    "Could not keep plan file %s of version %s", file_format, version.pk
-                )
+    except PDFUnavailable:
+        return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
     record_plan_download(version=version, actor=request.user, file_format=file_format)
     return download_response(
         content,
@@ -288,7 +272,7 @@ def export_download(request, year, pk):
     export = _get_export(year, pk)
     if export.status != PlanExport.State.DONE or not export.file:
         return redirect(export)
-    if not export.file.storage.exists(export.file.name):
+    if not export.file_is_stored:
         # Asking for the plan again notices the lost file and makes it anew.
         return redirect(_retry_url(export))
     return _export_file_response(request, export)

@@ -99,10 +99,8 @@ def _summary_sheet(workbook, doc: PlanDocument):
         formats = formats or {}
         sheet.append(
             [
-                None
-                if v is None
-                else xlsx_cell(sheet, v, number_format=formats.get(i, BAHT_FORMAT), bold=True)
-                if bold
+                xlsx_cell(sheet, v, number_format=formats.get(i, BAHT_FORMAT), bold=True)
+                if bold and v is not None
                 else xlsx_value(sheet, v, formats.get(i, BAHT_FORMAT))
                 for i, v in enumerate(values)
             ]

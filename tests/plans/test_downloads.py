@@ -82,12 +82,12 @@ def test_unknown_round_is_404(client, budget_officer):
 def test_a_small_plans_file_is_made_once_then_kept(
     client, published, budget_officer, file_format, monkeypatch
 ):
-    from plans import views
+    from plans import services
 
-    builder, content_type = views.DOWNLOADS[file_format]
+    builder = services.EXPORT_BUILDERS[file_format]
     made = []
     monkeypatch.setitem(
-        views.DOWNLOADS, file_format, (lambda doc: made.append(1) or builder(doc), content_type)
+        services.EXPORT_BUILDERS, file_format, lambda doc: made.append(1) or builder(doc)
     )
     client.force_login(budget_officer)
     link = url(published.round, file_format)
