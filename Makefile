@@ -5,22 +5,42 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_SETTINGS := budgetscreen.settings.dev
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 
-.PHONY: check-deploy compiled-messages demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench worker
+.PHONY: lock system-deps-test check-deploy compiled-messages demo demo-reset serve test test-fast test-browser lint format messages system-deps clean bench worker
 
 # --- setting up --------------------------------------------------------------------------
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Every dependency, direct or not, at the version and hashes of the lock files: the demo and
+# production need requirements/base.txt; tests and tools add requirements/dev.txt (same pins).
+$(STAMP): pyproject.toml requirements/base.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# WeasyPrint needs Pango; browser tests need Debian's chromium; translations need gettext.
+$(DEV_STAMP): $(STAMP) requirements/dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $(DEV_STAMP)
+
+# Refreshes both lock files after a change of pyproject.toml, keeping every pin it can (`make lock
+# UPGRADE=1` takes the newest versions allowed). Audit them where the internet is reachable:
+#   pip-audit --require-hashes --disable-pip -r requirements/dev.txt
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+lock: $(DEV_STAMP)
+	$(PIP_COMPILE) --extra dev $(if $(UPGRADE),--upgrade) --output-file requirements/dev.txt pyproject.toml
+	$(PIP_COMPILE) --constraint requirements/dev.txt --output-file requirements/base.txt pyproject.toml
+
+# The demo needs Pango (WeasyPrint) and gettext; tests add chromium, poppler, npm, pg_dump.
 system-deps:
-	@bash scripts/system-deps.sh
+	@bash scripts/system-deps.sh demo
+
+system-deps-test:
+	@bash scripts/system-deps.sh test
 
 compiled-messages: $(STAMP)
 	@bash scripts/compile-messages.sh $(BIN)/python
@@ -52,7 +72,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 # Against SQLite always; against PostgreSQL too when DATABASE_URL is set.
-test: $(STAMP) system-deps compiled-messages node_modules/axe-core/axe.min.js
+test: $(DEV_STAMP) system-deps-test compiled-messages node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(MAKE) --no-print-directory check-deploy
 	DATABASE_URL= $(BIN)/pytest -n 2 -q
@@ -62,30 +82,30 @@ test: $(STAMP) system-deps compiled-messages node_modules/axe-core/axe.min.js
 	fi
 
 # The production settings pass Django's deployment checklist (throwaway values, nothing served).
-check-deploy: $(STAMP)
+check-deploy: $(DEV_STAMP)
 	DJANGO_SETTINGS_MODULE=budgetscreen.settings.production \
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=budgetscreen.example DATABASE_URL=postgres://check@127.0.0.1:1/check \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	DATABASE_URL= $(BIN)/pytest -q -m "not browser"
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-messages: $(STAMP)
+messages: $(DEV_STAMP)
 	@bash scripts/make-messages.sh $(BIN)/python
 
 # The benchmark (issue 8): SCALE is a comma-separated list of proposal counts.
 SCALE ?= 1000,10000
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
-bench: $(STAMP) system-deps compiled-messages
+bench: $(DEV_STAMP) system-deps-test compiled-messages
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --scale $(SCALE)
 
 clean:
