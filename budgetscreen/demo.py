@@ -83,12 +83,13 @@ ACCOUNTS = [
 def load_demo(*, stdout=None) -> dict[str, int]:
     """Load the whole demo; return what was created (empty when everything was there already).
 
-    Raises ``CommandError`` when ``settings.DEBUG`` is False: the demo accounts share a
-    published password and must never exist in a production configuration.
+    Raises ``CommandError`` unless ``settings.DEMO_DATA`` is on (the development settings
+    only): the demo accounts share a published password and must never exist in a production
+    configuration.
     """
-    if not settings.DEBUG:
+    if not settings.DEMO_DATA:
         raise CommandError(
-            "load_demo refuses to run with DEBUG=False: it creates accounts whose password "
+            "load_demo refuses to run without DEMO_DATA: it creates accounts whose password "
             "is published. Use the development settings (budgetscreen.settings.dev)."
         )
     started = time.monotonic()

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are served by the app itself (the demo too, with DEBUG off), before sessions.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.FaultPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +141,11 @@ STATIC_URL = "static/"
 # Sarabun comes from the fontpkg-sarabun package, served as static/fonts/ (never copied in).
 STATICFILES_DIRS = [BASE_DIR / "static", ("fonts", str(fontpkg_sarabun.ROOT / "files"))]
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Production serves what collectstatic gathered in STATIC_ROOT; dev and test look the files up.
+WHITENOISE_USE_FINDERS = False
+
+# Demo accounts share a published password: only the development settings may create them.
+DEMO_DATA = False
 
 # Uploaded documents live outside the static tree and are served only by a permission-checked view.
 MEDIA_ROOT = BASE_DIR / "var" / "media"

@@ -23,6 +23,8 @@ STORAGES = {
 # Lockout is switched on by the tests that exercise it (Django's test client logs in without
 # a request, which django-axes refuses).
 AXES_ENABLED = False
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 # Background tasks: the tests keep the database backend of base.py (not the immediate one), so
 # that a request only queues its task, as in production, and the tests then run the queue with
 # the real `db_worker` command, in process or as a recycled subprocess (tests/plans).

@@ -105,7 +105,7 @@ def demo_site(chromium, django_db_setup, django_db_blocker):
     connection that the teardown here cannot see (PostgreSQL then refuses to drop the test
     database)."""
     with django_db_blocker.unblock():
-        with override_settings(DEBUG=True):
+        with override_settings(DEMO_DATA=True):
             load_demo()
         keys = _extra_data()
         server = LiveServer("localhost")

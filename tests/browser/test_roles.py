@@ -24,9 +24,9 @@ LANDINGS = [
 
 @pytest.fixture
 def demo(settings):
-    settings.DEBUG = True
+    settings.DEMO_DATA = True
     load_demo()
-    settings.DEBUG = False
+    settings.DEMO_DATA = False
 
 
 @pytest.mark.parametrize(("username", "landing", "agency"), LANDINGS)

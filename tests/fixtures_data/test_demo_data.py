@@ -24,7 +24,7 @@ SUBMITTED = ~Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
 
 @pytest.fixture
 def demo(settings):
-    settings.DEBUG = True
+    settings.DEMO_DATA = True
     load_demo()
 
 
@@ -109,9 +109,9 @@ def test_loading_twice_changes_nothing(demo, settings):
 
 
 @pytest.mark.django_db
-def test_refuses_without_debug(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
+def test_refuses_outside_the_demo_settings(settings):
+    settings.DEMO_DATA = False
+    with pytest.raises(CommandError, match="DEMO_DATA"):
         load_demo()
     assert not User.objects.exists()
 

@@ -43,9 +43,9 @@ def _verify_audit(database_url):
 
 @pytest.fixture
 def demo(settings):
-    settings.DEBUG = True
+    settings.DEMO_DATA = True
     load_demo()
-    settings.DEBUG = False
+    settings.DEMO_DATA = False
 
 
 def test_backup_and_restore(demo, tmp_path):

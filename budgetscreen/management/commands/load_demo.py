@@ -8,7 +8,7 @@ from budgetscreen.demo import load_demo
 class Command(BaseCommand):
     help = (
         "Load the reference data, the FY2568 round, an open FY2569 round and the demo accounts "
-        "(password 'budgetscreen'). Safe to run again; refuses to run with DEBUG=False."
+        "(password 'budgetscreen'). Safe to run again; refuses to run outside the development settings."
     )
 
     def handle(self, *args, **options):
