@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, Sum
+from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext
 
 from proposals.models import Benefit, BudgetLine, ExpenseCategory, Proposal, Stage
@@ -307,6 +308,17 @@ def list_plan_projects(plan_round):
             "code",
             "id",
         )  # fmt: skip
+    )
+
+
+def get_plan_project(plan_round, code: str) -> Proposal:
+    """One approved project of the round, by its reference code, for every reader of the plan;
+    ``Http404`` for anything else (a draft, a refused proposal, another round's code)."""
+    return get_object_or_404(
+        Proposal.objects.filter(round=plan_round, status__in=APPROVED_STATES).select_related(
+            "round", "agency__ministry", "stage", "benefit", "dg_strategy", "national_strategy"
+        ),
+        code=code,
     )
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.plan_index, name="index"),
     path("<int:year>/", views.plan_detail, name="detail"),
     path("<int:year>/agencies/", views.plan_agencies, name="agencies"),
+    path("<int:year>/projects/<str:code>/", views.plan_project, name="project"),
     path("<int:year>/publish/", views.plan_publish, name="publish"),
     path("<int:year>/compare/", views.plan_compare, name="compare"),
     path(

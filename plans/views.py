@@ -14,6 +14,7 @@ from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.pdf import PDFUnavailable
 from directory.permissions import role_required
 from proposals.models import PlanRound, Proposal
+from proposals.selectors import get_budget_grid
 
 from .charts import plan_charts
 from .exports.csv import build_plan_csv
@@ -30,6 +31,7 @@ from .selectors import (
     compare_plan_versions,
     exports_in_background,
     get_agency_breakdown,
+    get_plan_project,
     get_plan_summary,
     list_plan_projects,
     list_plan_versions,
@@ -108,6 +110,20 @@ def plan_detail(request, year):
             "can_publish": can_publish_plan(request.user),
             "publish_form": PublishForm(),
         },
+    )
+
+
+@role_required(*PLAN_READERS)
+def plan_project(request, year, code):
+    """An approved project as the plan's readers see it: what was asked, recommended and
+    approved, and the project's content; not the agency's files or drafts."""
+    plan_round = get_object_or_404(PlanRound, fiscal_year=year)
+    project = get_plan_project(plan_round, code)
+    display = {"kpis": list(project.kpis.all()), "grid": get_budget_grid(project)}
+    return render(
+        request,
+        "plans/plan_project.html",
+        {"plan_round": plan_round, "proposal": project, "display": display},
     )
 
 

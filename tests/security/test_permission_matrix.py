@@ -465,6 +465,13 @@ MATRIX = {
     "plans:detail": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "plans:compare": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "plans:agencies": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    # an approved project as the plan's readers see it; nothing else of the round by its code
+    "plans:project": Entry(
+        expect=lambda role, state: (200 if state == "approved" else 404)
+        if role in PLAN_READERS else 403,
+        kwargs=lambda w, s: {"year": w.years["published"], "code": w.proposals[s].code},
+        states=["approved", "draft", "submitted"],
+    ),  # fmt: skip
     "plans:publish": Entry(
         expect=only(LOGGED_IN, granted=405), kwargs=year_kwargs, states=["published"],
         post_denied=never({SECRETARY, ADMIN}),
