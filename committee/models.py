@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import MONEY, PlanRound, Proposal
@@ -19,6 +20,13 @@ class Committee(models.Model):
         verbose_name_plural = _("committees")
 
     def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        """The name in the reader's language, when the committee has one in it."""
+        if self.name_en and (get_language() or "th").startswith("en"):
+            return self.name_en
         return self.name_th
 
 
@@ -163,9 +171,7 @@ class ConflictDeclaration(models.Model):
     """A member's declared conflict of interest: they leave for the item and do not vote."""
 
     agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="conflicts")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("reason"))
     declared_at = models.DateTimeField(_("declared"), default=timezone.now)
 
@@ -190,9 +196,7 @@ class VoteChoice(models.TextChoices):
 
 class Vote(models.Model):
     agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     choice = models.CharField(_("vote"), max_length=16, choices=VoteChoice.choices)
     amount = models.DecimalField(_("amount (baht)"), **MONEY, null=True, blank=True)
     cast_at = models.DateTimeField(_("cast"), default=timezone.now)

@@ -28,6 +28,19 @@ MAX_QUERY_TERMS = 8
 DESCENDING = _("%s (descending)")
 
 
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter builds the sort choices once, at import, in the language active then (so
+    English readers saw Thai); here they are built for each form, in the reader's language."""
+
+    descending_fmt = DESCENDING
+
+    def __init__(self, *args, **kwargs):
+        fields = self.normalize_fields(kwargs.get("fields", {}))
+        labels = kwargs.get("field_labels", {})
+        kwargs["choices"] = lambda: self.build_choices(fields, labels)
+        super().__init__(*args, **kwargs)
+
+
 class AmountField(forms.CharField):
     """An amount in baht as people type it: ``1,000,000``, ``๑๐๐๐๐๐๐`` or ``1000000.50``."""
 
@@ -168,8 +181,9 @@ class ProposalFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         label=_("Only my queue"), method="filter_mine", widget=forms.CheckboxInput
     )
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Reference (default)"),
         widget=LeanSelect,
         fields=(
             ("code", "code"),

@@ -134,7 +134,9 @@ def build_world() -> World:
         Proposal.objects.filter(pk=proposal.pk).update(status=state, approved_amount=approved)
         proposals[state] = Proposal.objects.get(pk=proposal.pk)
 
-    committee = Committee.objects.create(name_th="คณะกรรมการทดสอบสิทธิ์")
+    committee = Committee.objects.create(
+        name_th="คณะกรรมการทดสอบสิทธิ์", name_en="Permissions test committee"
+    )
     _committee_member(users[CHAIR], committee, Position.CHAIR, 0)
     _committee_member(users[MEMBER], committee, Position.MEMBER, 1)
     _committee_member(users[SECRETARY], committee, Position.SECRETARY, 99)
@@ -351,20 +353,27 @@ MATRIX = {
         expect=proposal_read(), kwargs=proposal_kwargs, states=PROPOSAL_STATES
     ),
     "proposals:edit": Entry(
-        expect=own_agency_action(_editable), kwargs=proposal_kwargs, states=PROPOSAL_STATES,
+        expect=own_agency_action(_editable),
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
         post_denied=_proposal_post_denied,
     ),  # fmt: skip
     "proposals:submit": Entry(
-        expect=only(LOGGED_IN, granted=405), kwargs=proposal_kwargs, states=PROPOSAL_STATES,
+        expect=only(LOGGED_IN, granted=405),
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
         post_denied=_proposal_post_denied,
     ),  # fmt: skip
     "proposals:withdraw": Entry(
-        expect=own_agency_action(_withdrawable), kwargs=proposal_kwargs,
-        states=PROPOSAL_STATES, post_denied=_proposal_post_denied,
+        expect=own_agency_action(_withdrawable),
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
+        post_denied=_proposal_post_denied,
     ),  # fmt: skip
     "proposals:compare": Entry(
         expect=proposal_read(granted=_compare, staff=None, committee=None),
-        kwargs=proposal_kwargs, states=PROPOSAL_STATES,
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
     ),  # fmt: skip
     "proposals:attachment": Entry(
         expect=proposal_read(),
@@ -372,7 +381,8 @@ MATRIX = {
         states=["draft", "submitted", "approved"],
     ),  # fmt: skip
     "proposals:history": Entry(
-        expect=proposal_read(granted=403, committee=403), kwargs=proposal_kwargs,
+        expect=proposal_read(granted=403, committee=403),
+        kwargs=proposal_kwargs,
         states=PROPOSAL_STATES,
     ),  # fmt: skip
     # screening
@@ -392,20 +402,29 @@ MATRIX = {
         expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
     ),
     "screening:detail": Entry(
-        expect=_screening_detail, kwargs=proposal_kwargs, states=PROPOSAL_STATES,
+        expect=_screening_detail,
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
         post_denied=_screening_post_denied,
     ),  # fmt: skip
     "screening:reopen": Entry(
-        expect=post_only(SCREENING_WRITERS), kwargs=proposal_kwargs,
-        states=["forwarded"], post_denied=never(SCREENING_WRITERS),
+        expect=post_only(SCREENING_WRITERS),
+        kwargs=proposal_kwargs,
+        states=["forwarded"],
+        post_denied=never(SCREENING_WRITERS),
     ),  # fmt: skip
     "screening:assign": Entry(
-        expect=post_only(SCREENING_WRITERS), kwargs=proposal_kwargs,
-        states=["submitted"], post_denied=never(SCREENING_WRITERS),
+        expect=post_only(SCREENING_WRITERS),
+        kwargs=proposal_kwargs,
+        states=["submitted"],
+        post_denied=never(SCREENING_WRITERS),
     ),  # fmt: skip
     "screening:compare": Entry(
         expect=only(SCREENING_READERS),
-        kwargs=lambda w, s: {"pk": w.proposals["submitted"].pk, "other_pk": w.proposals["forwarded"].pk},
+        kwargs=lambda w, s: {
+            "pk": w.proposals["submitted"].pk,
+            "other_pk": w.proposals["forwarded"].pk,
+        },
     ),  # fmt: skip
     # committee
     "committee:list": Entry(expect=only(MEETING_ROLES)),
@@ -417,46 +436,68 @@ MATRIX = {
         expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=MEETING_STATES
     ),
     "committee:edit": Entry(
-        expect=_manage_meeting, kwargs=meeting_kwargs, states=MEETING_STATES,
+        expect=_manage_meeting,
+        kwargs=meeting_kwargs,
+        states=MEETING_STATES,
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
     "committee:agenda": Entry(
-        expect=_manage_meeting, kwargs=meeting_kwargs, states=MEETING_STATES,
+        expect=_manage_meeting,
+        kwargs=meeting_kwargs,
+        states=MEETING_STATES,
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
     "committee:open": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=meeting_kwargs, states=["scheduled"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=["scheduled"],
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
     "committee:attendance": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=meeting_kwargs, states=["in_progress"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=["in_progress"],
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
     "committee:vote": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=item_kwargs, states=["in_progress"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=item_kwargs,
+        states=["in_progress"],
         post_denied=never(COMMITTEE),
     ),  # fmt: skip
     "committee:conflict": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=item_kwargs, states=["in_progress"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=item_kwargs,
+        states=["in_progress"],
         post_denied=never(COMMITTEE),
     ),  # fmt: skip
     "committee:resolution": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=item_kwargs, states=["in_progress"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=item_kwargs,
+        states=["in_progress"],
         post_denied=never({CHAIR, SECRETARY}),
     ),  # fmt: skip
     "committee:approve_recommended": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=meeting_kwargs, states=["in_progress"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=["in_progress"],
         post_denied=never({CHAIR, SECRETARY}),
     ),  # fmt: skip
     "committee:close": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=meeting_kwargs, states=["in_progress"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=["in_progress"],
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
     "committee:reopen": Entry(
-        expect=post_only(MEETING_ROLES), kwargs=meeting_kwargs, states=["closed"],
+        expect=post_only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=["closed"],
         post_denied=never({ADMIN}),
     ),  # fmt: skip
-    "committee:minutes": Entry(expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=["closed"]),
+    "committee:minutes": Entry(
+        expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=["closed"]
+    ),
     "committee:history": Entry(
         expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=MEETING_STATES
     ),
@@ -467,13 +508,16 @@ MATRIX = {
     "plans:agencies": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     # an approved project as the plan's readers see it; nothing else of the round by its code
     "plans:project": Entry(
-        expect=lambda role, state: (200 if state == "approved" else 404)
-        if role in PLAN_READERS else 403,
+        expect=lambda role, state: (
+            (200 if state == "approved" else 404) if role in PLAN_READERS else 403
+        ),
         kwargs=lambda w, s: {"year": w.years["published"], "code": w.proposals[s].code},
         states=["approved", "draft", "submitted"],
     ),  # fmt: skip
     "plans:publish": Entry(
-        expect=only(LOGGED_IN, granted=405), kwargs=year_kwargs, states=["published"],
+        expect=only(LOGGED_IN, granted=405),
+        kwargs=year_kwargs,
+        states=["published"],
         post_denied=never({SECRETARY, ADMIN}),
     ),  # fmt: skip
     "plans:download_xlsx": Entry(expect=_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
@@ -604,7 +648,9 @@ def test_the_matrix_uses_real_states(world):
     """The world holds what the matrix claims: a guard against a silently empty check."""
     assert {p.status for p in world.proposals.values()} == set(PROPOSAL_STATES)
     assert {m.status for m in world.meetings.values()} == {
-        MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS, MeetingStatus.CLOSED
+        MeetingStatus.SCHEDULED,
+        MeetingStatus.IN_PROGRESS,
+        MeetingStatus.CLOSED,
     }
     assert PlanVersion.objects.filter(round__fiscal_year=2569).exists()
     assert not PlanVersion.objects.filter(round__fiscal_year=2570).exists()
