@@ -56,6 +56,11 @@ EVENT_LABELS = {
     "auth.two_factor_verified": _("Two-factor code accepted"),
     "auth.two_factor_failed": _("Wrong two-factor code"),
     "auth.two_factor_enrolled": _("Two-factor sign-in switched on"),
+    "auth.two_factor_setup_refused": _("Two-factor enrolment refused (already enrolled)"),
+    "auth.two_factor_step_refused": _("Page refused before the two-factor code"),
+    "auth.two_factor_recovery_used": _("Recovery code used"),
+    "auth.two_factor_recovery_failed": _("Wrong recovery code"),
+    "auth.two_factor_reset": _("Two-factor sign-in reset by an administrator"),
     "demo.loaded": _("Demonstration data loaded"),
 }
 
@@ -78,6 +83,11 @@ DETAIL_LABELS = {
     "presence": _("attendance"),
     "previous": _("previous"),
     "proposal": _("proposal"),
+    "left": _("recovery codes left"),
+    "devices": _("authenticator devices removed"),
+    "recovery": _("recovery code sets removed"),
+    "step": _("sign-in step"),
+    "path": _("page"),
     "proposed": _("proposed by the votes"),
     "reason": _("reason"),
     "recommendation": _("recommendation"),
