@@ -22,6 +22,11 @@ urlpatterns = [
         views_twofactor.two_factor_recovery,
         name="two_factor_recovery",
     ),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views_twofactor.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("core.urls")),
     path("directory/", include("directory.urls")),

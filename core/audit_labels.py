@@ -60,6 +60,7 @@ EVENT_LABELS = {
     "auth.two_factor_step_refused": _("Page refused before the two-factor code"),
     "auth.two_factor_recovery_used": _("Recovery code used"),
     "auth.two_factor_recovery_failed": _("Wrong recovery code"),
+    "auth.two_factor_recovery_renewed": _("New recovery codes issued"),
     "auth.two_factor_reset": _("Two-factor sign-in reset by an administrator"),
     "demo.loaded": _("Demonstration data loaded"),
 }

@@ -91,8 +91,11 @@ def _new_recovery_code() -> str:
 def _issue_recovery_codes(user) -> list[str]:
     """Replace the user's recovery codes with fresh ones. Runs inside the enrolment's
     transaction; the plain codes are returned to be shown once and are never stored."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    # The device is kept (only its tokens go): a session verified with a recovery code names it.
+    device = StaticDevice.objects.filter(user=user).order_by("id").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    StaticToken.objects.filter(device__user=user).delete()
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(
         StaticToken(device=device, token=_recovery_digest(c)) for c in codes
@@ -202,6 +205,33 @@ def confirm_enrolment(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
     if reason is not None:
         raise CodeRefused(reason)
     return device, codes
+
+
+def renew_recovery_codes(*, user, token: str) -> list[str]:
+    """Replace the recovery codes of an enrolled user (those enrolled before recovery codes
+    existed, or who spent them), against a fresh code of the app: a code already used, for the
+    sign-in say, is refused. Raises CodeRefused."""
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=True)
+            .order_by("id")
+            .first()
+        )
+        reason = _try(device, token)
+        if reason is None:
+            codes = _issue_recovery_codes(user)
+            record_event("auth.two_factor_recovery_renewed", actor=user, target=user)
+        else:
+            record_event(
+                "auth.two_factor_failed",
+                actor=user,
+                target=user,
+                extra={"reason": reason, "step": "recovery_codes"},
+            )
+    if reason is not None:
+        raise CodeRefused(reason)
+    return codes
 
 
 def reset_devices(*, user, actor) -> int:

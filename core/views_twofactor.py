@@ -174,6 +174,28 @@ def two_factor_setup(request):
     )
 
 
+@never_cache
+def two_factor_recovery_codes(request):
+    """New recovery codes for an enrolled, signed-in user, against a fresh code of the app."""
+    if not twofactor.has_confirmed_device(request.user):
+        return redirect("two_factor_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.renew_recovery_codes(
+                user=request.user, token=form.cleaned_data["token"].strip()
+            )
+        except twofactor.CodeRefused as refused:
+            form.add_error("token", _refusal_message(refused.reason))
+        else:
+            return render(
+                request,
+                "registration/two_factor_recovery_codes.html",
+                {"codes": codes, "next": reverse("home")},
+            )
+    return render(request, "registration/two_factor_renew_codes.html", {"form": form})
+
+
 def _base32(key: bytes) -> str:
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))

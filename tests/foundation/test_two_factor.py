@@ -384,3 +384,50 @@ def test_the_session_key_changes_once_the_code_is_given(client):
     client.post("/accounts/two-factor/", {"token": _code(phone)})
     assert client.session.session_key != before
     assert client.get("/meetings/").status_code == 200
+
+
+def test_an_enrolled_user_renews_recovery_codes_with_a_fresh_code_only(
+    client, settings, monkeypatch
+):
+    """Users enrolled before recovery codes existed (or who spent theirs) get new ones; the
+    code used to sign in cannot be replayed for it, and the old codes stop working."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    user, phone = _enrolled(Role.COMMITTEE, "member")
+    _login(client, "member")
+    spent = _code(phone)
+    client.post("/accounts/two-factor/", {"token": spent})
+    assert "/accounts/two-factor/recovery-codes/" in client.get("/meetings/").content.decode()
+    replay = client.post("/accounts/two-factor/recovery-codes/", {"token": spent})
+    assert replay.status_code == 200 and replay.context["form"].errors
+    assert not StaticDevice.objects.filter(user=user).exists()
+    first = client.post("/accounts/two-factor/recovery-codes/", {"token": _code(phone, 1)})
+    old_codes = first.context["codes"]
+    assert len(old_codes) == twofactor.RECOVERY_CODE_COUNT
+    assert AuditEvent.objects.filter(code="auth.two_factor_recovery_renewed").count() == 1
+    client.logout()
+
+    # Signed in with a recovery code, the user renews them and stays signed in.
+    _login(client, "member")
+    assert client.post("/accounts/two-factor/recovery/", {"code": old_codes[0]})["Location"] == "/"
+    # Two periods later the app shows a code not used yet.
+    later = time.time() + 2 * phone.step
+    monkeypatch.setattr(time, "time", lambda: later)
+    phone.refresh_from_db()
+    renewed = client.post("/accounts/two-factor/recovery-codes/", {"token": _code(phone, 1)})
+    new_codes = renewed.context["codes"]
+    assert not set(new_codes) & set(old_codes)
+    assert client.get("/meetings/").status_code == 200
+    client.logout()
+    _login(client, "member")
+    assert client.post("/accounts/two-factor/recovery/", {"code": old_codes[1]}).status_code == 200
+    assert client.post("/accounts/two-factor/recovery/", {"code": new_codes[0]})["Location"] == "/"
+
+
+def test_a_user_who_owes_a_code_cannot_renew_recovery_codes(client):
+    _user, phone = _enrolled(Role.COMMITTEE, "member")
+    _login(client, "member")
+    response = client.post("/accounts/two-factor/recovery-codes/", {"token": _code(phone)})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/?")
+    assert not StaticDevice.objects.filter(user=_user).exists()
+    _held_at_verify(client)
