@@ -17,6 +17,16 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", views_twofactor.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", views_twofactor.two_factor_setup, name="two_factor_setup"),
+    path(
+        "accounts/two-factor/recovery/",
+        views_twofactor.two_factor_recovery,
+        name="two_factor_recovery",
+    ),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views_twofactor.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("core.urls")),
     path("directory/", include("directory.urls")),

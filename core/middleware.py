@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import twofactor
+from .audit import record_event
 from .pdf import PDFUnavailable
 
 logger = logging.getLogger("budgetscreen")
@@ -90,17 +91,63 @@ class TwoFactorMiddleware:
     """Holds a signed-in user at the code or enrolment page until two-factor sign-in is done.
 
     The pending step is decided once at sign-in (core.twofactor.pending_step) and read from the
-    session here, so ordinary requests run no extra query.
+    session here, so ordinary requests run no extra query. A user who owes a code reaches only
+    the code page, the recovery-code page and logout (never the enrolment page: a new secret
+    would let the password alone in); a user who owes an enrolment reaches only the enrolment
+    page and logout. Refused sign-in pages are audited; other pages simply lead to the step.
+
+    A session verified with a device that has since gone (an administrator's reset) is ended.
     """
 
-    OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon.ico")
+    OPEN_PREFIXES = ("/i18n/", "/static/", "/favicon.ico")
+    ALLOWED = {
+        twofactor.VERIFY: ("two_factor_verify", "two_factor_recovery", "logout"),
+        twofactor.SETUP: ("two_factor_setup", "logout"),
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        step = request.session.get(twofactor.SESSION_KEY) if hasattr(request, "session") else None
-        if step and request.user.is_authenticated and not request.path_info.startswith(self.OPEN_PREFIXES):
-            target = "two_factor_verify" if step == twofactor.VERIFY else "two_factor_setup"
-            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
+        session = getattr(request, "session", None)
+        if session is None or not request.user.is_authenticated:
+            return self.get_response(request)
+        step = session.get(twofactor.SESSION_KEY)
+        if step:
+            return self._hold(request, step) or self.get_response(request)
+        # OTPMiddleware sets otp_device to None when the device it was verified with is gone.
+        device_gone = getattr(request.user, "otp_device", False) is None
+        if device_gone and session.get(twofactor.DONE_SESSION_KEY):
+            logout(request)
+            messages.info(
+                request, _("Your two-factor sign-in was reset. Sign in again to set it up.")
+            )
+            return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+    def _hold(self, request, step):
+        allowed = self.ALLOWED.get(step, ())
+        path = request.path
+        if path in {reverse(name) for name in allowed} or request.path_info.startswith(
+            self.OPEN_PREFIXES
+        ):
+            return None
+        target = reverse("two_factor_verify" if step == twofactor.VERIFY else "two_factor_setup")
+        if path.startswith("/accounts/"):
+            code = (
+                "auth.two_factor_setup_refused"
+                if path == reverse("two_factor_setup")
+                else "auth.two_factor_step_refused"
+            )
+            with transaction.atomic():
+                record_event(
+                    code,
+                    actor=request.user,
+                    target=request.user,
+                    extra={"step": step, "path": path[:200]},
+                )
+            # Whatever the refused page's own next was, come back to it after the code.
+            next_url = request.GET.get("next") or "/"
+        else:
+            next_url = request.get_full_path()
+        return redirect(f"{target}?next={quote(next_url)}")

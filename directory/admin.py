@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from core import twofactor
 
 from .models import Agency, Ministry, User
 
@@ -25,6 +28,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["groups", "is_active", "is_staff"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
+    actions = ["reset_two_factor"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Agency and role"), {"fields": ("agency", "position", "phone")}),
@@ -33,3 +37,22 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Agency and role"), {"fields": ("agency", "groups")}),
     )
+
+    @admin.action(
+        description=_("Reset two-factor sign-in (lost phone): the user sets it up again"),
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            twofactor.reset_devices(user=user, actor=request.user)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(count)d user; they set it up again at their next sign-in.",
+                "Two-factor sign-in reset for %(count)d users; they set it up again at their next sign-in.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -135,6 +135,8 @@ ENDPOINTS = {
     "home": ("submitter", None, lambda w: {}, 5),
     "two_factor_verify": ("screener", None, lambda w: {"token": "123456", "next": "/"}, 10),
     "two_factor_setup": ("screener", None, lambda w: {"token": "123456"}, 10),
+    "two_factor_recovery": ("screener", None, lambda w: {"code": "abcd-efgh-ijkl-mnop"}, 10),
+    "two_factor_recovery_codes": ("screener", None, lambda w: {"token": "123456"}, 10),
     "core:notifications": ("submitter", None, lambda w: {}, 5),
     "directory:agency_suggestions": ("screener", None, lambda w: {"q": "กรม"}, 5),
     "proposals:list": ("submitter", None, lambda w: {}, 5),

@@ -339,6 +339,8 @@ MATRIX = {
     "logout": Entry(expect=only(LOGGED_IN, granted=405)),
     "two_factor_verify": Entry(expect=only(LOGGED_IN, granted=302)),
     "two_factor_setup": Entry(expect=only(LOGGED_IN)),
+    "two_factor_recovery": Entry(expect=only(LOGGED_IN, granted=302)),
+    "two_factor_recovery_codes": Entry(expect=only(LOGGED_IN, granted=302)),
     "set_language": Entry(expect=only(ROLES, granted=302), public=True),
     "core:notifications": Entry(expect=only(LOGGED_IN)),
     "directory:agency_suggestions": Entry(expect=only(LOGGED_IN)),
