@@ -242,6 +242,12 @@ ENDPOINTS = {
     "plans:publish": ("secretary", _year, lambda w: {"note": "x"}, 15),
     "plans:compare": ("budget", _year, lambda w: {"a": "1", "b": "2"}, 3),
     "plans:agencies": ("budget", _year, lambda w: {}, 2),
+    "plans:project": (
+        "budget",
+        lambda w: {**_year(w), "code": w.plan.approved[0].code},
+        lambda w: {},
+        2,
+    ),
     "plans:export_status": ("budget", lambda w: {**_year(w), "pk": w.export.pk}, lambda w: {}, 3),
     "plans:export_progress": ("budget", lambda w: {**_year(w), "pk": w.export.pk}, lambda w: {}, 3),
     "plans:export_download": ("budget", lambda w: {**_year(w), "pk": w.export.pk}, lambda w: {}, 3),
