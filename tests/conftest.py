@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from directory.roles import Role
@@ -33,3 +35,15 @@ def member(db):
 @pytest.fixture
 def budget_officer(db):
     return make_user(Role.BUDGET_OFFICE, username="t_budget")
+
+
+@pytest.fixture(scope="session")
+def _audit_anchor_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-anchors")
+
+
+@pytest.fixture(autouse=True)
+def audit_anchors(settings, _audit_anchor_dir):
+    """Each test appends audit anchors to a file of its own (created when first written)."""
+    settings.AUDIT_ANCHOR_PATH = _audit_anchor_dir / f"{uuid.uuid4().hex}.jsonl"
+    return settings.AUDIT_ANCHOR_PATH
