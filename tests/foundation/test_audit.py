@@ -14,6 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from core.audit import _digest, record_event, verify_chain
 from core.audit_triggers import install_triggers, remove_triggers
@@ -365,3 +367,30 @@ def test_verify_chain_reports_every_problem_in_order(chain):
     result = verify_chain()
     assert result.first_bad_seq == 7
     assert [p.seq for p in result.problems] == [7, 28, 29]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_an_existing_chain_numbers_its_events_and_keeps_it_verifiable(
+    settings, django_capture_on_commit_callbacks
+):
+    """A database of the first version (migration 0003, plain SHA-256 events) is upgraded."""
+    before, after = [("core", "0003_audit_append_only")], [("core", "0004_audit_keyed_chain")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    OldEvent = executor.loader.project_state(before).apps.get_model("core", "AuditEvent")
+    prev_hash = ""
+    for n in range(3):
+        event = OldEvent(code="proposal.edited", extra={"n": n}, created_at=timezone.now())
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = _legacy_digest(event)
+        event.save()
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    events = list(AuditEvent.objects.order_by("id").values_list("seq", "scheme"))
+    assert events == [(1, AuditEvent.Scheme.SHA256), (2, 1), (3, 1)]
+    assert "intact: 3 events, no anchor yet" in _verify_passes()
+    # The triggers are back (SQLite rebuilt the table), with TRUNCATE's on PostgreSQL.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(seq=1).update(code="forged")
+    _record(django_capture_on_commit_callbacks, 1)
+    assert "intact: 4 events, keyed from event 4, matches the anchor" in _verify_passes()
