@@ -212,6 +212,12 @@ def read_anchors(path: Path) -> tuple[dict[int, Anchor], list[Problem]]:
     return anchors, problems
 
 
+_KEYED_MISMATCH = (
+    "content does not match its keyed hash: changed, or re-hashed without the audit key "
+    "(or AUDIT_KEY is not the key the chain was signed with)"
+)
+
+
 def verify_chain(anchor_path=None) -> Verification:
     """Check every event's link, sequence number and hash, then the table against the anchors.
 
@@ -226,7 +232,7 @@ def verify_chain(anchor_path=None) -> Verification:
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         result.events += 1
         if event.seq > expected:
-            missing = _span(expected, event.seq - 1)
+            missing = _span(expected, event.seq - 1, "is", "are")
             problems.append(Problem(expected, f"{missing} missing from the table"))
         if event.prev_hash != prev_hash:
             problems.append(Problem(event.seq, "does not link to the event before it"))
@@ -235,21 +241,15 @@ def verify_chain(anchor_path=None) -> Verification:
             if result.keyed_from is None:
                 result.keyed_from = event.seq
             if not hmac.compare_digest(_digest(event, key), event.hash):
-                problems.append(
-                    Problem(
-                        event.seq,
-                        "content does not match its keyed hash (changed, or "
-                        "re-hashed without the audit key)",
-                    )  # fmt: skip
-                )
+                problems.append(Problem(event.seq, _KEYED_MISMATCH))
         elif event.scheme == Scheme.SHA256:
             if result.keyed_from is not None:
                 problems.append(
                     Problem(
                         event.seq,
-                        f"unkeyed event after the keyed ones (from "
-                        f"{result.keyed_from}): written behind the application",
-                    )  # fmt: skip
+                        f"unkeyed event after the keyed ones (from {result.keyed_from}): "
+                        "written behind the application's back",
+                    )
                 )
             if _digest(event) != event.hash:
                 problems.append(Problem(event.seq, "content does not match its hash"))
@@ -267,22 +267,21 @@ def verify_chain(anchor_path=None) -> Verification:
             Problem(
                 expected,
                 f"the table ends at {expected - 1} but the anchor of {newest.at} "
-                f"names event {newest.seq}: {_span(expected, newest.seq)} "
+                f"names event {newest.seq}: {_span(expected, newest.seq, 'was', 'were')} "
                 f"removed (or the database is a backup older than the anchor)",
-            )  # fmt: skip
+            )
         )
     if result.keyed_from is not None and newest is None:
         problems.append(
             Problem(
                 result.keyed_from,
-                f"no anchor in {path}: without one, removed events "
-                f"cannot be noticed (give the anchors file's copy "
-                f"with --anchors)",
-            )  # fmt: skip
+                f"no anchor in {path}: without one, removed events cannot be noticed "
+                "(give the anchors file's copy with --anchors)",
+            )
         )
     result.problems = sorted(problems, key=lambda p: (p.seq is None, p.seq or 0))
     return result
 
 
-def _span(first: int, last: int) -> str:
-    return f"event {first} is" if first == last else f"events {first}–{last} are"
+def _span(first: int, last: int, one: str, more: str) -> str:
+    return f"event {first} {one}" if first == last else f"events {first}–{last} {more}"

@@ -43,7 +43,12 @@ def _audit_anchor_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def audit_anchors(settings, _audit_anchor_dir):
-    """Each test appends audit anchors to a file of its own (created when first written)."""
+def audit_anchors(settings, monkeypatch, _audit_anchor_dir):
+    """Each test appends audit anchors to a file of its own (created when first written).
+
+    Servers and workers that a test starts get the same file and key through the environment,
+    so that they never sign with the demo's key nor write into the demo's anchors file."""
     settings.AUDIT_ANCHOR_PATH = _audit_anchor_dir / f"{uuid.uuid4().hex}.jsonl"
+    monkeypatch.setenv("AUDIT_ANCHOR_PATH", str(settings.AUDIT_ANCHOR_PATH))
+    monkeypatch.setenv("AUDIT_KEY", settings.AUDIT_KEY)
     return settings.AUDIT_ANCHOR_PATH

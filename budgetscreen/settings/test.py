@@ -16,9 +16,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AUDIT_KEY = "test-only-audit-key-not-secret"
 AUDIT_KEY_FILE = None
-# tests/conftest.py gives each test an anchors file of its own; this one catches the rest
-# (module fixtures), and nothing verifies against it.
-AUDIT_ANCHOR_PATH = BASE_DIR / "var" / "test-audit-anchors.jsonl"
+# tests/conftest.py gives each test an anchors file of its own (and passes it on to the servers
+# and workers it starts); this one catches the rest (module fixtures), and nothing verifies it.
+AUDIT_ANCHOR_PATH = (
+    os.environ.get("AUDIT_ANCHOR_PATH") or BASE_DIR / "var" / "test-audit-anchors.jsonl"
+)
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -139,7 +139,19 @@ def test_a_rolled_back_event_is_never_anchored(settings, django_capture_on_commi
     assert not settings.AUDIT_ANCHOR_PATH.exists()
 
 
-def test_anchors_every_n_events_and_at_publication(settings, django_capture_on_commit_callbacks):
+def test_an_anchor_that_cannot_be_written_is_logged_and_the_change_kept(
+    settings, tmp_path, caplog, django_capture_on_commit_callbacks
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    settings.AUDIT_ANCHOR_PATH = blocker / "anchors.jsonl"  # its folder is a file
+    with caplog.at_level("ERROR", logger="budgetscreen.audit"):
+        _record(django_capture_on_commit_callbacks, 1)
+    assert AuditEvent.objects.count() == 1
+    assert "could not append the audit anchor" in caplog.text
+
+
+def test_anchors_every_n_events(settings, django_capture_on_commit_callbacks):
     settings.AUDIT_ANCHOR_EVERY = 5
     _record(django_capture_on_commit_callbacks, 12)
     assert [a["seq"] for a in _anchors(settings)] == [1, 5, 10]
@@ -224,7 +236,7 @@ def test_erasing_the_whole_table_is_detected(chain):
 def test_deleting_the_newest_events_is_detected(chain):
     with as_owner():
         AuditEvent.objects.filter(seq__gt=25).delete()
-    _verify_fails(first_bad=26, says="events 26–30 are removed")
+    _verify_fails(first_bad=26, says="events 26–30 were removed")
 
 
 def test_deleting_an_event_in_the_middle_is_detected(chain):
