@@ -53,6 +53,8 @@ demo: $(STAMP) system-deps compiled-messages
 
 demo-reset: $(STAMP)
 	rm -f var/budgetscreen.sqlite3 var/budgetscreen.sqlite3-wal var/budgetscreen.sqlite3-shm
+	# a new database starts a new audit chain: the old chain's anchors go with the old database
+	rm -f var/audit-anchors.jsonl
 	rm -rf var/media
 	$(MAKE) demo PORT=$(PORT)
 
@@ -85,6 +87,7 @@ test: $(DEV_STAMP) system-deps-test compiled-messages node_modules/axe-core/axe.
 check-deploy: $(DEV_STAMP)
 	DJANGO_SETTINGS_MODULE=budgetscreen.settings.production \
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	AUDIT_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))') \
 	ALLOWED_HOSTS=budgetscreen.example DATABASE_URL=postgres://check@127.0.0.1:1/check \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

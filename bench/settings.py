@@ -14,5 +14,7 @@ SECRET_KEY = "bench-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DATABASES = {"default": database_from_env({"DATABASE_URL": os.environ["BENCH_DATABASE_URL"]})}
 MEDIA_ROOT = BASE_DIR / "var" / "bench-media"
+# The bench database's own audit anchors, never the demo's.
+AUDIT_ANCHOR_PATH = BASE_DIR / "var" / "bench-audit-anchors.jsonl"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,8 +1,12 @@
-"""Database triggers that make the audit table append-only (used by a migration and by flush).
+"""Database triggers that make the audit table append-only (used by migrations and by flush).
 
-PostgreSQL refuses row UPDATE and DELETE; TRUNCATE (an owner's statement, which Django's
-``flush`` uses) is left to the database's own privileges. SQLite has no TRUNCATE: ``flush``
-deletes rows, so our ``flush`` command lifts the SQLite triggers for its duration only.
+PostgreSQL refuses row UPDATE and DELETE, and TRUNCATE of the table (which skips row
+triggers). SQLite has no TRUNCATE; a DELETE without WHERE fires the row trigger. Emptying the
+whole database is still possible on purpose: our ``flush`` command (Django's, which the test
+runner also uses) lifts the triggers for its duration only. On SQLite a migration that rebuilds
+the table drops its triggers with it: such a migration must install them again (see 0004).
+These triggers stop accidents and the application's own role; an owner can drop them, which is
+why the chain is keyed and anchored outside the database as well (core/audit.py).
 """
 
 POSTGRES_INSTALL = [
@@ -15,10 +19,13 @@ POSTGRES_INSTALL = [
         FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only()""",
     """CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent
         FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only()""",
+    """CREATE TRIGGER core_auditevent_no_truncate BEFORE TRUNCATE ON core_auditevent
+        FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_append_only()""",
 ]
 POSTGRES_REMOVE = [
     "DROP TRIGGER IF EXISTS core_auditevent_no_update ON core_auditevent",
     "DROP TRIGGER IF EXISTS core_auditevent_no_delete ON core_auditevent",
+    "DROP TRIGGER IF EXISTS core_auditevent_no_truncate ON core_auditevent",
     "DROP FUNCTION IF EXISTS core_auditevent_append_only()",
 ]
 SQLITE_INSTALL = [

@@ -8,9 +8,15 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     """One thing that happened, never updated or deleted.
 
-    Each row carries the hash of the row before it (``prev_hash``) and its own (``hash``),
-    so that ``manage.py verify_audit`` notices a row changed behind the application's back.
+    Each row carries its place in the chain (``seq``: 1, 2, 3… without gaps), the hash of the
+    row before it (``prev_hash``) and its own (``hash``, keyed: see core/audit.py), so that
+    ``manage.py verify_audit`` notices a row changed or removed behind the application's back.
     """
+
+    class Scheme(models.IntegerChoices):
+        # Events written before the chain was keyed; verified as they were written.
+        SHA256 = 1, "SHA-256"
+        HMAC_SHA256 = 2, "HMAC-SHA256"
 
     code = models.CharField(_("event"), max_length=64, db_index=True)
     actor = models.ForeignKey(
@@ -25,6 +31,8 @@ class AuditEvent(models.Model):
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     extra = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    scheme = models.PositiveSmallIntegerField(choices=Scheme, default=Scheme.HMAC_SHA256)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import record_event
+from core.audit import anchor_on_commit, record_event
 from core.pdf import PDFUnavailable
 from proposals.models import PlanRound
 
@@ -31,7 +31,8 @@ def publish_plan(*, plan_round, actor, note="") -> PlanVersion:
     Preconditions: ``actor`` is the committee secretary or an administrator; the round has at
     least one approved project; the content differs from the latest version.
     Effects: one ``PlanVersion`` holding the snapshot and its SHA-256 checksum, and the audit
-    event ``plan.published``, in one transaction. Earlier versions are never changed.
+    event ``plan.published``, in one transaction; after commit, that event is appended to the
+    audit anchors file. Earlier versions are never changed.
     Raises ``PlanError`` when a precondition does not hold.
     """
     if not can_publish_plan(actor):
@@ -64,7 +65,7 @@ def publish_plan(*, plan_round, actor, note="") -> PlanVersion:
             published_at=timezone.now().replace(microsecond=0),
             note=note.strip(),
         )
-        record_event(
+        event = record_event(
             "plan.published",
             actor=actor,
             target=version,
@@ -76,6 +77,8 @@ def publish_plan(*, plan_round, actor, note="") -> PlanVersion:
                 "approved": snapshot["totals"]["approved"],
             },
         )
+        # A published plan is a public fact: pin the audit chain as it stands (core/audit.py).
+        anchor_on_commit(event)
     return version
 
 

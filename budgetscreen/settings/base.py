@@ -176,6 +176,15 @@ PLAN_EXPORT_SYNC_LIMIT = 1000
 # worker died) and a new request starts it again.
 PLAN_EXPORT_STALE_AFTER = datetime.timedelta(minutes=30)
 
+# The audit chain (core/audit.py): events are signed with AUDIT_KEY, a key kept out of the
+# database (production requires it from the environment); when it is empty, with a key generated
+# into AUDIT_KEY_FILE on first use. Every AUDIT_ANCHOR_EVERY events and at each plan publication,
+# the chain's head is appended to AUDIT_ANCHOR_PATH, which verify_audit checks the table against.
+AUDIT_KEY = ""
+AUDIT_KEY_FILE = BASE_DIR / "var" / "audit.key"
+AUDIT_ANCHOR_PATH = BASE_DIR / "var" / "audit-anchors.jsonl"
+AUDIT_ANCHOR_EVERY = 100
+
 # Days before a round closes when agencies with drafts are reminded.
 REMINDER_DAYS_BEFORE_CLOSE = 3
 

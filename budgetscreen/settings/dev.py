@@ -14,6 +14,10 @@ DEMO_DATA = True
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-budgetscreen")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DATABASES = {"default": database_from_env(os.environ)}
+# Without AUDIT_KEY, the demo's audit key is generated into var/audit.key on first use.
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+if os.environ.get("AUDIT_ANCHOR_PATH"):
+    AUDIT_ANCHOR_PATH = os.environ["AUDIT_ANCHOR_PATH"]
 
 # The embedded database and uploaded files live in var/ (ignored by git).
 (BASE_DIR / "var").mkdir(exist_ok=True)

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import database_from_env
+from .base import AUDIT_ANCHOR_EVERY, AUDIT_ANCHOR_PATH, database_from_env
 
 
 def _required(name):
@@ -19,6 +19,13 @@ SECRET_KEY = _required("SECRET_KEY")
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 DATABASES = {"default": database_from_env({"DATABASE_URL": _required("DATABASE_URL")})}
+# The audit chain's key never lives next to the data; the anchors file is shipped elsewhere.
+AUDIT_KEY = _required("AUDIT_KEY")
+if len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_KEY must be at least 32 random characters.")
+AUDIT_KEY_FILE = None
+AUDIT_ANCHOR_PATH = os.environ.get("AUDIT_ANCHOR_PATH", AUDIT_ANCHOR_PATH)
+AUDIT_ANCHOR_EVERY = int(os.environ.get("AUDIT_ANCHOR_EVERY", AUDIT_ANCHOR_EVERY))
 
 TWO_FACTOR_REQUIRED = os.environ.get("TWO_FACTOR_REQUIRED", "1") == "1"
 SESSION_COOKIE_SECURE = True

@@ -14,6 +14,13 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": f"test_budgetscreen_{os.getpid()}"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AUDIT_KEY = "test-only-audit-key-not-secret"
+AUDIT_KEY_FILE = None
+# tests/conftest.py gives each test an anchors file of its own (and passes it on to the servers
+# and workers it starts); this one catches the rest (module fixtures), and nothing verifies it.
+AUDIT_ANCHOR_PATH = (
+    os.environ.get("AUDIT_ANCHOR_PATH") or BASE_DIR / "var" / "test-audit-anchors.jsonl"
+)
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,4 +1,8 @@
-"""Backup while serving, restore into an empty database: same totals, a valid audit chain."""
+"""Backup while serving, restore into an empty database: same totals, a valid audit chain.
+
+The restored database verifies with the same audit key and anchors file, and an audit table
+emptied in the copy afterwards is reported by the operator's command with a non-zero exit.
+"""
 
 import os
 import shutil
@@ -30,15 +34,32 @@ def _totals(cursor):
     return count, f"{float(requested):.2f}", f"{float(approved):.2f}", cursor.fetchone()[0]
 
 
-def _verify_audit(database_url):
-    """Run verify_audit as an operator would, against the restored database."""
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "budgetscreen.settings.dev"}
+def _verify_audit(database_url, *, intact=True):
+    """Run verify_audit as an operator would, against the restored database, with the same key
+    and anchors file as the database that was backed up."""
+    env = {
+        **os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "budgetscreen.settings.dev",
+        "AUDIT_KEY": settings.AUDIT_KEY, "AUDIT_ANCHOR_PATH": str(settings.AUDIT_ANCHOR_PATH),
+    }  # fmt: skip
     result = subprocess.run(
         [sys.executable, "manage.py", "verify_audit"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    if intact:
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+    assert result.returncode != 0, result.stdout
+    return result.stderr
+
+
+def _erase_audit(cursor, vendor):
+    """What an owner of the restored copy could do: lift the triggers and empty the table."""
+    if vendor == "postgresql":
+        cursor.execute("DROP TRIGGER core_auditevent_no_truncate ON core_auditevent")
+        cursor.execute("TRUNCATE core_auditevent")
+    else:
+        cursor.execute("DROP TRIGGER core_auditevent_no_delete")
+        cursor.execute("DELETE FROM core_auditevent")
 
 
 @pytest.fixture
@@ -57,9 +78,12 @@ def test_backup_and_restore(demo, tmp_path):
     if connection.vendor == "sqlite":
         restored = sqlite3.connect(backup)
         after = _totals(restored.cursor())
-        restored.close()
         assert after == before
         assert "intact" in _verify_audit(f"sqlite:///{backup}")
+        with restored:
+            _erase_audit(restored.cursor(), "sqlite")
+        restored.close()
+        assert "first bad sequence number: 1" in _verify_audit(f"sqlite:///{backup}", intact=False)
         return
     name = f"restore_{uuid.uuid4().hex[:12]}"
     params = connection.settings_dict
@@ -77,6 +101,10 @@ def test_backup_and_restore(demo, tmp_path):
             after = _totals(restored.cursor())
         assert after == before
         assert "intact" in _verify_audit(f"{base}/{name}")
+        with psycopg.connect(f"{base}/{name}") as restored:
+            _erase_audit(restored.cursor(), "postgresql")
+        failure = _verify_audit(f"{base}/{name}", intact=False)
+        assert "first bad sequence number: 1" in failure
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

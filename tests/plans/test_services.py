@@ -1,7 +1,10 @@
+import json
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
+from core.audit import record_event
 from core.models import AuditEvent
 from plans.models import PlanVersion
 from plans.selectors import build_plan_snapshot, snapshot_checksum
@@ -25,6 +28,24 @@ def test_publish_creates_version_one_with_checksum_and_audit(plan, secretary):
     assert event.target_id == str(version.pk)
     assert event.extra["checksum"] == version.checksum
     assert event.extra["approved"] == "9623457.28"
+
+
+def test_publishing_anchors_the_audit_chain_after_commit(
+    plan, secretary, settings, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_ANCHOR_EVERY = 1000
+    with transaction.atomic():  # an earlier event, so that the publication's is not the first
+        record_event("proposal.edited")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_plan(plan_round=plan.plan_round, actor=secretary)
+    event = AuditEvent.objects.get(code="plan.published")
+    assert event.seq > 1
+    anchors = [json.loads(line) for line in settings.AUDIT_ANCHOR_PATH.read_text().splitlines()]
+    assert [(a["seq"], a["id"], a["hash"]) for a in anchors] == [(event.seq, event.pk, event.hash)]
+    # A refused publication is rolled back and anchors nothing.
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PlanError):
+        publish_plan(plan_round=plan.plan_round, actor=secretary)
+    assert len(settings.AUDIT_ANCHOR_PATH.read_text().splitlines()) == 1
 
 
 def test_admin_may_publish(plan, admin_user):
