@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from core.signin_protection import unlock_username
 
 from .models import Agency, Ministry, User
 
@@ -33,3 +36,17 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Agency and role"), {"fields": ("agency", "groups")}),
     )
+    actions = ["unlock_sign_in"]
+
+    @admin.action(
+        description=_("Unlock sign-in after too many failed attempts"), permissions=["change"]
+    )
+    def unlock_sign_in(self, request, queryset):
+        # One audited unlock per locked account (core.signin_protection); others are left alone.
+        unlocked = [u for u in queryset if unlock_username(username=u.username, actor=request.user)]
+        self.message_user(
+            request,
+            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", len(unlocked))
+            % {"count": len(unlocked)},
+            messages.SUCCESS,
+        )
