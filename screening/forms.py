@@ -76,6 +76,7 @@ class ScreeningForm(forms.Form):
         if (
             recommendation
             and recommendation != Recommendation.FORWARD
+            and "reasons" not in self.errors  # e.g. too long: that message is the one to read
             and not (data.get("reasons") or "").strip()
         ):
             self.add_error("reasons", _("Give the reasons: the agency will read them."))
@@ -90,7 +91,11 @@ class ScreeningForm(forms.Form):
                         params={"requested": f"{requested:,.2f}"},
                     ),
                 )
-            elif amount < requested and not (data.get("amount_reason") or "").strip():
+            elif (
+                amount < requested
+                and "amount_reason" not in self.errors
+                and not (data.get("amount_reason") or "").strip()
+            ):
                 self.add_error(
                     "amount_reason", _("Explain why the amount is lower than the request.")
                 )
