@@ -178,6 +178,19 @@ class SignInLockHandler(AxesDatabaseHandler):
             request.axes_locked_out = True
             request.axes_credentials = credentials
 
+    def remove_out_of_limit_failure_logs(self, *, username: str, limit: int | None = None) -> int:
+        """Keep a username's newest failures (axes drops them in the table's unspecified order,
+        which could drop the very ones the per-username lock counts)."""
+        if limit is None:
+            limit = settings.AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT
+        failures = AccessFailureLog.objects.filter(username=username)
+        newest_dropped = failures.order_by("-id").values_list("id", flat=True)[limit : limit + 1]
+        newest_dropped = next(iter(newest_dropped), None)
+        if newest_dropped is None:
+            return 0
+        count, _ = failures.filter(id__lte=newest_dropped).delete()
+        return count
+
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """The page for a refused sign-in (AXES_LOCKOUT_CALLABLE).

@@ -292,3 +292,13 @@ def test_the_command_line_unlocks_any_username():
     assert event.actor is None and event.extra["username"] == "ghost"
     with pytest.raises(CommandError):
         call_command("unlock_signin", "ghost")
+
+
+@override_settings(AXES_ENABLED=True, AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT=3)
+def test_the_failure_log_keeps_the_newest_failures():
+    for n in range(5):
+        Client(REMOTE_ADDR=f"127.0.0.{2 + n}").post(
+            "/accounts/login/", {"username": "target", "password": "x"}
+        )
+    kept = AccessFailureLog.objects.filter(username="target").order_by("attempt_time")
+    assert [f.ip_address for f in kept] == ["127.0.0.4", "127.0.0.5", "127.0.0.6"]
