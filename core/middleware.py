@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -109,6 +109,8 @@ class RequestBodyLimitMiddleware:
                 request.POST  # noqa: B018  (parsed here as CsrfViewMiddleware would, to catch the error)
             except RequestDataTooBig:
                 return self.too_large(request, length)
+            except UnreadablePostError:
+                pass  # the client went away; left to the view, as CsrfViewMiddleware does
         return self.get_response(request)
 
     @staticmethod
