@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.text_limits import LIST_MAX, limit_length
 from directory.models import User
 from proposals.models import PlanRound
 
@@ -88,6 +89,7 @@ class MeetingDetailsForm(forms.ModelForm):
         self.fields["minute_taker"].queryset = User.objects.filter(
             groups__name__in=["secretary", "screener"], is_active=True
         ).distinct().order_by("first_name", "username")
+        limit_length(self.fields["others_attending"], LIST_MAX)
 
     def clean(self):
         cleaned = super().clean()

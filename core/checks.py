@@ -17,3 +17,26 @@ def weasyprint_available(app_configs, **kwargs):
             id="budgetscreen.W001",
         )
     ]
+
+
+@register()
+def trusted_proxies_valid(app_configs, **kwargs):
+    """Every entry of TRUSTED_PROXIES must be an address or a network, or sign-in would fail."""
+    import ipaddress
+
+    from django.conf import settings
+    from django.core.checks import Error
+
+    errors = []
+    for entry in settings.TRUSTED_PROXIES:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            errors.append(
+                Error(
+                    f"TRUSTED_PROXIES holds {entry!r}, which is not an IP address or network.",
+                    hint="Give the reverse proxy's address, e.g. TRUSTED_PROXIES=10.0.0.5",
+                    id="budgetscreen.E010",
+                )
+            )
+    return errors

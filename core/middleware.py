@@ -8,11 +8,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import has_vary_header, patch_cache_control
 from django.utils.translation import gettext as _
 
 from . import twofactor
@@ -58,6 +60,65 @@ class ContentSecurityPolicyMiddleware:
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class PrivateCacheControlMiddleware:
+    """``Cache-Control: private, no-store`` on what a signed-in user sees, files included.
+
+    Also on any response built from the session or carrying a CSRF token, such as the sign-in
+    page (Django marks those ``Vary: Cookie``). Static files are left to the proxy's caching.
+    Listed before SessionMiddleware, so that it sees the Vary header the session and CSRF add.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(settings.STATIC_URL):  # Django gives it its leading "/"
+            return response
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or has_vary_header(response, "Cookie"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request body that is too large with 413, before reading any of it.
+
+    The cap is settings.REQUEST_BODY_MAX_BYTES (an attachment and its form) for a signed-in
+    user and DATA_UPLOAD_MAX_MEMORY_SIZE otherwise, as no public form takes a file. Form
+    fields that alone pass DATA_UPLOAD_MAX_MEMORY_SIZE get the same page instead of Django's
+    bare 400. (A body without Content-Length is never read by Django's WSGI handler.) Listed
+    after AuthenticationMiddleware; nothing before it reads the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_BODY_MAX_BYTES or (
+            length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and not request.user.is_authenticated
+        ):
+            return self.too_large(request, length)
+        if request.method == "POST" and length:
+            try:
+                request.POST  # noqa: B018  (parsed here as CsrfViewMiddleware would, to catch the error)
+            except RequestDataTooBig:
+                return self.too_large(request, length)
+            except UnreadablePostError:
+                pass  # the client went away; left to the view, as CsrfViewMiddleware does
+        return self.get_response(request)
+
+    @staticmethod
+    def too_large(request, length):
+        logger.warning("413: %s bytes to %s refused", length, request.path)
+        max_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        return HttpResponse(render_to_string("errors/413.html", {"max_mb": max_mb}), status=413)
 
 
 class SessionInactivityMiddleware:

@@ -9,10 +9,12 @@ from django.dispatch import receiver
 from . import twofactor
 from .audit import record_event
 from .middleware import SessionInactivityMiddleware
+from .signin_protection import client_ip
 
 
 def _address(request):
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    # The client's own address, also behind a trusted proxy (the one django-axes locks on).
+    return (client_ip(request) or "") if request is not None else ""
 
 
 @receiver(user_logged_in)

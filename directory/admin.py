@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core import twofactor
+from core.signin_protection import unlock_username
 
 from .models import Agency, Ministry, User
 
@@ -28,7 +29,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["groups", "is_active", "is_staff"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "unlock_sign_in"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Agency and role"), {"fields": ("agency", "position", "phone")}),
@@ -54,5 +55,18 @@ class UserAdmin(DjangoUserAdmin):
                 count,
             )
             % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Unlock sign-in after too many failed attempts"), permissions=["change"]
+    )
+    def unlock_sign_in(self, request, queryset):
+        # One audited unlock per locked account (core.signin_protection); others are left alone.
+        unlocked = [u for u in queryset if unlock_username(username=u.username, actor=request.user)]
+        self.message_user(
+            request,
+            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", len(unlocked))
+            % {"count": len(unlocked)},
             messages.SUCCESS,
         )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.formatting import format_baht
 from core.money import parse_amount
+from core.text_limits import COMMENT_MAX, LIST_MAX, SECTION_MAX, limit_length
 
 from .attachments import validate_upload
 from .models import ZERO, Benefit, DGStrategy, ExpenseCategory, NationalStrategy, Proposal, Stage
@@ -73,6 +74,7 @@ class AlignmentForm(forms.ModelForm):
         self.fields["national_strategy"].queryset = NationalStrategy.objects.order_by("number")
         for name in ("stage", "benefit"):
             self.fields[name].empty_label = None
+        limit_length(self.fields["alignment_justification"], LIST_MAX)
 
 
 class ContentForm(forms.ModelForm):
@@ -81,6 +83,12 @@ class ContentForm(forms.ModelForm):
         fields = ["summary", "rationale", "objectives", "target_group", "outputs", "outcomes"]
         widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in fields}
         help_texts = {"summary": gettext_lazy("Optional: a short summary for the screening list.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["summary"], COMMENT_MAX)
+        for name in ("rationale", "objectives", "target_group", "outputs", "outcomes"):
+            limit_length(self.fields[name], SECTION_MAX)
 
 
 class KPIForm(forms.Form):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.text_limits import COMMENT_MAX, LIST_MAX, REASON_MAX
 from proposals.models import Stage
 
 from .models import Assessment, Recommendation
@@ -20,6 +21,7 @@ class ScreeningForm(forms.Form):
     reasons = forms.CharField(
         label=_("Reasons"),
         required=False,
+        max_length=LIST_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Required when returning or not eligible; the agency reads them."),
     )
@@ -32,6 +34,7 @@ class ScreeningForm(forms.Form):
     amount_reason = forms.CharField(
         label=_("Reason for a lower amount"),
         required=False,
+        max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     corrected_stage = forms.ModelChoiceField(
@@ -54,7 +57,10 @@ class ScreeningForm(forms.Form):
                 required=False,
             )
             self.fields[f"c{criterion.pk}_comment"] = forms.CharField(
-                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 1})
+                label=_("Comment"),
+                required=False,
+                max_length=COMMENT_MAX,
+                widget=forms.Textarea(attrs={"rows": 1}),
             )
 
     def criterion_rows(self):
@@ -70,6 +76,7 @@ class ScreeningForm(forms.Form):
         if (
             recommendation
             and recommendation != Recommendation.FORWARD
+            and "reasons" not in self.errors  # e.g. too long: that message is the one to read
             and not (data.get("reasons") or "").strip()
         ):
             self.add_error("reasons", _("Give the reasons: the agency will read them."))
@@ -84,7 +91,11 @@ class ScreeningForm(forms.Form):
                         params={"requested": f"{requested:,.2f}"},
                     ),
                 )
-            elif amount < requested and not (data.get("amount_reason") or "").strip():
+            elif (
+                amount < requested
+                and "amount_reason" not in self.errors
+                and not (data.get("amount_reason") or "").strip()
+            ):
                 self.add_error(
                     "amount_reason", _("Explain why the amount is lower than the request.")
                 )
@@ -109,7 +120,9 @@ class ScreeningForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why reopen the screening?"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Why reopen the screening?"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -44,11 +44,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.FaultPagesMiddleware",
+    "core.middleware.PrivateCacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,6 +118,17 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client's address: X-Forwarded-For is read only from these proxies (addresses or networks,
+# e.g. ["10.0.0.5"]); with none, REMOTE_ADDR. django-axes' own AXES_IPWARE_* settings are unused.
+TRUSTED_PROXIES: list[str] = []
+AXES_CLIENT_IP_CALLABLE = "core.signin_protection.client_ip"
+# Beside the lock of one username from one address: a username that fails this often within
+# the window, from any addresses, stays locked until an administrator unlocks it.
+ACCOUNT_LOCK_FAILURE_LIMIT = 20
+ACCOUNT_LOCK_WINDOW = datetime.timedelta(hours=1)
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # what ACCOUNT_LOCK_FAILURE_LIMIT counts
+AXES_HANDLER = "core.signin_protection.SignInLockHandler"
+AXES_LOCKOUT_CALLABLE = "core.signin_protection.lockout_response"
 
 # Sessions: an absolute lifetime, and a sign-out after a spell of inactivity.
 SESSION_COOKIE_AGE = 10 * 60 * 60
@@ -153,8 +166,13 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 # No URL serves MEDIA_ROOT (only Django's test live server would); attachments go through views.
 MEDIA_URL = "/media-not-served/"
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Form fields other than files (the proposal's texts fit many times over).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_500_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request body larger than this is refused (413) before it is read: one attachment and the
+# form around it. Without signing in, only DATA_UPLOAD_MAX_MEMORY_SIZE (no public form takes a
+# file). The proxy in front should refuse the same (see README: client_max_body_size).
+REQUEST_BODY_MAX_BYTES = ATTACHMENT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -208,3 +208,50 @@ def test_document_needs_a_description(logged_in, draft, media_root):
     response = _post_edit(logged_in, draft, pdf_upload(), description=" ")
     assert response.status_code == 200
     assert "description" in response.context["editor"].attachment.errors
+
+
+# --- text lengths ---------------------------------------------------------------------------
+
+
+def _edit(client, draft, **overrides):
+    data = form_payload(plan_round=draft.round, proposal=draft, **overrides)
+    return client.post(f"/proposals/{draft.pk}/edit/", data)
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("summary", 5_000), ("rationale", 20_000), ("outcomes", 20_000)],
+)
+def test_a_text_over_its_limit_is_refused_and_the_draft_kept(logged_in, draft, field, limit):
+    before = Proposal.objects.filter(pk=draft.pk).values().get()
+    at_limit = _edit(logged_in, draft, **{f"content-{field}": "ก" * limit})
+    assert at_limit.status_code == 302
+    saved = Proposal.objects.filter(pk=draft.pk).values().get()
+    assert saved[field] == "ก" * limit
+
+    typed = "ข" * (limit + 1)
+    response = _edit(logged_in, draft, **{f"content-{field}": typed, "content-objectives": "ใหม่"})
+    assert response.status_code == 200
+    errors = response.context["editor"].content.errors[field]
+    assert errors == [f"ข้อความยาวเกินกำหนด: ไม่เกิน {limit} ตัวอักษร (ที่กรอกมี {limit + 1} ตัวอักษร)"]
+    page = response.content.decode()
+    assert typed in page and "ใหม่" in page  # what was typed comes back, to be shortened
+    assert Proposal.objects.filter(pk=draft.pk).values().get() == saved
+    assert saved["objectives"] == before["objectives"]
+
+
+def test_a_4_5_mb_summary_is_refused_before_the_form_and_the_draft_kept(logged_in, draft):
+    before = Proposal.objects.filter(pk=draft.pk).values().get()
+    response = _edit(logged_in, draft, **{"content-summary": "x" * 4_500_000})
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "ข้อมูลที่ส่งมีขนาดใหญ่เกินไป" in page and "shorten the text" in page
+    assert Proposal.objects.filter(pk=draft.pk).values().get() == before
+
+
+def test_english_length_message(logged_in, draft, settings):
+    settings.LANGUAGE_CODE = "en"
+    response = _edit(logged_in, draft, **{"content-summary": "x" * 5_001})
+    assert response.context["editor"].content.errors["summary"] == [
+        "Ensure this value has at most 5000 characters (it has 5001)."
+    ]

@@ -2,8 +2,8 @@
 
 Decided behaviour: a NUL byte is refused by the form ("Null characters are not allowed", in
 Thai), nothing is saved, the page keeps everything else that was typed. A 10,000-character
-string is refused, with a clear Thai message, by a field with a length limit, and kept whole by
-a field without one (the model's TextFields).
+string is refused, with a clear Thai message, by a field with a short length limit, and kept
+whole by the long texts (limited by their forms to 10,000 or 20,000 characters).
 """
 
 import pytest
@@ -125,6 +125,22 @@ def test_meeting_others_attending_takes_long_text(client, db):
     })  # fmt: skip
     setup.meeting.refresh_from_db()
     assert setup.meeting.others_attending == LONG
+
+
+def test_meeting_others_attending_has_a_limit(client, db):
+    setup = make_setup()
+    client.force_login(setup.secretary)
+    url = reverse("committee:edit", args=[setup.meeting.pk])
+    response = client.post(url, {
+        "date": "2024-01-31", "start_time": "09:30", "place": "ห้อง 1",
+        "others_attending": LONG + "ก", "minute_taker": setup.secretary.pk,
+    })  # fmt: skip
+    assert response.status_code == 200
+    assert f"{TOO_LONG_TH} 10000 ตัวอักษร (ที่กรอกมี 10001 ตัวอักษร)" in page_text(
+        response.content.decode()
+    )
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.place == "ห้องประชุมทำเนียบรัฐบาล"
 
 
 @pytest.mark.parametrize(("value", "message"), [(NUL, NUL_TH), (LONG, TOO_LONG_TH)])

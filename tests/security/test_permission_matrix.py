@@ -10,6 +10,8 @@ every relevant state of the object in the URL, what a GET must answer:
 - granted → 200 (or the redirect or 405 the view gives by design: POST-only actions answer a
   GET with 405 once the role is allowed through).
 
+Every answer to a signed-in role, whatever its status, says ``Cache-Control: private, no-store``.
+
 For every action that changes something, a POST by each denied role must be 403 or 404 and
 change nothing (the audit trail, statuses, votes, resolutions and plan versions stay as they
 were).
@@ -597,10 +599,47 @@ def test_every_role_gets_the_expected_answer(world, name):
             expected = _expected(entry, role, state)
             if expected is None:
                 continue
-            got = _answer(world.client(role).get(url))
+            response = world.client(role).get(url)
+            got = _answer(response)
             if got != expected:
                 problems.append(f"{role} GET {url} [{state}]: expected {expected}, got {got}")
+            if role != ANON and not _kept_out_of_caches(response):
+                problems.append(f"{role} GET {url} [{state}]: {_cache_control(response)!r}")
     assert not problems, "\n".join(problems)
+
+
+def _cache_control(response):
+    return response.get("Cache-Control", "")
+
+
+def _kept_out_of_caches(response):
+    """Whatever a signed-in user gets (pages, files, redirects, refusals): no stored copy."""
+    directives = {d.strip() for d in _cache_control(response).split(",")}
+    return {"private", "no-store"} <= directives and "public" not in directives
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "state"),
+    [
+        ("screening:export_csv", SCREENER, None),
+        ("screening:export_xlsx", SCREENER, None),
+        ("committee:minutes", SECRETARY, "closed"),
+        ("proposals:attachment", SUBMITTER, "submitted"),
+        ("plans:download_xlsx", BUDGET, "published"),
+        ("plans:export_download", BUDGET, "done"),
+    ],
+)
+def test_private_files_are_kept_out_of_caches(world, name, role, state):
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=entry.kwargs(world, state) if entry.kwargs else None)
+    response = world.client(role).get(url)
+    assert _answer(response) == 200
+    assert _kept_out_of_caches(response), _cache_control(response)
+
+
+def test_the_sign_in_page_is_kept_out_of_caches(client, db):
+    # It carries a CSRF token: it is the visitor's own, like every signed-in page.
+    assert _kept_out_of_caches(client.get(reverse("login")))
 
 
 POST_ENTRIES = sorted(name for name, entry in MATRIX.items() if entry.post_denied)
