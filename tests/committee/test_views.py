@@ -355,3 +355,16 @@ def test_the_secretary_fills_in_the_fixed_agenda_parts_and_the_reviewer(client, 
     assert setup.meeting.minutes_reviewer == setup.chair
     assert setup.meeting.other_matters == "นัดประชุมครั้งต่อไป"
     assert setup.meeting.minutes_certification.startswith("รับรองรายงานการประชุม")
+
+
+def test_an_item_decided_without_objection_shows_no_table_of_zero_votes(client, setup):
+    mark_present(setup, setup.voters)
+    silent, voted = add_item(setup), add_item(setup)
+    services.cast_vote(item=voted, actor=setup.chair, choice="approve")
+    services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[silent, voted])
+    client.force_login(setup.secretary)
+    page = client.get(meeting_url(setup)).content.decode()
+    silent_card = page[page.index(f'id="item-{silent.pk}"'):page.index(f'id="item-{voted.pk}"')]
+    voted_card = page[page.index(f'id="item-{voted.pk}"'):]
+    assert "data-tally=" not in silent_card and "โดยไม่มีผู้คัดค้าน (กรรมการผู้มาประชุม 5 คน)" in silent_card
+    assert 'data-tally="approve">1<' in voted_card and "โดยไม่มีผู้คัดค้าน" not in voted_card
