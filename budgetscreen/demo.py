@@ -27,6 +27,7 @@ from committee.models import (
     Attendance,
     Committee,
     ConflictDeclaration,
+    DecisionMethod,
     Meeting,
     MeetingStatus,
     Membership,
@@ -348,6 +349,8 @@ def create_agenda(pairs, users, meeting, created, meetings) -> None:
                     approved_amount=money(r["approved_amount"]),
                     recorded_by=users[r["recorded_by"]],
                     recorded_at=when(r["recorded_at"]),
+                    # Nobody voted: the meeting decided without objection.
+                    method=DecisionMethod.VOTE if agenda["votes"] else DecisionMethod.CONSENSUS,
                 )
             )
     created["agendaitem"] += len(items)
@@ -382,11 +385,13 @@ def load_fy2568(ref, users, committee, created) -> None:
     })  # fmt: skip
     criteria = ensure_criteria(round_, ref, created)
     m = data["meeting"]
+    opened = timezone.make_aware(datetime.datetime.combine(
+        datetime.date.fromisoformat(m["date"]), datetime.time.fromisoformat(m["start_time"])))  # fmt: skip
     meeting = upsert(Meeting, created, lookup={"committee": committee, "number": m["number"], "year_be": m["year_be"]},
                      values={"round": round_, "date": datetime.date.fromisoformat(m["date"]),
                              "start_time": datetime.time.fromisoformat(m["start_time"]),
                              "end_time": datetime.time.fromisoformat(m["end_time"]), "place": m["place"],
-                             "status": m["status"], "closed_at": when(m["closed_at"]),
+                             "status": m["status"], "opened_at": opened, "closed_at": when(m["closed_at"]),
                              "others_attending": m["others_attending"], "minute_taker": users[m["minute_taker"]]})  # fmt: skip
     ensure_attendance(meeting, committee, m["attendance"], users, created)
     create_proposals(round_, data["proposals"], ref=ref, users=users, criteria=criteria, meeting=meeting,
@@ -501,6 +506,8 @@ def ensure_fy2569_meeting(round_, committee, users, now, created, *, earlier) ->
         start_time=datetime.time(9, 30), end_time=datetime.time(12, 0) if earlier else None,
         place="ทำเนียบรัฐบาล",
         status=MeetingStatus.CLOSED if earlier else MeetingStatus.IN_PROGRESS,
+        # Opened before its items were decided (last week's up to 40 minutes before it closed).
+        opened_at=now - datetime.timedelta(days=7 if earlier else 0, minutes=90),
         closed_at=now - datetime.timedelta(days=7) if earlier else None,
         others_attending="ผู้แทนสำนักงบประมาณ", minute_taker=users["secretary"],
     )  # fmt: skip

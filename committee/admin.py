@@ -51,9 +51,9 @@ class MeetingAdmin(admin.ModelAdmin):
     list_filter = ["status", "committee", "round"]
     date_hierarchy = "date"
     inlines = [AttendanceInline, AgendaItemInline]
-    raw_id_fields = ["minute_taker"]
+    raw_id_fields = ["minute_taker", "minutes_reviewer"]
     # Opening, closing and reopening go through the meeting page, which applies the rules.
-    readonly_fields = ["status", "closed_at"]
+    readonly_fields = ["status", "opened_at", "closed_at"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

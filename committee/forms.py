@@ -75,21 +75,56 @@ class MeetingForm(forms.ModelForm):
 class MeetingDetailsForm(forms.ModelForm):
     class Meta:
         model = Meeting
-        fields = ["date", "start_time", "end_time", "place", "others_attending", "minute_taker"]
+        fields = [
+            "date", "start_time", "end_time", "place", "others_attending", "minute_taker",
+            "minutes_reviewer", "chair_announcements", "minutes_certification", "matters_arising",
+            "other_matters",
+        ]  # fmt: skip
         widgets = {
             "date": DateInput(),
             "start_time": TimeInput(),
             "end_time": TimeInput(),
             "others_attending": forms.Textarea(attrs={"rows": 4}),
+            "chair_announcements": forms.Textarea(attrs={"rows": 3}),
+            "minutes_certification": forms.Textarea(attrs={"rows": 2}),
+            "matters_arising": forms.Textarea(attrs={"rows": 3}),
+            "other_matters": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {"others_attending": _("One person per line: name and position.")}
+        labels = {
+            "start_time": _("Scheduled start"),
+            "end_time": _("Scheduled end"),
+            "chair_announcements": _("Agenda 1: matters the chair informs the meeting of"),
+            "minutes_certification": _("Agenda 2: certification of the previous minutes"),
+            "matters_arising": _("Agenda 3: matters arising"),
+            "other_matters": _("Agenda 5: other matters"),
+        }
+        help_texts = {
+            "others_attending": _("One person per line: name and position."),
+            "start_time": _("The minutes print the time the meeting was really opened and closed."),
+            "other_matters": _(
+                "Agenda 4 lists the proposals considered. Empty agenda parts print “none”."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["minute_taker"].queryset = User.objects.filter(
-            groups__name__in=["secretary", "screener"], is_active=True
-        ).distinct().order_by("first_name", "username")
-        limit_length(self.fields["others_attending"], LIST_MAX)
+        staff = (
+            User.objects.filter(groups__name__in=["secretary", "screener"], is_active=True)
+            .distinct()
+            .order_by("first_name", "username")
+        )
+        self.fields["minute_taker"].queryset = staff
+        # The reviewer is often the chair or a member: anyone of the committee's side may be.
+        self.fields["minutes_reviewer"].queryset = (
+            User.objects.filter(
+                groups__name__in=["secretary", "screener", "committee"], is_active=True
+            )
+            .distinct()
+            .order_by("first_name", "username")
+        )
+        for name in ("others_attending", "chair_announcements", "minutes_certification",
+                     "matters_arising", "other_matters"):  # fmt: skip
+            limit_length(self.fields[name], LIST_MAX)
 
     def clean(self):
         cleaned = super().clean()

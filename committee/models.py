@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -96,6 +96,21 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("minute-taker"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
+    minutes_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("minutes reviewed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    # The agenda's fixed parts (ระเบียบวาระที่ 1, 2, 3 and 5 of the minutes); the proposals
+    # considered are ระเบียบวาระที่ 4. Empty means "none" in the minutes.
+    chair_announcements = models.TextField(
+        _("matters the chair informs the meeting of"), blank=True
+    )
+    minutes_certification = models.TextField(_("certification of the previous minutes"), blank=True)
+    matters_arising = models.TextField(_("matters arising"), blank=True)
+    other_matters = models.TextField(_("other matters"), blank=True)
+    # The real times, set by the services that open and close the meeting (start_time and
+    # end_time are the schedule).
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
@@ -108,6 +123,12 @@ class Meeting(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=MeetingStatus.values), name="meeting_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(opened_at__isnull=True)
+                | Q(closed_at__isnull=True)
+                | Q(closed_at__gte=F("opened_at")),
+                name="meeting_closes_after_it_opens",
             ),
         ]
 
@@ -225,8 +246,15 @@ class Outcome(models.TextChoices):
     DEFERRED = "deferred", _("Deferred")
 
 
+class DecisionMethod(models.TextChoices):
+    VOTE = "vote", _("By the members' votes")
+    CONSENSUS = "consensus", _("Without objection from the members present")
+
+
 class Resolution(models.Model):
-    """The committee's resolution (มติ) on one agenda item."""
+    """The committee's resolution (มติ) on one agenda item, and how it was taken: by the votes
+    cast, or without objection from the members present (then nobody voted, and the minutes
+    say so instead of printing a count of zero)."""
 
     agenda_item = models.OneToOneField(
         AgendaItem, on_delete=models.CASCADE, related_name="resolution"
@@ -234,6 +262,11 @@ class Resolution(models.Model):
     outcome = models.CharField(_("resolution"), max_length=16, choices=Outcome.choices)
     approved_amount = models.DecimalField(_("approved (baht)"), **MONEY, null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    method = models.CharField(
+        _("decided"), max_length=16, choices=DecisionMethod.choices, default=DecisionMethod.VOTE
+    )
+    # Voting members present for the item (without a conflict) when it was decided.
+    members_present = models.PositiveSmallIntegerField(_("members present"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -251,6 +284,9 @@ class Resolution(models.Model):
                 )
                 | (Q(outcome__in=["rejected", "deferred"]) & Q(approved_amount__isnull=True)),
                 name="resolution_amount_matches_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=DecisionMethod.values), name="resolution_method_known"
             ),
         ]
 

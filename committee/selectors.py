@@ -27,6 +27,7 @@ from .models import (
     AgendaItem,
     Attendance,
     ConflictDeclaration,
+    DecisionMethod,
     Meeting,
     MeetingStatus,
     Membership,
@@ -73,7 +74,9 @@ def get_meeting_for(user, pk) -> Meeting:
     if not permissions.can_view_meetings(user):
         raise Http404
     try:
-        return Meeting.objects.select_related("committee", "round", "minute_taker").get(pk=pk)
+        return Meeting.objects.select_related(
+            "committee", "round", "minute_taker", "minutes_reviewer"
+        ).get(pk=pk)
     except Meeting.DoesNotExist:
         raise Http404 from None
 
@@ -164,6 +167,8 @@ class ItemBoard:
     my_conflict: ConflictDeclaration | None
     recommended_amount: Decimal
     duplicates: list = field(default_factory=list)
+    # The undecided item to take after this one (the first one after it, else before it).
+    next_undecided: "ItemBoard | None" = None
 
     @property
     def proposal(self):
@@ -172,6 +177,22 @@ class ItemBoard:
     @property
     def decided(self) -> bool:
         return self.resolution is not None
+
+    @property
+    def anchor(self) -> str:
+        return f"item-{self.item.pk}"
+
+    @property
+    def by_consensus(self) -> bool:
+        """Decided without objection: nobody voted, so the minutes print no vote count."""
+        return self.resolution is not None and self.resolution.method == DecisionMethod.CONSENSUS
+
+    @property
+    def members_present(self) -> int:
+        """Voting members present for the item: as recorded with its resolution, else now."""
+        if self.resolution is not None and self.resolution.members_present is not None:
+            return self.resolution.members_present
+        return self.quorum.present
 
     @property
     def dissent(self) -> list[VoteRow]:
@@ -277,6 +298,15 @@ class MeetingBoard:
     @property
     def undecided(self) -> list[ItemBoard]:
         return [b for b in self.items if not b.decided]
+
+    @property
+    def next_undecided(self) -> ItemBoard | None:
+        """The first item in agenda order without a resolution (the "next item" link)."""
+        return next((b for b in self.items if not b.decided), None)
+
+    @property
+    def decided_count(self) -> int:
+        return sum(1 for b in self.items if b.decided)
 
     @property
     def totals(self) -> dict:
@@ -386,6 +416,12 @@ def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBo
                 duplicates=duplicates.get(item.proposal_id, []),
             )
         )
+    first_undecided = next((b for b in boards if not b.decided), None)
+    following = None
+    for board in reversed(boards):
+        board.next_undecided = following or (None if first_undecided is board else first_undecided)
+        if not board.decided:
+            following = board
     return MeetingBoard(
         meeting=meeting,
         members=members,

@@ -27,6 +27,7 @@ from .models import (
     AgendaItem,
     Attendance,
     ConflictDeclaration,
+    DecisionMethod,
     Meeting,
     MeetingStatus,
     Membership,
@@ -176,11 +177,16 @@ def create_meeting(
     return meeting
 
 
-MEETING_DETAIL_FIELDS = ("date", "start_time", "end_time", "place", "others_attending", "minute_taker")
+MEETING_DETAIL_FIELDS = (
+    "date", "start_time", "end_time", "place", "others_attending", "minute_taker",
+    "minutes_reviewer", "chair_announcements", "minutes_certification", "matters_arising",
+    "other_matters",
+)  # fmt: skip
 
 
 def update_meeting(*, meeting, actor, **changes) -> Meeting:
-    """Change the meeting's date, times, place, others attending or minute-taker.
+    """Change the meeting's date, scheduled times, place, others attending, minute-taker and
+    reviewer, or the fixed parts of its agenda (ระเบียบวาระที่ 1, 2, 3, 5).
 
     Raises ``CommitteeError`` when the meeting is closed or the actor is not the secretary.
     """
@@ -203,19 +209,24 @@ def update_meeting(*, meeting, actor, **changes) -> Meeting:
 
 
 def open_meeting(*, meeting, actor) -> Meeting:
-    """Mark the meeting as in progress and note its start time if none was set."""
+    """The secretary opens the meeting: it is in progress from now, and ``opened_at`` keeps the
+    real time (the minutes' เริ่มประชุมเวลา; ``start_time`` stays the scheduled one).
+
+    Opening a meeting already in progress changes nothing. Raises ``CommitteeError`` when the
+    meeting is closed or the actor is not the secretary.
+    """
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
         if meeting.status == MeetingStatus.IN_PROGRESS:
             return meeting
         meeting.status = MeetingStatus.IN_PROGRESS
-        fields = ["status"]
-        if meeting.start_time is None:
-            meeting.start_time = timezone.localtime().time().replace(second=0, microsecond=0)
-            fields.append("start_time")
-        meeting.save(update_fields=fields)
-        record_event("meeting.opened", actor=actor, target=meeting, extra={})
+        meeting.opened_at = timezone.now()
+        meeting.save(update_fields=["status", "opened_at"])
+        record_event(
+            "meeting.opened", actor=actor, target=meeting,
+            extra={"opened_at": meeting.opened_at.isoformat()},
+        )  # fmt: skip
     return meeting
 
 
@@ -255,17 +266,23 @@ def mark_attendance(*, meeting, actor, presence: dict) -> Meeting:
 def close_meeting(*, meeting, actor) -> Meeting:
     """Close and lock the meeting; every resolution takes effect on its proposal.
 
-    Preconditions: every agenda item has a resolution. Effects: each proposal moves through
+    Preconditions: the meeting was opened (``open_meeting``) and every agenda item has a
+    resolution. Effects: each proposal moves through
     the workflow (``apply_transition``, which writes its timeline, audit event and tells the
     agency); approved amounts go onto the proposal and, split exactly in proportion, onto the
-    budget lines of the round's fiscal year; the meeting is closed with its end time; an audit
-    event ``meeting.closed``. Raises ``CommitteeError`` when the actor is not the secretary,
-    the meeting is already closed, an item is undecided or a proposal cannot take the
-    resolution.
+    budget lines of the round's fiscal year; the meeting is closed now (``closed_at``, never
+    before ``opened_at``); an audit event ``meeting.closed``. Raises ``CommitteeError`` when the
+    actor is not the secretary, the meeting is already closed or not opened yet, an item is
+    undecided or a proposal cannot take the resolution.
     """
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
+        if meeting.status == MeetingStatus.SCHEDULED:
+            raise CommitteeError(
+                _("Meeting %(number)s has not been opened; open it before closing it.")
+                % {"number": meeting.number_label}
+            )
         items = _lock_items(meeting=meeting)
         resolutions = {r.agenda_item_id: r for r in Resolution.objects.filter(agenda_item__in=items)}
         undecided = [i.proposal.code for i in items if i.pk not in resolutions]
@@ -278,18 +295,17 @@ def close_meeting(*, meeting, actor) -> Meeting:
             _apply_resolution(item=item, resolution=resolutions[item.pk], meeting=meeting, actor=actor)
         now = timezone.now()
         meeting.status = MeetingStatus.CLOSED
-        meeting.closed_at = now
+        # Never before it opened, even if this server's clock stepped back since.
+        meeting.closed_at = max(now, meeting.opened_at) if meeting.opened_at else now
         fields = ["status", "closed_at"]
-        if meeting.end_time is None:
-            meeting.end_time = timezone.localtime(now).time().replace(second=0, microsecond=0)
-            fields.append("end_time")
         if meeting.minute_taker_id is None:
             meeting.minute_taker = actor
             fields.append("minute_taker")
         meeting.save(update_fields=fields)
         record_event(
             "meeting.closed", actor=actor, target=meeting,
-            extra={"items": len(items), "number": meeting.number_label},
+            extra={"items": len(items), "number": meeting.number_label,
+                   "closed_at": meeting.closed_at.isoformat()},
         )  # fmt: skip
     return meeting
 
@@ -631,7 +647,33 @@ def _validated_amount(outcome, amount, requested):
     return None
 
 
-def _record(*, meeting, item, actor, outcome, amount, reason, membership) -> Resolution:
+def _decision_method(item, method) -> str:
+    """How the item is decided: by the votes when any were cast, else without objection from
+    the members present. A method that contradicts the votes (or their absence) is refused, so
+    that the minutes never print a count of nobody's votes."""
+    voted = item.votes.exists()
+    if method is None:
+        return DecisionMethod.VOTE if voted else DecisionMethod.CONSENSUS
+    if method not in DecisionMethod.values:
+        raise CommitteeError(_("Choose how the meeting decided."))
+    if method == DecisionMethod.VOTE and not voted:
+        raise CommitteeError(
+            _(
+                "%(code)s: nobody has voted on it; record it as decided without objection, or let the members vote first."
+            )
+            % {"code": item.proposal.code}
+        )
+    if method == DecisionMethod.CONSENSUS and voted:
+        raise CommitteeError(
+            _("%(code)s: members have voted on it, so its resolution is recorded by the votes.")
+            % {"code": item.proposal.code}
+        )
+    return method
+
+
+def _record(
+    *, meeting, item, actor, outcome, amount, reason, membership, method=None
+) -> Resolution:
     """Record one resolution on a locked item (the caller holds the meeting lock)."""
     _refuse_if_closed(meeting)
     if not permissions.can_record_resolution(actor, meeting, membership):
@@ -667,6 +709,7 @@ def _record(*, meeting, item, actor, outcome, amount, reason, membership) -> Res
             % {"code": item.proposal.code, "present": quorum.present, "members": quorum.members,
                "needed": quorum.needed}
         )  # fmt: skip
+    method = _decision_method(item, method)
     reason = (reason or "").strip()
     proposed = get_proposed_resolution(item)
     existing = Resolution.objects.filter(agenda_item=item).first()
@@ -680,41 +723,48 @@ def _record(*, meeting, item, actor, outcome, amount, reason, membership) -> Res
     resolution, created = Resolution.objects.update_or_create(
         agenda_item=item,
         defaults={"outcome": outcome, "approved_amount": amount, "reason": reason,
+                  "method": method, "members_present": quorum.present,
                   "recorded_by": actor, "recorded_at": now},
     )  # fmt: skip
     record_event(
         "resolution.recorded" if created else "resolution.changed", actor=actor,
         target=item.proposal,
         extra={"meeting": meeting.number_label, "item": item.pk, "outcome": outcome,
-               "amount": amount, "reason": reason,
+               "amount": amount, "reason": reason, "method": method,
+               "members_present": quorum.present,
                "proposed": proposed.outcome if proposed else None,
                "previous": existing.outcome if existing else None},
     )  # fmt: skip
     return resolution
 
 
-def record_resolution(*, item, actor, outcome, approved_amount=None, reason="") -> Resolution:
+def record_resolution(
+    *, item, actor, outcome, approved_amount=None, reason="", method=None
+) -> Resolution:
     """The chair or secretary records the resolution (มติ) on one agenda item.
 
     Preconditions: the meeting is open and the item has a quorum (present members without a
     conflict ≥ half of the members without a conflict). ``approved`` takes the full request;
     ``approved_reduced`` needs an amount below it; ``rejected``/``deferred`` none. A reason is
     required when the resolution differs from the one the votes propose, or changes one
-    recorded before. Effects: the Resolution (voting on the item stops), an audit event.
-    Raises ``CommitteeError`` otherwise.
+    recorded before. ``method`` says how the meeting decided (``DecisionMethod``): by the votes
+    cast (only when there are votes) or without objection (only when nobody voted); by default
+    the one that fits. Effects: the Resolution with its method and the number of voting members
+    present (voting on the item stops), an audit event. Raises ``CommitteeError`` otherwise.
     """
     with transaction.atomic():
         meeting = _lock_meeting(item.meeting_id)
         item = _lock_item(item.pk)
         return _record(
             meeting=meeting, item=item, actor=actor, outcome=outcome, amount=approved_amount,
-            reason=reason, membership=_membership(meeting, actor),
+            reason=reason, membership=_membership(meeting, actor), method=method,
         )  # fmt: skip
 
 
 def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
     """Decide a group of items at once, each as the screening recommended: still one
-    resolution per item, each with its own votes and quorum check.
+    resolution per item, each with its own votes and quorum check. An item nobody voted on is
+    recorded as decided without objection from the members present; one with votes, by them.
 
     All or nothing: raises ``CommitteeError`` if any item is decided already, lacks a
     quorum, belongs to another meeting, or has votes whose majority does not approve it.

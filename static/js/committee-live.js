@@ -46,11 +46,38 @@
     if (form && item.decided) { form.classList.add("hidden"); }
   }
 
+  // The agenda index: each item's decided mark, and the "next undecided item" link, which
+  // points at the first item (in agenda order, the order of state.items) without a resolution.
+  function applyIndex(items) {
+    var next = board.querySelector('[data-live="next-undecided"]');
+    if (!next) { return; }
+    var first = null;
+    items.forEach(function (item) {
+      var mark = board.querySelector('[data-index-state="' + item.id + '"]');
+      if (mark && item.decided && !mark.classList.contains("badge-decided")) {
+        mark.classList.add("badge-decided");
+        mark.textContent = mark.getAttribute("data-decided-label") || mark.textContent;
+      }
+      if (!first && !item.decided) { first = item; }
+    });
+    var done = board.querySelector('[data-live="all-decided"]');
+    next.classList.toggle("hidden", !first);
+    if (done) { done.hidden = Boolean(first); }
+    if (first && next.getAttribute("href") !== "#item-" + first.id) {
+      next.setAttribute("href", "#item-" + first.id);
+      var label = next.querySelector('[data-field="next-label"]');
+      var link = board.querySelector('[data-index-item="' + first.id + '"]');
+      var number = link && link.parentNode.getAttribute("value");
+      if (label && link) { setText(label, number + ". " + link.textContent.split(" ")[0]); }
+    }
+  }
+
   function apply(state) {
     var quorum = board.querySelector('[data-live="quorum"]');
     setQuorum(quorum, quorum, state.quorum);
     setText(board.querySelector('[data-live="status"]'), state.status_label);
     state.items.forEach(applyItem);
+    applyIndex(state.items);
     if (state.status !== board.getAttribute("data-status")) {
       // Opened, closed or reopened elsewhere: the forms on this page are out of date.
       board.setAttribute("data-status", state.status);

@@ -4,6 +4,8 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from committee import services
+from committee.models import Outcome
 from tests.factories import PASSWORD
 
 from .factories import add_item, make_setup, mark_present
@@ -65,4 +67,37 @@ def test_each_member_sees_the_others_vote_without_reload(chromium, live_server):
         ctx_b.close()
         # Playwright runs this test inside a greenlet, whose database connection is not the
         # one pytest-django closes: close it here so the test database can be dropped.
+        connections.close_all()
+
+
+def test_a_member_reaches_the_next_undecided_item_in_a_few_tab_presses(chromium, live_server):
+    """Issue 14: it took 39 Tab presses to reach an item. Now: the skip link, then two Tabs."""
+    setup = make_setup(members=2)
+    mark_present(setup, setup.voters)
+    items = [add_item(setup) for _ in range(6)]
+    for decided in items[:2]:
+        services.record_resolution(item=decided, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    ctx, page = login(chromium, live_server, setup.members[0], setup.meeting.get_absolute_url())
+    try:
+        active = "() => document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim())"
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
+        page.keyboard.press("Enter")
+        presses = 1
+        while page.evaluate(active) != "next-undecided" and presses < 10:
+            page.keyboard.press("Tab")
+            presses += 1
+        assert page.evaluate(active) == "next-undecided" and presses <= 3
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"() => location.hash === '#item-{items[2].pk}'")
+        # The next Tab lands inside that item, not back at the top of the page.
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('article') && document.activeElement.closest('article').id") == f"item-{items[2].pk}"
+        # The jump list opens from the keyboard and goes to any item.
+        page.locator(".agenda-jump summary").focus()
+        page.keyboard.press("Enter")
+        page.locator(f'[data-index-item="{items[5].pk}"]').click()
+        page.wait_for_function(f"() => location.hash === '#item-{items[5].pk}'")
+    finally:
+        ctx.close()
         connections.close_all()

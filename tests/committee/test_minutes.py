@@ -1,19 +1,28 @@
 """The minutes PDF, read back as text with poppler's pdftotext."""
 
+import datetime
 import re
 import shutil
 import subprocess
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from committee import services
 from committee.models import Outcome
+from directory.roles import Role
+from tests.factories import make_user
 
 from .factories import add_item, mark_present
 
 pytestmark = pytest.mark.django_db
+
+
+def at(hour, minute):
+    return timezone.make_aware(datetime.datetime(2024, 1, 31, hour, minute))
 
 
 def pdf_text(data: bytes, tmp_path) -> str:
@@ -47,7 +56,10 @@ def test_minutes_record_attendance_resolutions_votes_and_dissent(client, setup, 
     services.record_resolution(item=approved, actor=setup.secretary, outcome=Outcome.APPROVED_REDUCED, approved_amount=Decimal("2000000.00"))
     services.declare_conflict(item=rejected, actor=setup.members[1], reason="เป็นกรรมการของหน่วยงาน")
     services.record_resolution(item=rejected, actor=setup.chair, outcome=Outcome.REJECTED)
-    services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    with mock.patch.object(timezone, "now", return_value=at(13, 32)):
+        services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
+    with mock.patch.object(timezone, "now", return_value=at(16, 5)):
+        services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
 
     client.force_login(setup.members[0])
     response = client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk}))
@@ -63,7 +75,9 @@ def test_minutes_record_attendance_resolutions_votes_and_dissent(client, setup, 
     assert all(norm(h) in flat for h in ["ผู้มาประชุม", "ผู้ไม่มาประชุม", "ผู้เข้าร่วมประชุม"])
     assert norm(str(absent)) in flat
     assert norm("นางสาวผู้แทน สำนักงบประมาณ") in flat
-    assert norm("09:30") in flat  # start time
+    # The real times, not the scheduled 09:30.
+    assert norm("เริ่มประชุมเวลา 13:32 น.") in flat and norm("เลิกประชุมเวลา 16:05 น.") in flat
+    assert "09:30" not in flat
     assert norm("โครงการศูนย์ข้อมูลกลาง") in flat and "2,000,000.00" in flat
     assert norm("เห็นชอบโดยปรับลดงบประมาณ") in flat
     assert norm("ไม่เห็นชอบ") in flat
@@ -79,3 +93,63 @@ def test_minutes_of_an_open_meeting_are_marked_draft(client, setup, tmp_path):
     client.force_login(setup.secretary)
     response = client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk}))
     assert norm("ร่าง:") in norm(pdf_text(response.content, tmp_path))
+
+
+def test_minutes_follow_the_official_form_with_agenda_items_1_to_5(client, setup, tmp_path):
+    """ระเบียบงานสารบรรณ: the agency, the five agenda parts (empty ones say so), the resolution
+    of each item, the minute-taker's and the reviewer's signature lines."""
+    mark_present(setup, setup.voters)
+    reviewer = make_user(Role.COMMITTEE, first_name="ผู้ตรวจ", last_name="รายงาน")
+    services.update_meeting(
+        meeting=setup.meeting, actor=setup.secretary, minutes_reviewer=reviewer,
+        chair_announcements="ประธานแจ้งกรอบวงเงินของแผนงานบูรณาการ",
+    )  # fmt: skip
+    add_item(setup, title_th="โครงการแพลตฟอร์มกลาง")
+    client.force_login(setup.secretary)
+    flat = norm(pdf_text(client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content, tmp_path))
+
+    assert norm("สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)") in flat
+    assert norm("ระบบกลั่นกรองงบประมาณแผนงานบูรณาการรัฐบาลดิจิทัล") in flat
+    headings = [
+        "ระเบียบวาระที่ 1 เรื่องที่ประธานแจ้งให้ที่ประชุมทราบ",
+        "ระเบียบวาระที่ 2 เรื่องรับรองรายงานการประชุม",
+        "ระเบียบวาระที่ 3 เรื่องสืบเนื่อง",
+        "ระเบียบวาระที่ 4 เรื่องเพื่อพิจารณา",
+        "ระเบียบวาระที่ 5 เรื่องอื่น ๆ",
+    ]
+    positions = [flat.index(norm(h)) for h in headings]
+    assert positions == sorted(positions)
+    one, two, three, four, five = (
+        flat[start:end] for start, end in zip(positions, [*positions[1:], len(flat)], strict=True)
+    )
+    assert norm("ประธานแจ้งกรอบวงเงินของแผนงานบูรณาการ") in one and norm("ที่ประชุมรับทราบ") in one
+    assert norm("- ไม่มี -") in two and norm("- ไม่มี -") in three
+    assert norm("4.1") in four and norm("โครงการแพลตฟอร์มกลาง") in four and norm("มติที่ประชุม") in four
+    assert norm("- ไม่มี -") in five
+    assert flat.index(norm("เริ่มประชุมเวลา")) < positions[0] < positions[-1] < flat.index(norm("เลิกประชุมเวลา"))
+    signatures = flat[flat.index(norm("เลิกประชุมเวลา")):]
+    assert norm("ผู้จดรายงานการประชุม") in signatures and norm(str(setup.secretary)) in signatures
+    assert norm("ผู้ตรวจรายงานการประชุม") in signatures and norm(str(reviewer)) in signatures
+
+
+def test_minutes_print_no_objection_instead_of_a_count_of_zero_votes(client, setup, tmp_path):
+    """Issue 14: "approve all as recommended" printed เห็นชอบ 0 … งดออกเสียง 0 / มติ: อนุมัติ."""
+    mark_present(setup, setup.voters[:-1], absent=[setup.voters[-1]])
+    silent = add_item(setup, title_th="โครงการที่ไม่มีผู้คัดค้าน")
+    voted = add_item(setup, title_th="โครงการที่มีการลงคะแนน")
+    services.cast_vote(item=voted, actor=setup.chair, choice="approve")
+    services.cast_vote(item=voted, actor=setup.members[0], choice="approve")
+    services.cast_vote(item=voted, actor=setup.members[1], choice="reject")
+    services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[silent, voted])
+    client.force_login(setup.secretary)
+    flat = norm(pdf_text(client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content, tmp_path))
+
+    first = flat[flat.index(norm("โครงการที่ไม่มีผู้คัดค้าน")):flat.index(norm("โครงการที่มีการลงคะแนน"))]
+    second = flat[flat.index(norm("โครงการที่มีการลงคะแนน")):flat.index(norm("ระเบียบวาระที่ 5"))]
+    assert norm("ไม่มีกรรมการคัดค้าน (กรรมการผู้มาประชุม 4 คน)") in first
+    assert norm("โดยไม่มีผู้คัดค้าน") in first
+    assert norm("ผลการลงคะแนน") not in first and norm("งดออกเสียง") not in first
+    # A voted item still prints its counts and its dissent.
+    assert norm("ผลการลงคะแนน (กรรมการผู้มาประชุม 4 คน)") in second
+    assert norm("ไม่เห็นชอบ 1") in second and norm("ผู้ไม่เห็นด้วย") in second
+    assert norm(str(setup.members[1])) in second

@@ -1,13 +1,19 @@
 """Services: each rule and each refusal of the committee's work."""
 
+import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from committee import services
 from committee.models import (
     Attendance,
     ConflictDeclaration,
+    DecisionMethod,
+    Meeting,
     MeetingStatus,
     Outcome,
     Resolution,
@@ -124,6 +130,7 @@ def test_votes_after_the_meeting_is_closed_are_refused(setup):
     other = add_item(setup)
     services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.APPROVED)
     services.record_resolution(item=other, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
     with pytest.raises(CommitteeError, match="closed"):
         services.cast_vote(item=item, actor=setup.chair, choice="approve")
@@ -316,10 +323,12 @@ def test_close_applies_resolutions_to_proposals_and_budget_lines(setup, submitte
     services.record_resolution(item=rejected, actor=setup.secretary, outcome=Outcome.REJECTED)
     services.record_resolution(item=deferred, actor=setup.secretary, outcome=Outcome.DEFERRED)
 
+    services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
 
     setup.meeting.refresh_from_db()
-    assert setup.meeting.status == MeetingStatus.CLOSED and setup.meeting.end_time is not None
+    assert setup.meeting.status == MeetingStatus.CLOSED
+    assert setup.meeting.closed_at >= setup.meeting.opened_at
     for item, status, amount in [
         (approved, Status.APPROVED, Decimal("1000000.00")),
         (reduced, Status.APPROVED_REDUCED, Decimal("777777.77")),
@@ -339,6 +348,7 @@ def test_close_applies_resolutions_to_proposals_and_budget_lines(setup, submitte
 
 def test_close_refused_while_items_are_undecided(setup):
     add_item(setup)
+    services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     with pytest.raises(CommitteeError, match="no resolution yet"):
         services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
 
@@ -352,6 +362,7 @@ def test_closed_meeting_locks_attendance_and_resolutions(setup):
     all_present(setup)
     item = add_item(setup)
     services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.APPROVED)
+    services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
     with pytest.raises(CommitteeError, match="closed"):
         services.mark_attendance(meeting=setup.meeting, actor=setup.secretary, presence={setup.memberships[setup.chair.pk].pk: "absent"})
@@ -367,6 +378,7 @@ def test_only_an_admin_reopens_with_a_reason(setup):
     all_present(setup)
     item = add_item(setup, requested=Decimal("500000.00"))
     services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.APPROVED)
+    services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
     admin = make_user(Role.ADMIN)
     with pytest.raises(CommitteeError, match="administrator"):
@@ -432,3 +444,128 @@ def test_agenda_add_order_move_remove(setup):
         services.add_to_agenda(meeting=setup.meeting, actor=setup.secretary, proposals=[make_proposal(plan_round=setup.meeting.round, status=Status.SUBMITTED)])
     with pytest.raises(CommitteeError, match="another round"):
         services.add_to_agenda(meeting=setup.meeting, actor=setup.secretary, proposals=[make_proposal(status=Status.FORWARDED)])
+
+
+# --- how a resolution was taken (issue 14, point 3) ----------------------------------------
+
+
+def test_approve_as_recommended_records_no_objection_with_the_members_present(setup):
+    mark_present(setup, setup.voters[:-1], absent=[setup.voters[-1]])  # 4 of 5 voting members
+    item = add_item(setup)
+    services.declare_conflict(item=item, actor=setup.members[0], reason="ญาติผู้บริหารหน่วยงาน")
+    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    assert resolution.method == DecisionMethod.CONSENSUS
+    assert resolution.members_present == 3  # present, less the member who left for a conflict
+    event = AuditEvent.objects.get(code="resolution.recorded")
+    assert (event.extra["method"], event.extra["members_present"]) == ("consensus", 3)
+
+
+def test_approve_as_recommended_keeps_the_votes_when_members_voted(setup):
+    all_present(setup)
+    item = add_item(setup)
+    services.cast_vote(item=item, actor=setup.chair, choice="approve")
+    services.cast_vote(item=item, actor=setup.members[0], choice="approve")
+    services.cast_vote(item=item, actor=setup.members[1], choice="reject")
+    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    assert (resolution.method, resolution.members_present) == (DecisionMethod.VOTE, 5)
+
+
+def test_a_resolution_cannot_claim_votes_nobody_cast_nor_no_objection_against_votes(setup):
+    all_present(setup)
+    silent, voted = add_item(setup), add_item(setup)
+    services.cast_vote(item=voted, actor=setup.chair, choice="reject")
+    with pytest.raises(CommitteeError, match="nobody has voted"):
+        services.record_resolution(item=silent, actor=setup.secretary, outcome=Outcome.APPROVED, method="vote")
+    with pytest.raises(CommitteeError, match="recorded by the votes"):
+        services.record_resolution(item=voted, actor=setup.secretary, outcome=Outcome.REJECTED, method="consensus")
+    with pytest.raises(CommitteeError, match="how the meeting decided"):
+        services.record_resolution(item=voted, actor=setup.secretary, outcome=Outcome.REJECTED, method="hands")
+    assert not Resolution.objects.exists()
+    # Left to itself, the service takes the method that fits.
+    assert services.record_resolution(item=silent, actor=setup.secretary, outcome=Outcome.DEFERRED).method == "consensus"
+    assert services.record_resolution(item=voted, actor=setup.secretary, outcome=Outcome.REJECTED).method == "vote"
+
+
+# --- the real opening and closing times (issue 14, point 4) ------------------------------
+
+
+def at(hour, minute, day=datetime.date(2026, 11, 30)):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def test_opening_records_the_real_time_and_keeps_the_schedule(setup):
+    with mock.patch.object(timezone, "now", return_value=at(6, 40)):
+        services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.status == MeetingStatus.IN_PROGRESS
+    assert setup.meeting.opened_at == at(6, 40)
+    assert setup.meeting.start_time == datetime.time(9, 30)  # the schedule is not rewritten
+    event = AuditEvent.objects.get(code="meeting.opened")
+    assert event.actor == setup.secretary and event.extra["opened_at"] == at(6, 40).isoformat()
+    # Opening twice changes nothing.
+    with mock.patch.object(timezone, "now", return_value=at(7, 0)):
+        services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.opened_at == at(6, 40) and AuditEvent.objects.filter(code="meeting.opened").count() == 1
+
+
+def test_only_the_secretary_opens(setup):
+    with pytest.raises(CommitteeError, match="secretary"):
+        services.open_meeting(meeting=setup.meeting, actor=setup.chair)
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.opened_at is None and setup.meeting.status == MeetingStatus.SCHEDULED
+
+
+def test_a_meeting_that_was_not_opened_cannot_be_closed(setup):
+    all_present(setup)
+    item = add_item(setup)
+    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    with pytest.raises(CommitteeError, match="not been opened"):
+        services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.status == MeetingStatus.SCHEDULED and setup.meeting.closed_at is None
+
+
+def test_closing_before_the_scheduled_time_records_the_real_times(setup):
+    """The issue's case: scheduled 09:30, opened 06:40 and closed 06:45 the same morning."""
+    all_present(setup)
+    item = add_item(setup)
+    with mock.patch.object(timezone, "now", return_value=at(6, 40)):
+        services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
+    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    with mock.patch.object(timezone, "now", return_value=at(6, 45)):
+        services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    setup.meeting.refresh_from_db()
+    assert (setup.meeting.opened_at, setup.meeting.closed_at) == (at(6, 40), at(6, 45))
+
+
+def test_closing_is_never_earlier_than_opening_even_if_the_clock_steps_back(setup):
+    all_present(setup)
+    item = add_item(setup)
+    with mock.patch.object(timezone, "now", return_value=at(10, 0)):
+        services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
+    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    with mock.patch.object(timezone, "now", return_value=at(9, 58)):
+        services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.closed_at == setup.meeting.opened_at == at(10, 0)
+
+
+def test_reopened_and_closed_again_keeps_its_opening_time(setup):
+    all_present(setup)
+    item = add_item(setup)
+    with mock.patch.object(timezone, "now", return_value=at(9, 35)):
+        services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
+    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    with mock.patch.object(timezone, "now", return_value=at(11, 0)):
+        services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    services.reopen_meeting(meeting=setup.meeting, actor=make_user(Role.ADMIN), reason="แก้ไขมติ")
+    with mock.patch.object(timezone, "now", return_value=at(11, 20)):
+        services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
+    setup.meeting.refresh_from_db()
+    assert (setup.meeting.opened_at, setup.meeting.closed_at) == (at(9, 35), at(11, 20))
+
+
+def test_the_database_refuses_a_meeting_that_closes_before_it_opens(setup):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Meeting.objects.filter(pk=setup.meeting.pk).update(opened_at=at(10, 0), closed_at=at(9, 0))

@@ -1,11 +1,12 @@
 """The meeting pages: who sees what, forms that POST and redirect, state.json, query counts."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from committee import services
 from committee.models import Attendance, Meeting, Outcome, Resolution, Vote
@@ -200,6 +201,7 @@ def test_admin_reopens_through_the_page(client, setup):
     mark_present(setup, setup.voters)
     item = add_item(setup)
     services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
+    services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
     admin = make_user(Role.ADMIN)
     client.force_login(admin)
@@ -271,3 +273,98 @@ def test_an_item_shows_its_five_most_similar_proposals_and_says_more_may_exist(c
     shown = [other for other in alike if other.proposal.get_absolute_url() in card]
     assert shown == alike[:5]  # the five most similar, best first
     assert "อาจซ้ำซ้อน 5 โครงการขึ้นไป" in card and "แสดง 5 โครงการที่คล้ายที่สุด" in card
+
+
+# --- the agenda index (issue 14: "39 Tab presses to reach an item") -----------------------
+
+
+def _index(page: str) -> str:
+    start = page.index('id="agenda-index"')
+    return page[start:page.index("</nav>", start)]
+
+
+def _focusable_before(page: str, marker: str) -> int:
+    """Links, buttons and fields in <main> before ``marker``: the Tab presses to reach it."""
+    main = page[page.index('<main id="main"'):page.index(marker)]
+    return len(re.findall(r"<a\s[^>]*href=|<button\b|<summary\b|<input\b(?![^>]*type=\"hidden\")|<select\b|<textarea\b", main))
+
+
+def test_the_agenda_index_jumps_to_each_item_and_to_the_next_undecided_one(client, setup):
+    mark_present(setup, setup.voters)
+    items = [add_item(setup) for _ in range(4)]
+    services.record_resolution(item=items[0], actor=setup.secretary, outcome=Outcome.APPROVED)
+    services.record_resolution(item=items[2], actor=setup.secretary, outcome=Outcome.DEFERRED)
+    client.force_login(setup.members[0])
+    page = client.get(meeting_url(setup)).content.decode()
+    index = _index(page)
+
+    # Every item is listed once, in agenda order, linking to its card on the page.
+    targets = re.findall(r'href="#(item-\d+)" data-index-item', index)
+    assert targets == [f"item-{item.pk}" for item in items]
+    assert all(f'id="{target}"' in page for target in targets)
+    # "Next undecided item" goes to the first item without a resolution: the second one.
+    assert re.search(rf'id="next-undecided"[^>]*href="#item-{items[1].pk}"', index)
+    assert "มีมติแล้ว 2 จาก 4 วาระ" in index
+    # Each card links on to the next undecided item after it (the last wraps to the first).
+    card = page[page.index(f'id="item-{items[1].pk}"'):page.index(f'id="item-{items[2].pk}"')]
+    assert f'href="#item-{items[3].pk}">ไปยังวาระถัดไปที่ยังไม่มีมติ' in card
+    last = page[page.index(f'id="item-{items[3].pk}"'):]
+    assert f'href="#item-{items[1].pk}">ไปยังวาระถัดไปที่ยังไม่มีมติ' in last
+    # A few Tab presses from the skip link reach it, whatever the length of the agenda.
+    assert _focusable_before(page, 'id="next-undecided"') <= 2
+
+
+def test_the_agenda_index_says_when_every_item_is_decided(client, setup):
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.APPROVED)
+    client.force_login(setup.secretary)
+    index = _index(client.get(meeting_url(setup)).content.decode())
+    assert 'class="button primary hidden" id="next-undecided"' in index
+    assert re.search(r'data-live="all-decided">ทุกวาระมีมติแล้ว', index)
+
+
+def test_the_secretary_opens_the_meeting_through_the_page(client, setup):
+    client.force_login(setup.secretary)
+    page = client.get(meeting_url(setup)).content.decode()
+    assert reverse("committee:open", kwargs={"pk": setup.meeting.pk}) in page
+    response = client.post(meeting_url(setup, "committee:open"))
+    assert response.status_code == 302
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.opened_at is not None
+    page = client.get(meeting_url(setup)).content.decode()
+    opened = timezone.localtime(setup.meeting.opened_at).strftime("%H:%M")
+    assert f"เปิดประชุมเวลา {opened} น." in page
+    assert reverse("committee:open", kwargs={"pk": setup.meeting.pk}) not in page
+    # A member cannot open (or close) a meeting.
+    client.force_login(setup.members[0])
+    assert client.post(meeting_url(setup, "committee:open")).status_code == 403
+    assert client.post(meeting_url(setup, "committee:close")).status_code == 403
+
+
+def test_the_secretary_fills_in_the_fixed_agenda_parts_and_the_reviewer(client, setup):
+    client.force_login(setup.secretary)
+    response = client.post(meeting_url(setup, "committee:edit"), {
+        "date": "2024-01-31", "start_time": "09:30", "end_time": "12:00", "place": "ห้องประชุม 501",
+        "minutes_reviewer": setup.chair.pk, "chair_announcements": "แจ้งกรอบวงเงิน",
+        "minutes_certification": "รับรองรายงานการประชุมครั้งที่ 1/2566 โดยไม่มีการแก้ไข",
+        "matters_arising": "", "other_matters": "นัดประชุมครั้งต่อไป",
+    })  # fmt: skip
+    assert response.status_code == 302
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.minutes_reviewer == setup.chair
+    assert setup.meeting.other_matters == "นัดประชุมครั้งต่อไป"
+    assert setup.meeting.minutes_certification.startswith("รับรองรายงานการประชุม")
+
+
+def test_an_item_decided_without_objection_shows_no_table_of_zero_votes(client, setup):
+    mark_present(setup, setup.voters)
+    silent, voted = add_item(setup), add_item(setup)
+    services.cast_vote(item=voted, actor=setup.chair, choice="approve")
+    services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[silent, voted])
+    client.force_login(setup.secretary)
+    page = client.get(meeting_url(setup)).content.decode()
+    silent_card = page[page.index(f'id="item-{silent.pk}"'):page.index(f'id="item-{voted.pk}"')]
+    voted_card = page[page.index(f'id="item-{voted.pk}"'):]
+    assert "data-tally=" not in silent_card and "โดยไม่มีผู้คัดค้าน (กรรมการผู้มาประชุม 5 คน)" in silent_card
+    assert 'data-tally="approve">1<' in voted_card and "โดยไม่มีผู้คัดค้าน" not in voted_card

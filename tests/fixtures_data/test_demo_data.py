@@ -9,9 +9,17 @@ from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from budgetscreen.demo import load_demo
-from committee.models import Meeting, MeetingStatus, Membership, Position
+from committee.models import (
+    DecisionMethod,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Position,
+    Resolution,
+)
 from directory.models import Agency, User
 from directory.roles import Role
 from proposals.models import BudgetLine, Proposal, StatusChange
@@ -96,6 +104,16 @@ def test_meeting_of_31_january_2567(demo):
     assert list(absent) == ["member5"]
     chair = Membership.objects.get(position=Position.CHAIR).user
     assert (chair.first_name, chair.last_name) == ("ปานปรีย์", "พหิทธานุกร")
+    # It sat 13:30-16:30; its resolutions were taken by vote where members voted, else
+    # without objection (so the minutes never print a count of zero votes).
+    assert timezone.localtime(meeting.opened_at).strftime("%H:%M") == "13:30"
+    assert timezone.localtime(meeting.closed_at).strftime("%H:%M") == "16:30"
+    for resolution in Resolution.objects.filter(agenda_item__meeting=meeting):
+        voted = resolution.agenda_item.votes.exists()
+        assert resolution.method == (DecisionMethod.VOTE if voted else DecisionMethod.CONSENSUS)
+    for meeting in Meeting.objects.exclude(status=MeetingStatus.SCHEDULED):
+        assert meeting.opened_at is not None
+        assert meeting.closed_at is None or meeting.closed_at >= meeting.opened_at
 
 
 @pytest.mark.django_db
