@@ -8,6 +8,9 @@ ldconfig -p | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0) 
 command -v chromium >/dev/null || missing+=(chromium)
 command -v msgfmt >/dev/null || missing+=(gettext)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+# Emoji in the PDFs (Fontconfig falls back to it, WeasyPrint embeds the colour glyphs); without it most print as "[?]".
+{ fc-list : family 2>/dev/null | grep -q 'Noto Color Emoji'; } || [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
+    || missing+=(fonts-noto-color-emoji)
 command -v npm >/dev/null || missing+=(npm)  # axe-core for the accessibility tests
 command -v pg_dump >/dev/null || missing+=(postgresql-client)  # manage.py backup
 [ ${#missing[@]} -eq 0 ] && exit 0
