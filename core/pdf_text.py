@@ -140,7 +140,9 @@ def with_sara_am_glyph(data: bytes) -> tuple[bytes, dict[int, str]] | None:
     None when the font has no NIKHAHIT, SARA AA or ``ccmp`` feature (nothing to do).
     """
     # The same bytes every time (no new modification date): a plan version's PDF never changes.
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    # No bounding boxes recomputed either: that would decode and re-encode every glyph (0.4 s a
+    # face); the one new glyph gets the bounds of the glyph it repeats.
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)
     cmap = font.getBestCmap() or {}
     if ord(NIKHAHIT) not in cmap or ord(SARA_AA) not in cmap or "GSUB" not in font:
         return None
@@ -157,9 +159,17 @@ def with_sara_am_glyph(data: bytes) -> tuple[bytes, dict[int, str]] | None:
 
     # The new glyph: SARA AA itself as a component, same advance and class.
     alias = sara_aa + ALIAS_SUFFIX
-    pen = TTGlyphPen(font.getGlyphSet())
+    pen = TTGlyphPen({sara_aa: None})
     pen.addComponent(sara_aa, (1, 0, 0, 1, 0, 0))
-    font["glyf"][alias] = pen.glyph()
+    glyph = pen.glyph()
+    original = font["glyf"][sara_aa]
+    glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax = (
+        original.xMin,
+        original.yMin,
+        original.xMax,
+        original.yMax,
+    )
+    font["glyf"][alias] = glyph
     font["hmtx"][alias] = font["hmtx"][sara_aa]
     font.setGlyphOrder(font.getGlyphOrder())  # refresh the name → id map
     if "GDEF" in font and font["GDEF"].table.GlyphClassDef:
