@@ -15,7 +15,6 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from core.pdf import thai_text_for_pdf
 from plans.exports.document import plan_document
 from plans.models import PlanVersion
 
@@ -119,7 +118,7 @@ def _pdf_rows(year):
             {"doc": doc, "charts": {}, "fonts_css": "", "published_iso": "", "static_base": ""},
         )
     parser = _TableRows()
-    parser.feed(thai_text_for_pdf(html))
+    parser.feed(html)
     width = max(len(row) for row in parser.rows)
     return [row + [""] * (width - len(row)) for row in parser.rows]
 

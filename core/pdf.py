@@ -5,6 +5,7 @@ only the app's own static files and fonts (found through Django's staticfiles fi
 refuses everything else before any connection is tried.
 """
 
+import logging
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -12,6 +13,14 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+
+from .pdf_text import (
+    FONT_SUFFIXES,
+    MISSING_MARKER,
+    PinnedTextFonts,
+    pdf_font,
+    without_missing_characters,
+)
 
 try:  # WeasyPrint needs Pango; say so clearly instead of failing at import time.
     import weasyprint
@@ -25,6 +34,7 @@ except OSError as error:  # pragma: no cover - depends on the machine
     WEASYPRINT_ERROR = error
 
 STATIC_BASE = "https://budgetscreen.invalid/static/"
+logger = logging.getLogger(__name__)
 
 
 class PDFUnavailable(RuntimeError):
@@ -39,8 +49,10 @@ class StaticOnlyURLFetcher(URLFetcher):
         if path is None:
             raise ValueError(f"budgetscreen refuses to fetch {url!r} while rendering a PDF")
         mime, _ = mimetypes.guess_type(path.name)
+        # Fonts get their own glyph for the SARA AA of SARA AM, so that ำ is copied as typed.
+        content = pdf_font(path) if path.suffix.lower() in FONT_SUFFIXES else path.read_bytes()
         return URLFetcherResponse(
-            url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
+            url, content, {"Content-Type": mime or "application/octet-stream"}
         )
 
     @staticmethod
@@ -56,21 +68,6 @@ class StaticOnlyURLFetcher(URLFetcher):
         return Path(found) if found else None
 
 
-SARA_AM = "\u0e33"  # ำ
-NIKHAHIT_SARA_AA = "\u0e4d\u0e32"  # ํ + า, its compatibility decomposition
-
-
-def thai_text_for_pdf(html: str) -> str:
-    """Write SARA AM as NIKHAHIT + SARA AA, which look the same in Sarabun.
-
-    Sarabun draws ำ with two glyphs, the second being the glyph of า. WeasyPrint's text map gives
-    each glyph one character, so copying text out of the PDF turned every า of the document into
-    ำ (สำนักงาน came out as สำนักงำน). With the decomposed spelling each glyph maps to its own
-    character, and the copied text is NFKC-equal to what was typed.
-    """
-    return html.replace(SARA_AM, NIKHAHIT_SARA_AA)
-
-
 def render_pdf(template_name, context, *, progress=None) -> bytes:
     """Render a template to PDF bytes. Templates refer to static files as ``{{ static_base }}…``.
 
@@ -81,16 +78,34 @@ def render_pdf(template_name, context, *, progress=None) -> bytes:
         raise PDFUnavailable(
             f"WeasyPrint cannot run: {WEASYPRINT_ERROR}. Install Pango (Debian: libpango-1.0-0)."
         )
-    html = thai_text_for_pdf(render_to_string(template_name, {**context, "static_base": STATIC_BASE}))
-    document = weasyprint.HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyURLFetcher())
-    if progress is None:
-        return document.write_pdf()
-    progress(0.1)
-    laid_out = document.render()
-    progress(0.9)
-    content = laid_out.write_pdf()
-    progress(1.0)
+    html = render_to_string(template_name, {**context, "static_base": STATIC_BASE})
+    report = progress or (lambda fraction: None)
+    report(0.1)
+    content, missing = _write_pdf(html, report)
+    if missing:  # rare: draw those characters as a visible marker instead of empty boxes
+        logger.warning(
+            "PDF %s: no font has %s; drawn as %r",
+            template_name,
+            ", ".join(f"U+{codepoint:04X}" for codepoint in sorted(missing)),
+            MISSING_MARKER,
+        )
+        content, _ = _write_pdf(without_missing_characters(html, missing))
+    report(1.0)
     return content
+
+
+def _write_pdf(html: str, report=None) -> tuple[bytes, set[int]]:
+    """The PDF of the HTML, and the code points that no font could draw (empty boxes)."""
+    document = weasyprint.HTML(
+        string=html, base_url=STATIC_BASE, url_fetcher=StaticOnlyURLFetcher()
+    )
+    laid_out = document.render()
+    if report:
+        report(0.9)
+    # The fonts' glyph texts that keep ำ as typed (see core.pdf_text) go in before any drawing.
+    fonts = laid_out.fonts = PinnedTextFonts(laid_out.fonts)
+    content = laid_out.write_pdf()
+    return content, fonts.missing_codepoints()
 
 
 def pdf_fonts_css() -> str:

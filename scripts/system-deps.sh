@@ -10,6 +10,9 @@ missing=()
 ldconfig -p | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)  # WeasyPrint font subsetting
 command -v msgfmt >/dev/null || missing+=(gettext)
+# Emoji in the PDFs (Fontconfig falls back to it, WeasyPrint embeds the colour glyphs); without it most print as "[?]".
+{ fc-list : family 2>/dev/null | grep -q 'Noto Color Emoji'; } || [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
+    || missing+=(fonts-noto-color-emoji)
 if [ "$purpose" = test ]; then
     command -v chromium >/dev/null || missing+=(chromium)  # browser tests
     command -v pdftotext >/dev/null || missing+=(poppler-utils)  # PDF text tests

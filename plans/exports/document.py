@@ -35,6 +35,7 @@ class ProjectRow:
     categories: dict  # category → approved baht in the round's fiscal year
     years: list[int]
     lines: list[dict]
+    benefit_number: int | None = None  # the benefit's number in ``PlanDocument.benefit_legend``
 
     @property
     def title(self) -> str:
@@ -75,6 +76,12 @@ class PlanDocument:
     by_fiscal_year: list[AmountRow]
     projects: list[ProjectRow]
     snapshot: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def benefit_legend(self) -> list[tuple[int, str]]:
+        """(number, name) of each expected benefit, numbered in their order (1, 2, …): the plan
+        PDF prints a project's benefit as its number, the names being too long for a column."""
+        return [(n, row.label) for n, row in enumerate(_keyed(self.by_benefit), start=1)]
 
     @property
     def frame_left(self) -> Decimal:
@@ -187,6 +194,11 @@ def _project(data: dict, fiscal_year: int) -> ProjectRow:
     )
 
 
+def _keyed(rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    """The rows of real items (the row of projects without one has no key)."""
+    return [row for row in rows if row.key]
+
+
 def category_label(code: str) -> str:
     return str(ExpenseCategory(code).label)
 
@@ -196,6 +208,11 @@ def plan_document(version) -> PlanDocument:
     snapshot = version.snapshot
     fiscal_year = snapshot["fiscal_year"]
     round_names = snapshot["round"]
+    by_benefit = _rows(snapshot["by_benefit"])
+    benefit_numbers = {row.key: n for n, row in enumerate(_keyed(by_benefit), start=1)}
+    projects = [_project(p, fiscal_year) for p in snapshot["projects"]]
+    for project in projects:
+        project.benefit_number = benefit_numbers.get(project.benefit_key)
     return PlanDocument(
         fiscal_year=fiscal_year,
         name=pick_name(round_names["name_th"], round_names["name_en"]),
@@ -205,11 +222,11 @@ def plan_document(version) -> PlanDocument:
         budget_frame=Decimal(round_names["budget_frame"]),
         totals=_figures(snapshot["totals"]),
         by_stage=_rows(snapshot["by_stage"]),
-        by_benefit=_rows(snapshot["by_benefit"]),
+        by_benefit=by_benefit,
         by_ministry=_rows(snapshot["by_ministry"], empty_label=gettext("Not under a ministry")),
         by_agency=_rows(snapshot["by_agency"]),
         by_category=_amount_rows(snapshot["by_category"], category_label),
         by_fiscal_year=_amount_rows(snapshot["by_fiscal_year"], str),
-        projects=[_project(p, fiscal_year) for p in snapshot["projects"]],
+        projects=projects,
         snapshot=snapshot,
     )

@@ -37,9 +37,10 @@ _THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\\s]")
 
 
 def norm(text: str) -> str:
-    """Text compared without spaces and Thai combining marks: pdftotext splits and reorders
-    marks of shaped Thai glyphs (ผู้ comes out as ผูม ้ ...), and sara am (ำ) as sara aa."""
-    return _THAI_MARKS.sub("", text.replace("\u0e33", "\u0e32"))
+    """Text compared without spaces and Thai combining marks: pdftotext -layout splits and
+    reorders marks of shaped Thai glyphs (ผู้ comes out as ผูม ้ ...). SARA AM (ำ) is kept: it
+    comes out as typed (see test_minutes_copy_thai_and_emoji_as_typed)."""
+    return _THAI_MARKS.sub("", text)
 
 
 def test_minutes_record_attendance_resolutions_votes_and_dissent(client, setup, tmp_path):
@@ -153,3 +154,24 @@ def test_minutes_print_no_objection_instead_of_a_count_of_zero_votes(client, set
     assert norm("ผลการลงคะแนน (กรรมการผู้มาประชุม 4 คน)") in second
     assert norm("ไม่เห็นชอบ 1") in second and norm("ผู้ไม่เห็นด้วย") in second
     assert norm(str(setup.members[1])) in second
+def test_minutes_copy_thai_and_emoji_as_typed(client, setup, tmp_path):
+    """Searching the minutes for the commonest Thai words finds them (ำ is U+0E33 in the text
+    layer, not ํ + า); emoji are drawn, not empty boxes."""
+    setup.meeting.others_attending = "ผู้แทนสำนักงานการตรวจเงินแผ่นดิน\nนายน้ำ กำหนดดี 🚀 😀"
+    setup.meeting.save(update_fields=["others_attending"])
+    add_item(setup, title_th="โครงการกำหนดมาตรฐานข้อมูลน้ำของสำนักงาน")
+    client.force_login(setup.secretary)
+    content = client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    lines = [line.strip() for line in text.splitlines()]  # (-raw puts list numbers apart)
+    assert "ผู้แทนสำนักงานการตรวจเงินแผ่นดิน" in lines
+    assert "นายน้ำ กำหนดดี 🚀 😀" in lines
+    assert any("โครงการกำหนดมาตรฐานข้อมูลน้ำของสำนักงาน" in line for line in lines)
+    assert "\u0e4d" not in text
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
+    encodings = {line.split()[-6] for line in fonts.stdout.splitlines()[2:]}
+    assert encodings == {"Identity-H"}  # a font drawing .notdef gets a custom encoding

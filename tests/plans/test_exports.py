@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import io
+import itertools
 import json
 import re
 import subprocess
@@ -17,7 +18,7 @@ from django.urls import reverse
 from plans.exports.document import plan_document
 from plans.exports.pdf import build_plan_pdf
 from plans.services import publish_plan
-from proposals.models import Proposal, Stage
+from proposals.models import Benefit, Proposal, Stage
 from proposals.workflow import APPROVED_STATES
 
 from .factories import APPROVED_PROJECTS, APPROVED_TOTAL, make_plan
@@ -233,3 +234,82 @@ def test_html_in_a_title_is_printed_as_text(client, budget_officer, secretary):
     # In content order, a table cell's wrapped lines follow each other.
     text = pdf_text(download(client, plan.plan_round, "pdf").content, "-raw").replace("\n", "")
     assert HTML_TITLE in text
+
+
+SEARCHED_TITLE = "ระบบบริหารจัดการน้ำของสำนักงาน กำหนดการใหม่ 🚀 😀"
+
+
+def test_pdf_text_is_what_was_typed_thai_and_emoji(client, budget_officer, secretary):
+    plan = make_plan(2572, titles={1: SEARCHED_TITLE})
+    publish_plan(plan_round=plan.plan_round, actor=secretary)
+    client.force_login(budget_officer)
+    content = download(client, plan.plan_round, "pdf").content
+    text = pdf_text(content, "-raw")
+    # Ctrl-F finds the commonest Thai words as typed (ำ is U+0E33, not ํ + า).
+    assert "สำนักงาน" in text and "กำหนด" in text and "น้ำ" in text
+    assert text.count("สำนักงานสถิติแห่งชาติ") >= 3  # the agency: by-agency table, projects
+    assert "\u0e4d" not in text
+    # The title's cell wraps: its lines follow each other, the space at the wrap gone.
+    assert SEARCHED_TITLE.replace(" ", "") in re.sub(r"\s", "", text)
+    # Emoji are drawn: no font of the PDF draws an empty box (WeasyPrint then encodes it
+    # with a custom CMap instead of Identity-H).
+    listing = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True)
+    encodings = {line.split()[-6] for line in listing.stdout.decode().splitlines()[2:]}
+    assert encodings == {"Identity-H"}
+
+
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>'
+)
+
+
+def pdf_words(content: bytes) -> list[list[tuple[float, float, float, str]]]:
+    """Each page's words as (x min, y min, x max, text), in points."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    return [
+        [(float(a), float(b), float(c), word) for a, b, c, word in WORD.findall(page)]
+        for page in html.split("<page ")[1:]
+    ]
+
+
+def test_pdf_project_rows_stay_short_and_amounts_apart(secretary):
+    with open("fixtures/reference.json", encoding="utf-8") as file:
+        benefits = json.load(file)["benefits"]
+    for row in benefits:  # the real names: the longest is some 150 characters
+        Benefit.objects.update_or_create(
+            code=row["code"], defaults={"name_th": row["name_th"], "order": row["order"]}
+        )
+    plan = make_plan(2573)
+    doc = plan_document(publish_plan(plan_round=plan.plan_round, actor=secretary))
+    content = build_plan_pdf(doc)
+    text = pdf_text(content, "-raw").replace("\n", "")
+    # The benefit is a number in the table; the legend names each number.
+    for number, name in doc.benefit_legend:
+        assert f"{number} {name}".replace(" ", "") in text.replace(" ", "")
+    assert [n for n, _ in doc.benefit_legend] == [1, 2, 3]
+    legend = dict(doc.benefit_legend)
+    assert all(legend[p.benefit_number] == p.benefit for p in doc.projects)
+
+    words = [
+        (page, *word) for page, page_words in enumerate(pdf_words(content)) for word in page_words
+    ]
+    where = {word: (page, top) for page, _, top, _, word in words}
+    measured = 0
+    for group in doc.stage_groups:
+        codes = [p.code for p in group.projects]
+        for above, below in itertools.pairwise(codes):
+            (page, top), (next_page, next_top) = where[above], where[below]
+            if page == next_page:
+                # Two lines (agency, ministry): the benefit's name made rows 5 to 12 lines tall.
+                assert next_top - top < 45, (above, below)
+                measured += 1
+        for project in group.projects:
+            page, top = where[project.code]
+            amounts = sorted(
+                w[1:] for w in words if w[0] == page and abs(w[2] - top) < 1 and "," in w[4]
+            )
+            requested, approved = amounts
+            assert approved[0] - requested[2] > 12  # points between the two amounts (over 4mm)
+    assert measured == 2  # upstream and midstream have two projects each
