@@ -212,7 +212,7 @@ def _proposal_template():
 def detail(request, pk):
     """The whole proposal, its screening history, likely duplicates and the screening form."""
     proposal = get_proposal_for(request.user, pk)
-    if proposal.status == Status.DRAFT:
+    if proposal.is_unsent:  # even to someone who is also a submitter of its agency
         raise Http404
     criteria = selectors.list_active_criteria(proposal.round)
     may_screen = can_screen_proposal(request.user, proposal)
