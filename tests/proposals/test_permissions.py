@@ -264,6 +264,13 @@ def test_django_admin_still_opens_a_draft(client, own_agency, plan_round):
     assert client.get(f"/proposals/{proposal.pk}/").status_code == 404
     page = client.get(f"/admin/proposals/proposal/{proposal.pk}/change/")
     assert page.status_code == 200 and proposal.code in page.content.decode()
+    # Its "view on site" link would 404: it is not offered for a draft, only once sent.
+    assert "viewsitelink" not in page.content.decode()
+    Proposal.objects.filter(pk=proposal.pk).update(
+        status=Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    page = client.get(f"/admin/proposals/proposal/{proposal.pk}/change/")
+    assert "viewsitelink" in page.content.decode()
 
 
 def test_a_staff_member_who_is_also_a_submitter_reads_only_their_own_drafts(own_agency, plan_round):
