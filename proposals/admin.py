@@ -114,10 +114,6 @@ class ProposalAdmin(admin.ModelAdmin):
     list_filter = ["round", "status", "stage", "benefit"]
     search_fields = ["code", "title_th", "title_en", "agency__name_th"]
     list_select_related = ["agency", "round", "stage"]
-
-    def view_on_site(self, obj):
-        # The app's page of an unsent draft is its agency's alone: no link that would 404.
-        return None if obj.is_unsent else obj.get_absolute_url()
     date_hierarchy = "updated_at"
     inlines = [
         BudgetLineInline,
@@ -153,3 +149,7 @@ class ProposalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def view_on_site(self, obj):
+        # The app's page of an unsent draft is its agency's alone: no link that would 404.
+        return None if obj.is_unsent else obj.get_absolute_url()
