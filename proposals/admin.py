@@ -149,3 +149,7 @@ class ProposalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def view_on_site(self, obj):
+        # The app's page of an unsent draft is its agency's alone: no link that would 404.
+        return None if obj.is_unsent else obj.get_absolute_url()

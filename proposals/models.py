@@ -19,6 +19,10 @@ from .workflow import EDITABLE, Status
 
 STATUS_LABELS = dict(Status.choices)
 
+# Proposals the agency has never sent to DGA: its drafts, and drafts it withdrew unsent. They
+# are the agency's own business; nobody else reads them (Django's admin aside).
+UNSENT = Q(status=Status.DRAFT) | Q(status=Status.WITHDRAWN, submitted_at__isnull=True)
+
 MONEY = {"max_digits": 15, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
@@ -250,9 +254,10 @@ class Proposal(models.Model):
             models.Index(fields=["round", "code"], name="proposal_round_code"),
             # The inbox's totals read only the index on PostgreSQL (an index-only scan instead
             # of visiting 100,000 rows); other databases skip an index with included columns.
+            # ``submitted_at`` is there for ``UNSENT``, which every list for DGA leaves out.
             models.Index(
                 fields=["round", "status", "stage"],
-                include=["requested_amount", "recommended_amount", "id"],
+                include=["requested_amount", "recommended_amount", "id", "submitted_at"],
                 name="proposal_round_totals",
             ),
             models.Index(fields=["round", "stage"]),
@@ -305,6 +310,13 @@ class Proposal(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE
+
+    @property
+    def is_unsent(self) -> bool:
+        """Never sent to DGA (see ``UNSENT``): a returned proposal was sent, so it is not."""
+        return self.status == Status.DRAFT or (
+            self.status == Status.WITHDRAWN and self.submitted_at is None
+        )
 
     @property
     def fiscal_years(self) -> list[int]:

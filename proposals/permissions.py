@@ -26,7 +26,11 @@ def can_create_proposal(user) -> bool:
 
 
 def can_view_proposal(user, proposal) -> bool:
-    return user.has_role(*READ_ALL_ROLES) or _is_own_agency_submitter(user, proposal)
+    """The own agency always; DGA and the committee once the agency has sent it (a draft, or a
+    draft withdrawn unsent, stays the agency's own). ``visible_proposals`` is the same rule."""
+    if _is_own_agency_submitter(user, proposal):
+        return True
+    return user.has_role(*READ_ALL_ROLES) and not proposal.is_unsent
 
 
 def can_edit_proposal(user, proposal) -> bool:
@@ -48,7 +52,7 @@ def can_withdraw_proposal(user, proposal) -> bool:
 
 def can_view_proposal_history(user, proposal) -> bool:
     """The audit history is for DGA staff (screeners, the secretary, administrators)."""
-    return user.has_role(*STAFF_ROLES)
+    return user.has_role(*STAFF_ROLES) and can_view_proposal(user, proposal)
 
 
 def can_download_attachment(user, attachment) -> bool:

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from core.formatting import format_baht
 from directory.roles import Role
 
-from .models import ZERO, ExpenseCategory, PlanRound, Proposal, StatusChange
-from .workflow import APPROVED_STATES, Status
+from .models import UNSENT, ZERO, ExpenseCategory, PlanRound, Proposal, StatusChange
+from .workflow import APPROVED_STATES, SENT_TO_DGA, Status
 
 
 def get_open_round(now=None) -> PlanRound | None:
@@ -37,13 +37,22 @@ def can_see_all_proposals(user) -> bool:
     return user.has_role(Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
 
 
+def list_sent_proposals():
+    """Every proposal its agency has sent to DGA (whatever became of it since): the base of
+    every list DGA and the committee see. Unsent drafts are never in it."""
+    return Proposal.objects.filter(status__in=SENT_TO_DGA).exclude(UNSENT)
+
+
 def visible_proposals(user):
-    """Proposals the user may read: their own agency's, or every one for DGA and committee."""
+    """Proposals the user may read: their own agency's, and for DGA and the committee every one
+    the agency has sent (never another agency's unsent drafts, whatever the role)."""
     proposals = Proposal.objects.all()
+    own = Q(agency_id=user.agency_id) if user.has_role(Role.SUBMITTER) and user.agency_id else None
     if can_see_all_proposals(user):
-        return proposals
-    if user.has_role(Role.SUBMITTER) and user.agency_id:
-        return proposals.filter(agency_id=user.agency_id)
+        sent = ~UNSENT
+        return proposals.filter(sent | own if own is not None else sent)
+    if own is not None:
+        return proposals.filter(own)
     return proposals.none()
 
 

@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce
 from committee.models import Meeting, MeetingStatus
 from directory.models import User
 from directory.roles import Role
-from proposals.models import ZERO, PlanRound, Proposal, Stage
+from proposals.models import ZERO, PlanRound, Stage
+from proposals.selectors import list_sent_proposals
 from proposals.workflow import SENT_TO_DGA, Status
 
 from .models import ScreeningCriterion, ScreeningReview
@@ -26,7 +27,7 @@ SCREENED = frozenset(SENT_TO_DGA - {Status.SUBMITTED, Status.WITHDRAWN})
 
 def inbox_queryset():
     """Every proposal an agency has sent to DGA, with what a list row needs in one query."""
-    return Proposal.objects.filter(status__in=SENT_TO_DGA).select_related(
+    return list_sent_proposals().select_related(
         "round", "agency__ministry", "stage", "benefit", "assigned_screener"
     )
 
@@ -159,7 +160,7 @@ class Dashboard:
 
 def get_dashboard(plan_round) -> Dashboard:
     """The screening figures of one round (five grouped queries, whatever the data size)."""
-    sent = Proposal.objects.filter(round=plan_round, status__in=SENT_TO_DGA).order_by()
+    sent = list_sent_proposals().filter(round=plan_round).order_by()
     sums = {
         "n": Count("id"),
         "requested": Coalesce(Sum("requested_amount"), ZERO),

@@ -20,8 +20,9 @@ from core.audit import record_event
 from directory.models import User
 from directory.roles import Role
 from proposals.models import Proposal, Stage
+from proposals.selectors import list_sent_proposals
 from proposals.services import ProposalError, apply_transition, lock_proposal
-from proposals.workflow import Action, Status
+from proposals.workflow import FINAL, Action, Status
 
 from .models import (
     Assessment,
@@ -228,12 +229,24 @@ def reopen_proposal(*, proposal_id: int, actor: User, reason: str) -> Proposal:
     return proposal
 
 
-def assign_screener(*, proposal_ids: Iterable[int], screener_id: int | None, actor: User) -> int:
+@dataclass(frozen=True)
+class Assignment:
+    """What ``assign_screener`` did: proposals given to the screener, and decided ones left."""
+
+    changed: int
+    skipped_decided: int
+
+
+def assign_screener(
+    *, proposal_ids: Iterable[int], screener_id: int | None, actor: User
+) -> Assignment:
     """Give proposals to one screener (``None`` takes them back into the shared pool).
 
     Preconditions: the actor may assign; the screener (when given) holds the screener role and
-    is active. Effects: ``assigned_screener`` on each proposal sent to DGA, audit
-    ``screening.assigned``. Returns how many proposals changed. Raises ``ScreeningError``.
+    is active. Effects: ``assigned_screener`` on each proposal sent to DGA and not decided yet
+    (a decided proposal, in a final state of the workflow table, keeps the screener who did
+    its work: it is skipped and counted), audit ``screening.assigned``. Returns the counts.
+    Raises ``ScreeningError``.
     """
     if not can_assign_proposals(actor):
         raise ScreeningError(_("Your role may not do this."))
@@ -249,13 +262,14 @@ def assign_screener(*, proposal_ids: Iterable[int], screener_id: int | None, act
         raise ScreeningError(_("Select at least one proposal."))
     with transaction.atomic():
         proposals = list(
-            Proposal.objects.select_for_update()
-            .filter(pk__in=ids)
-            .exclude(status=Status.DRAFT)
-            .order_by("pk")
+            list_sent_proposals().select_for_update().filter(pk__in=ids).order_by("pk")
         )
+        decided = [p for p in proposals if p.status in FINAL]
         changed = [
-            p for p in proposals if p.assigned_screener_id != (screener.pk if screener else None)
+            p
+            for p in proposals
+            if p.status not in FINAL
+            and p.assigned_screener_id != (screener.pk if screener else None)
         ]
         for proposal in changed:
             proposal.assigned_screener = screener
@@ -267,9 +281,10 @@ def assign_screener(*, proposal_ids: Iterable[int], screener_id: int | None, act
             extra={
                 "screener": screener.pk if screener else None,
                 "proposals": [p.pk for p in changed],
+                "skipped_decided": [p.pk for p in decided],
             },
         )
-    return len(changed)
+    return Assignment(changed=len(changed), skipped_decided=len(decided))
 
 
 def distribute_by_ministry(

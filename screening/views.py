@@ -1,11 +1,14 @@
 """The screening pages. Thin: read the input, call a selector or a service, show the result."""
 
+import hashlib
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -22,7 +25,7 @@ from directory.permissions import role_required
 from proposals.models import Proposal
 from proposals.selectors import get_proposal_display, get_proposal_for
 from proposals.services import ProposalError
-from proposals.workflow import Status
+from proposals.workflow import FINAL, Status
 
 from . import duplicates, exports, selectors, services
 from .filters import ProposalFilter
@@ -212,7 +215,7 @@ def _proposal_template():
 def detail(request, pk):
     """The whole proposal, its screening history, likely duplicates and the screening form."""
     proposal = get_proposal_for(request.user, pk)
-    if proposal.status == Status.DRAFT:
+    if proposal.is_unsent:  # even to someone who is also a submitter of its agency
         raise Http404
     criteria = selectors.list_active_criteria(proposal.round)
     may_screen = can_screen_proposal(request.user, proposal)
@@ -310,7 +313,7 @@ def assign(request, pk):
         return redirect("screening:detail", pk=proposal.pk)
     screener = form.cleaned_data["screener"]
     try:
-        services.assign_screener(
+        result = services.assign_screener(
             proposal_ids=[proposal.pk],
             screener_id=screener.pk if screener else None,
             actor=request.user,
@@ -318,7 +321,10 @@ def assign(request, pk):
     except ProposalError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Assignment saved."))
+        if result.skipped_decided:
+            messages.error(request, _skipped_message(result.skipped_decided))
+        else:
+            messages.success(request, _("Assignment saved."))
     return redirect("screening:detail", pk=proposal.pk)
 
 
@@ -329,14 +335,98 @@ def _back_to_inbox(form_or_query):
     )
 
 
-def _selected_ids(request, form, *, status=None):
-    """The ticked proposals, or every proposal matching the inbox filter the form came from."""
-    if form.cleaned_data.get("all_matching"):
-        queryset = build_filterset(request, QueryDict(form.cleaned_data.get("query") or "")).qs
-        if status is not None:
-            queryset = queryset.filter(status__in=status)
-        return list(queryset.values_list("pk", flat=True))
-    return form.cleaned_data.get("proposal") or []
+class BulkRefused(Exception):
+    """A bulk action on "all matching" cannot run as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class BulkTarget:
+    """The proposals a bulk action on "all matching" will touch, and those it leaves alone."""
+
+    ids: list[int]
+    skipped: int
+
+    @property
+    def digest(self) -> str:
+        """Names this exact set of rows: the confirmation echoes it back with the count."""
+        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()[:16]
+
+
+def _all_matching(request, query: str, *, eligible: Q) -> BulkTarget:
+    """Re-read the inbox filter the form came from; refuse when any value in it is unreadable.
+
+    The inbox page forgives a bad value (it shows a notice and ignores that filter); an action
+    must not, or a typo widens it to every round and every status (issue 13, point 5).
+    """
+    notices: list[str] = []
+    filterset = build_filterset(request, QueryDict(query), notices=notices)
+    labels = filterset.ignored_fields()
+    if notices:  # an unknown round: the page shows the newest instead, an action must not
+        labels.insert(0, str(filterset.filters["round"].label))
+    problems = [
+        _("The filter “%(label)s” could not be read.") % {"label": label} for label in labels
+    ]
+    if problems:
+        raise BulkRefused(
+            " ".join([*problems, _("Nothing was changed: correct the filters and try again.")])
+        )
+    matching = filterset.qs.order_by()
+    ids = sorted(matching.filter(eligible).values_list("pk", flat=True))
+    return BulkTarget(ids=ids, skipped=matching.count() - len(ids))
+
+
+def _is_confirmed(request, target: BulkTarget) -> bool:
+    return (
+        request.POST.get("confirm_count") == str(len(target.ids))
+        and request.POST.get("confirm_digest") == target.digest
+    )
+
+
+def _confirm_page(request, *, target, query, what, skipped_note, fields):
+    """Ask before an action on every matching proposal; a stale confirmation is asked again."""
+    stale = "confirm_count" in request.POST
+    return render(
+        request,
+        "screening/bulk_confirm.html",
+        {
+            "target": target,
+            "count": len(target.ids),
+            "what": what,
+            "skipped_note": skipped_note,
+            "stale": stale,
+            "confirmed_count": request.POST.get("confirm_count", "")[:12],
+            "query": query,
+            "fields": fields,
+            "action_url": request.path,
+        },
+    )
+
+
+def _bulk_target(request, form, *, eligible: Q, confirm):
+    """The ticked proposals, or every proposal matching the filter once the user has confirmed
+    their number; ``confirm(target)`` renders the question.
+
+    Returns ``(ids, skipped, None)`` when the action may run (``skipped``: the matching rows
+    it leaves alone), ``(None, 0, response)`` otherwise.
+    """
+    query = form.cleaned_data.get("query") or ""
+    if not form.cleaned_data.get("all_matching"):
+        return form.cleaned_data.get("proposal") or [], 0, None
+    try:
+        target = _all_matching(request, query, eligible=eligible)
+    except BulkRefused as error:
+        messages.error(request, str(error))
+        return None, 0, _back_to_inbox(query)
+    if not target.ids:
+        messages.error(
+            request,
+            _("None of the proposals matching the filters can be changed this way; "
+              "nothing was changed."),
+        )  # fmt: skip
+        return None, 0, _back_to_inbox(query)
+    if _is_confirmed(request, target):
+        return target.ids, target.skipped, None
+    return None, 0, confirm(target)
 
 
 @writers_only
@@ -347,17 +437,47 @@ def bulk_assign(request):
         messages.error(request, _("Choose a screener."))
         return _back_to_inbox(request.POST.get("query", ""))
     screener = form.cleaned_data["screener"]
+    query = form.cleaned_data.get("query") or ""
+
+    def confirm(target):
+        count = len(target.ids)
+        what = (
+            _("Assign %(count)s proposals to %(screener)s.")
+            % {"count": count, "screener": screener}
+            if screener
+            else _("Return %(count)s proposals to the shared pool (no screener).")
+            % {"count": count}
+        )
+        return _confirm_page(
+            request, target=target, query=query, what=what,
+            skipped_note=_("%(count)s decided proposals matching the filters keep their "
+                           "screener.") % {"count": target.skipped},
+            fields={"screener": screener.pk if screener else ""},
+        )  # fmt: skip
+
+    # Decided proposals keep the screener who did their work (the service skips them too).
+    ids, skipped, response = _bulk_target(
+        request, form, eligible=~Q(status__in=FINAL), confirm=confirm
+    )
+    if response is not None:
+        return response
     try:
-        changed = services.assign_screener(
-            proposal_ids=_selected_ids(request, form),
+        result = services.assign_screener(
+            proposal_ids=ids,
             screener_id=screener.pk if screener else None,
             actor=request.user,
         )
     except ProposalError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("%(count)s proposals assigned.") % {"count": changed})
-    return _back_to_inbox(form.cleaned_data.get("query", ""))
+        messages.success(request, _("%(count)s proposals assigned.") % {"count": result.changed})
+        if skipped + result.skipped_decided:
+            messages.info(request, _skipped_message(skipped + result.skipped_decided))
+    return _back_to_inbox(query)
+
+
+def _skipped_message(count):
+    return _("%(count)s decided proposals were left with their screener.") % {"count": count}
 
 
 @writers_only
@@ -390,8 +510,24 @@ def agenda(request):
     if not form.is_valid():
         messages.error(request, _("Choose a meeting that is not closed."))
         return _back_to_inbox(request.POST.get("query", ""))
-    ids = _selected_ids(request, form, status=[Status.FORWARDED, Status.DEFERRED])
     meeting = form.cleaned_data["meeting"]
+    query = form.cleaned_data.get("query") or ""
+
+    def confirm(target):
+        return _confirm_page(
+            request, target=target, query=query,
+            what=_("Put %(count)s forwarded proposals on the agenda of meeting %(meeting)s.")
+            % {"count": len(target.ids), "meeting": meeting.number_label},
+            skipped_note=_("%(count)s proposals matching the filters are not forwarded to the "
+                           "committee and stay as they are.") % {"count": target.skipped},
+            fields={"meeting": meeting.pk},
+        )  # fmt: skip
+
+    ids, _skipped, response = _bulk_target(
+        request, form, eligible=Q(status__in=[Status.FORWARDED, Status.DEFERRED]), confirm=confirm
+    )
+    if response is not None:
+        return response
     try:
         items = services.place_on_agenda(
             meeting_id=meeting.pk, proposal_ids=ids, actor=request.user
@@ -404,7 +540,7 @@ def agenda(request):
             _("%(count)s proposals put on the agenda of meeting %(meeting)s.")
             % {"count": len(items), "meeting": meeting.number_label},
         )
-    return _back_to_inbox(form.cleaned_data.get("query", ""))
+    return _back_to_inbox(query)
 
 
 @readers_only

@@ -108,6 +108,10 @@ def make_proposal(
         approved = requested
     kwargs.setdefault("code", f"T{plan_round.fiscal_year % 100}-{n:05d}")
     kwargs.setdefault("title_th", f"โครงการทดสอบ {n}")
+    if status != Status.DRAFT:
+        # Sent to DGA at some point, as the submit service records it. A draft withdrawn
+        # unsent is asked for with ``submitted_at=None``.
+        kwargs.setdefault("submitted_at", timezone.now())
     proposal = Proposal.objects.create(
         round=plan_round,
         agency=agency,

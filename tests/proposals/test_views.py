@@ -280,8 +280,9 @@ def test_detail_query_count_does_not_grow(
     from proposals.models import KPI, StatusChange
 
     proposal = make_complete_draft(agency=submitter.agency, plan_round=plan_round, actor=submitter)
+    submit_proposal(proposal_id=proposal.pk, actor=submitter)  # a screener never reads a draft
     client.force_login(screener)
-    client.get(proposal.get_absolute_url())
+    assert client.get(proposal.get_absolute_url()).status_code == 200
     # session, user, roles, proposal, kpis, lines, attachments, timeline, versions
     with django_assert_num_queries(9) as captured:
         client.get(proposal.get_absolute_url())

@@ -96,6 +96,28 @@ def test_drafts_never_show(screener_client, inbox_data):
     assert ">D1<" not in get_inbox(screener_client, {}).content.decode()
 
 
+def test_unsent_drafts_show_nowhere_to_staff(screener_client, inbox_data):
+    """A draft withdrawn before it was ever sent stays the agency's own: not in the inbox, its
+    status filter, its downloads or the dashboard; ``status=draft`` is no choice at all."""
+    make_proposal(
+        plan_round=inbox_data.round, agency=inbox_data.a1, status=Status.WITHDRAWN,
+        code="W0", title_th="ร่างที่ถอนก่อนส่ง", submitted_at=None,
+    )  # fmt: skip
+    everything = get_inbox(screener_client, {"round": "all"})
+    codes = summary(everything)[3]
+    assert "W0" not in codes and "D1" not in codes and "A9" in codes
+    assert summary(get_inbox(screener_client, {"status": "withdrawn"}))[3] == ["A9"]
+    drafts = get_inbox(screener_client, {"status": "draft"})
+    assert "draft" not in dict(drafts.context["form"].fields["status"].choices)
+    assert drafts.context["notices"]  # the unknown status is named, not silently widened
+    csv = screener_client.get(reverse("screening:export_csv"), {"round": "all"})
+    body = b"".join(csv.streaming_content) if csv.streaming else csv.content
+    assert "ร่างที่ถอนก่อนส่ง".encode() not in body and "ร่างที่ยังไม่ส่ง".encode() not in body
+    assert b"A9" in body and "คลังข้อมูลสุขภาพ".encode() in body
+    board = screener_client.get(reverse("screening:dashboard"), {"round": "2590"}).context["board"]
+    assert board.total == 9  # A1–A9; neither D1 nor W0
+
+
 def test_my_queue(client, screener, inbox_data):
     inbox_data.p["A1"].assigned_screener = screener
     inbox_data.p["A1"].save(update_fields=["assigned_screener"])

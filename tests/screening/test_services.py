@@ -8,10 +8,11 @@ from committee.models import AgendaItem, MeetingStatus
 from core.models import AuditEvent, Notification
 from directory.roles import Role
 from proposals.models import Proposal, StatusChange
-from proposals.workflow import Status
+from proposals.workflow import FINAL, Status
 from screening.models import CriterionAssessment, Recommendation, ScreeningReview
 from screening.services import (
     AssessmentInput,
+    Assignment,
     ScreeningError,
     StaleProposalError,
     assign_screener,
@@ -238,7 +239,9 @@ def test_place_on_agenda_refuses_closed_meetings_and_other_rounds(screener, inbo
 def test_assign_and_distribute_by_ministry(screener, inbox_data):
     d = inbox_data
     second = make_user(Role.SCREENER)
-    assert assign_screener(proposal_ids=[d.p["A1"].pk], screener_id=second.pk, actor=screener) == 1
+    assert assign_screener(
+        proposal_ids=[d.p["A1"].pk], screener_id=second.pk, actor=screener
+    ) == Assignment(changed=1, skipped_decided=0)
     assert Proposal.objects.get(pk=d.p["A1"].pk).assigned_screener == second
     # More unassigned work awaiting screening: ministry m3 with 3, m1 (A2 + 1), none (A8).
     m3 = make_ministry(code="m-three")
@@ -260,3 +263,29 @@ def test_assign_and_distribute_by_ministry(screener, inbox_data):
         assign_screener(
             proposal_ids=[d.p["A1"].pk], screener_id=screener.pk, actor=make_user(Role.SECRETARY)
         )
+
+
+def test_assignment_never_touches_decided_or_unsent_proposals(screener, inbox_data):
+    """Decided proposals (the workflow's final states) keep the screener who did their work;
+    a draft is not DGA's to assign. They are counted, not changed, and nothing else is kept
+    from being assigned."""
+    d = inbox_data
+    keeper = make_user(Role.SCREENER)
+    decided = [
+        make_proposal(plan_round=d.round, agency=d.a1, status=status, code=f"F-{status}",
+                      assigned_screener=keeper)
+        for status in sorted(FINAL)
+    ]  # fmt: skip
+    second = make_user(Role.SCREENER)
+    ids = [p.pk for p in decided] + [d.p["A1"].pk, d.p["A3"].pk, d.p["D1"].pk]
+    result = assign_screener(proposal_ids=ids, screener_id=second.pk, actor=screener)
+    assert result == Assignment(changed=2, skipped_decided=len(FINAL))
+    assert set(
+        Proposal.objects.filter(pk__in=[p.pk for p in decided]).values_list(
+            "assigned_screener", flat=True
+        )
+    ) == {keeper.pk}
+    assert Proposal.objects.get(pk=d.p["D1"].pk).assigned_screener is None
+    event = AuditEvent.objects.filter(code="screening.assigned").latest("id")
+    assert sorted(event.extra["proposals"]) == sorted([d.p["A1"].pk, d.p["A3"].pk])
+    assert sorted(event.extra["skipped_decided"]) == sorted(p.pk for p in decided)

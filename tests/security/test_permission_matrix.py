@@ -262,12 +262,16 @@ def _export_download(role, state):
 
 
 def proposal_read(granted=200, staff=200, committee=200):
-    """Own agency → ``granted``; another agency and the budget office → 404; staff/committee."""
+    """Own agency → ``granted``; another agency and the budget office → 404; staff/committee.
+
+    A draft is the agency's own until it is submitted: 404 for everyone else, administrators
+    included (issue 13, point 4; Django's admin is their way in).
+    """
 
     def expect(role, state):
         if role == SUBMITTER:
             return granted(state) if callable(granted) else granted
-        if role in (SUBMITTER2, BUDGET):
+        if role in (SUBMITTER2, BUDGET) or state == "draft":
             return 404
         if role in STAFF:
             return staff
@@ -328,10 +332,18 @@ def _plan_download(role, state):
 
 
 def _proposal_post_denied(role, state):
-    """POSTing an agency's action: another agency and the budget office 404, readers 403."""
+    """POSTing an agency's action: another agency and the budget office 404, readers 403
+    (404 on a draft, which they may not even read)."""
     if role == SUBMITTER:
         return None
-    return 404 if role in (SUBMITTER2, BUDGET) else 403
+    return 404 if role in (SUBMITTER2, BUDGET) or state == "draft" else 403
+
+
+def _screening_compare(role, state):
+    """A sent proposal beside another: readers 200; beside a draft: 404 (no one else's)."""
+    if role not in SCREENING_READERS:
+        return 403
+    return 404 if state == "draft" else 200
 
 
 MATRIX = {
@@ -424,11 +436,8 @@ MATRIX = {
         post_denied=never(SCREENING_WRITERS),
     ),  # fmt: skip
     "screening:compare": Entry(
-        expect=only(SCREENING_READERS),
-        kwargs=lambda w, s: {
-            "pk": w.proposals["submitted"].pk,
-            "other_pk": w.proposals["forwarded"].pk,
-        },
+        expect=_screening_compare, states=["forwarded", "draft"],
+        kwargs=lambda w, s: {"pk": w.proposals["submitted"].pk, "other_pk": w.proposals[s].pk},
     ),  # fmt: skip
     # committee
     "committee:list": Entry(expect=only(MEETING_ROLES)),
