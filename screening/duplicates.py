@@ -42,7 +42,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
+from operator import mul
 from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +57,7 @@ DEFAULT_THRESHOLD = 0.35
 FIELD_CHARS = 600  # of each field; a duplicate shows in its first paragraph
 STOCK_MIN_DOCS = 10
 STOCK_FRACTION = 0.25
-STOCK_SPECIFICITY = 0.2  # below it a field is said to be "mostly stock phrases"
+STOCK_SHARE = 0.5  # a field this much stock trigrams is said to be "stock phrases"
 ROUNDING = 0.001  # scores are rounded to three places
 
 
@@ -149,11 +150,12 @@ class Weights:
 
 @dataclass(frozen=True)
 class FieldVector:
-    weights: dict  # gram → TF-IDF weight, unit length; stock trigrams left out
+    weights: dict  # gram → TF-IDF weight, unit length, heaviest first; no stock trigrams
     specificity: float  # 0: only stock phrases … 1: only trigrams of one proposal
     present: bool  # the field has text at all
-    top: tuple  # top[k]: the sum of the k largest squared weights (for upper bounds)
+    top: tuple  # top[k]: the sum of the k largest squared weights
     plain: dict = field(default_factory=dict)  # gram → unweighted count, unit length
+    stock: float = 0.0  # the share of its trigrams that are stock
 
 
 EMPTY = FieldVector({}, 0.0, False, (0.0,))
@@ -163,21 +165,26 @@ def field_vector(grams, weights: Weights) -> FieldVector:
     if not grams:
         return EMPTY
     vector = {}
-    tf_square = 0
+    tf_square = tf_total = stock = 0
     for gram, count in grams:
         tf_square += count * count
+        tf_total += count
         w = weights.of(gram)
         if w > 0:
             vector[gram] = count * w
+        else:
+            stock += count
     tf_norm = math.sqrt(tf_square)
     plain = {gram: count / tf_norm for gram, count in grams}
     norm = math.sqrt(sum(x * x for x in vector.values()))
     if not norm:
-        return FieldVector({}, 0.0, True, (0.0,), plain)
-    unit = {g: x / norm for g, x in vector.items()}
-    squares = sorted((x * x for x in unit.values()), reverse=True)
+        return FieldVector({}, 0.0, True, (0.0,), plain, 1.0)
+    # Heaviest (rarest) first: the index probes a prefix of this order (``_Index``).
+    unit = {g: x / norm for g, x in sorted(vector.items(), key=lambda item: (-item[1], item[0]))}
+    squares = [x * x for x in unit.values()]
     specificity = min(1.0, norm / (tf_norm * weights.unique))
-    return FieldVector(unit, specificity, True, (0.0, *accumulate(squares)), plain)
+    top = (0.0, *accumulate(squares))
+    return FieldVector(unit, specificity, True, top, plain, stock / tf_total)
 
 
 @dataclass(frozen=True)
@@ -199,7 +206,7 @@ class FieldMatch:
     label: str
     value: float  # 0 … 1
     share: float  # 0 … 1: how much of the score this field decided
-    stock: bool  # mostly stock phrases (in either proposal)
+    stock: bool  # mostly stock trigrams (in either proposal)
 
     @property
     def percent(self) -> int:
@@ -211,13 +218,20 @@ class FieldMatch:
 
 
 class Score(float):
-    """A similarity from 0 to 1 that keeps what it is made of (``fields``: FieldMatch, in the
-    order of FIELDS, only the fields both proposals fill in)."""
+    """A similarity from 0 to 1 that can say what it is made of (``fields``: FieldMatch, in
+    the order of FIELDS, only the fields both proposals fill in; worked out when asked)."""
 
-    def __new__(cls, value, fields=()):
+    def __new__(cls, value, a=None, b=None):
         score = super().__new__(cls, value)
-        score.fields = tuple(fields)
+        score._pair = (a, b)
+        score._fields = None if a is not None else ()
         return score
+
+    @property
+    def fields(self) -> tuple:
+        if self._fields is None:
+            self._fields = field_matches(*self._pair)
+        return self._fields
 
     @property
     def percent(self) -> int:
@@ -237,23 +251,31 @@ def _cosine(a: dict, b: dict) -> float:
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Score:
     """The specificity-weighted average of the fields' cosines (see the module docstring)."""
-    parts = []
     total = weighted = 0.0
+    for compared, fa, fb in zip(FIELDS, a.fields, b.fields, strict=True):
+        if fa.present and fb.present:
+            weight = _pair_weight(compared, fa, fb)
+            if weight:
+                total += weight
+                weighted += weight * _cosine(fa.weights, fb.weights)
+    return Score(round(weighted / total, 3) if total else 0.0, a, b)
+
+
+def field_matches(a: Fingerprint, b: Fingerprint) -> tuple:
+    """What ``similarity(a, b)`` is made of, field by field."""
+    parts = []
     for compared, fa, fb in zip(FIELDS, a.fields, b.fields, strict=True):
         if not (fa.present and fb.present):
             continue
         weight = _pair_weight(compared, fa, fb)
         # A field that counts for nothing (stock phrases only) still says how equal it is.
         cosine = _cosine(fa.weights, fb.weights) if weight else _cosine(fa.plain, fb.plain)
-        total += weight
-        weighted += weight * cosine
-        stock = min(fa.specificity, fb.specificity) < STOCK_SPECIFICITY
+        stock = max(fa.stock, fb.stock) >= STOCK_SHARE
         parts.append((compared, round(cosine, 2), weight, stock))
-    if not total:
-        return Score(0.0, [FieldMatch(c.name, c.label, v, 0.0, s) for c, v, _w, s in parts])
-    return Score(
-        round(weighted / total, 3),
-        [FieldMatch(c.name, c.label, v, round(w / total, 2), s) for c, v, w, s in parts],
+    total = sum(weight for _c, _v, weight, _s in parts)
+    return tuple(
+        FieldMatch(c.name, c.label, v, round(w / total, 2) if total else 0.0, s)
+        for c, v, w, s in parts
     )
 
 
@@ -402,65 +424,71 @@ class Cluster:
 
 
 class _Index:
-    """Shared informative trigrams between fingerprints, counted per field through an inverted
-    index ((field, trigram) → fingerprints), and an upper bound of each pair's score from those
-    counts, so that the exact score is computed only where it can matter."""
+    """Inverted indexes of the fingerprints' informative trigrams (one per field: trigram →
+    (fingerprint, weight)), probed with the heaviest trigrams of a fingerprint only, and an
+    upper bound of each candidate's score, so that the exact score is computed only where it
+    can matter (prefix filtering for a cosine threshold)."""
 
     def __init__(self, fingerprints: list[Fingerprint]):
         self.fingerprints = fingerprints
-        postings = defaultdict(list)
-        for index, fp in enumerate(fingerprints):
-            for f, vector in enumerate(fp.fields):
-                key = index * N_FIELDS + f
-                for gram in vector.weights:
-                    postings[(f, gram)].append(key)
-        self.postings = {key: members for key, members in postings.items() if len(members) > 1}
+        self.postings = []
+        for f in range(N_FIELDS):
+            postings = defaultdict(list)
+            for index, fp in enumerate(fingerprints):
+                for gram, weight in fp.fields[f].weights.items():
+                    postings[gram].append((index, weight))
+            self.postings.append(postings)
+        # √specificity of each field (0 when absent): a pair's field weight is
+        # FIELDS[f].weight × root[i][f] × root[j][f].
+        self.root = [
+            tuple(math.sqrt(v.specificity) if v.present else 0.0 for v in fp.fields)
+            for fp in fingerprints
+        ]
 
     def candidates(self, i: int, threshold: float, *, later_only: bool) -> list[tuple[float, int]]:
         """(bound, j) for every other fingerprint j (of another agency; with ``later_only``,
         j > i) whose upper bound reaches ``threshold``.
 
-        A field's cosine is a sum over its k shared trigrams of products of unit weights: by
-        Cauchy-Schwarz at most √(the k largest squared weights of one side × of the other). The
-        pair's field weights do not depend on what is shared, so the average of the fields'
-        bounds bounds the score.
+        A weighted average reaches the threshold only if one of its fields does. For each
+        field, i's trigrams are taken heaviest first until the rest (the suffix) has a norm
+        below the threshold: a fingerprint that shares none of the prefix has a cosine below
+        it (Cauchy-Schwarz: at most the suffix's norm), so only the prefix is probed. For a
+        fingerprint reached, the field's cosine is at most its dot product over the prefix
+        plus the suffix's norm; the pair's field weights do not depend on what is shared, so
+        the weighted average of these bounds bounds the score.
         """
-        fps = self.fingerprints
+        fps, root = self.fingerprints, self.root
         fp = fps[i]
-        postings = self.postings
-        shared = Counter(
-            chain.from_iterable(
-                postings.get((f, gram), ())
-                for f, vector in enumerate(fp.fields)
-                for gram in vector.weights
-            )
-        )
-        per_other = defaultdict(dict)
-        for key, count in shared.items():
-            j, f = divmod(key, N_FIELDS)
-            if j == i or (later_only and j < i):
+        mine = [compared.weight * r for compared, r in zip(FIELDS, root[i], strict=True)]
+        floor = threshold - ROUNDING
+        partial = []  # per field: (j → dot over the prefix, the suffix's norm)
+        for f, vector in enumerate(fp.fields):
+            if not (vector.weights and mine[f]):
                 continue
-            per_other[j][f] = count
+            top = vector.top
+            cut = next((p for p in range(len(top)) if 1.0 - top[p] < floor * floor), len(top) - 1)
+            dots = defaultdict(float)
+            postings = self.postings[f]
+            for gram, weight in islice(vector.weights.items(), cut):
+                for j, other_weight in postings[gram]:
+                    dots[j] += weight * other_weight
+            partial.append((f, dots, math.sqrt(max(0.0, 1.0 - top[cut]))))
+        reached = set(chain.from_iterable(dots for _f, dots, _suffix in partial))
+        agency = fp.agency_id
         found = []
-        for j, counts in per_other.items():
-            other = fps[j]
-            if other.agency_id == fp.agency_id:
+        for j in reached:
+            if j == i or (later_only and j < i) or fps[j].agency_id == agency:
                 continue
-            total = bound = 0.0
-            for f, (compared, fa, fb) in enumerate(
-                zip(FIELDS, fp.fields, other.fields, strict=True)
-            ):
-                if not (fa.present and fb.present):
-                    continue
-                weight = _pair_weight(compared, fa, fb)
-                total += weight
-                k = counts.get(f)
-                if k and weight:
-                    top_a, top_b = fa.top, fb.top
-                    most = top_a[min(k, len(top_a) - 1)] * top_b[min(k, len(top_b) - 1)]
-                    bound += weight * min(1.0, math.sqrt(most))
-            if total and bound / total + ROUNDING >= threshold:
-                found.append((min(1.0, bound / total + ROUNDING), j))
+            theirs = root[j]
+            total = sum(map(mul, mine, theirs))
+            if not total:
+                continue
+            numerator = 0.0
+            for f, dots, suffix in partial:
+                most = dots.get(j, 0.0) + suffix
+                numerator += mine[f] * theirs[f] * (most if most < 1.0 else 1.0)
+            if numerator >= floor * total:
+                found.append((min(1.0, numerator / total + ROUNDING), j))
         return found
 
 

@@ -291,7 +291,7 @@ def _labelled_round():
 @pytest.mark.django_db
 def test_precision_and_recall_on_the_labelled_pairs():
     """The figures of docs/DUPLICATES.md: every pair the search flags at the default threshold
-    in a round of 88 proposals full of stock phrases, against the labelled true duplicates."""
+    in a round of 100 proposals full of stock phrases, against the labelled true duplicates."""
     from screening.duplicates import find_similar_in_round
 
     plan_round, made, true, false = _labelled_round()
@@ -299,7 +299,7 @@ def test_precision_and_recall_on_the_labelled_pairs():
     flagged = {frozenset((pk, other.pk)) for pk, similar in found.items() for other, _ in similar}
     hits = flagged & true
     precision, recall = len(hits) / len(flagged), len(hits) / len(true)
-    assert (len(true), len(false)) == (14, 14)
+    assert (len(true), len(false)) == (16, 18)
     assert precision >= 1.0 and recall >= 1.0, (precision, recall)
     assert not flagged & false
 
