@@ -30,10 +30,10 @@ taken best first, and two groups merge only when every pair of their members fro
 agencies scores at least the threshold. One boilerplate link cannot pull unrelated projects in.
 
 Cost: normalising and cutting one text is O(length) (cached per text); the round's document
-frequencies are one pass. Finding pairs counts shared informative trigrams per field through
-an inverted index ((field, trigram) → proposals), bounds each candidate's score from those
-counts (the k heaviest weights of each side, Cauchy-Schwarz) and computes the exact score only
-where the bound can reach the threshold; stock trigrams are not in the index at all.
+frequencies are one pass. Pairs are found through one inverted index per field, probed with
+each proposal's heaviest trigrams only (prefix filtering, ``_Index``); a candidate's score is
+bounded from the probed part and computed exactly only where the bound reaches the threshold.
+Stock trigrams are not indexed at all. docs/DUPLICATES.md has the measurements.
 """
 
 import bisect
@@ -154,7 +154,7 @@ class FieldVector:
     specificity: float  # 0: only stock phrases … 1: only trigrams of one proposal
     present: bool  # the field has text at all
     top: tuple  # top[k]: the sum of the k largest squared weights
-    plain: dict = field(default_factory=dict)  # gram → unweighted count, unit length
+    grams: tuple = ()  # ((gram, count), …): the text before weighting
     stock: float = 0.0  # the share of its trigrams that are stock
 
 
@@ -175,16 +175,15 @@ def field_vector(grams, weights: Weights) -> FieldVector:
         else:
             stock += count
     tf_norm = math.sqrt(tf_square)
-    plain = {gram: count / tf_norm for gram, count in grams}
     norm = math.sqrt(sum(x * x for x in vector.values()))
     if not norm:
-        return FieldVector({}, 0.0, True, (0.0,), plain, 1.0)
+        return FieldVector({}, 0.0, True, (0.0,), grams, 1.0)
     # Heaviest (rarest) first: the index probes a prefix of this order (``_Index``).
     unit = {g: x / norm for g, x in sorted(vector.items(), key=lambda item: (-item[1], item[0]))}
     squares = [x * x for x in unit.values()]
     specificity = min(1.0, norm / (tf_norm * weights.unique))
     top = (0.0, *accumulate(squares))
-    return FieldVector(unit, specificity, True, top, plain, stock / tf_total)
+    return FieldVector(unit, specificity, True, top, grams, stock / tf_total)
 
 
 @dataclass(frozen=True)
@@ -249,6 +248,13 @@ def _cosine(a: dict, b: dict) -> float:
     return min(1.0, sum(x * get(g, 0.0) for g, x in a.items()))
 
 
+def _plain_cosine(a: tuple, b: tuple) -> float:
+    """The cosine of two texts' unweighted trigram counts."""
+    a, b = dict(a), dict(b)
+    norms = math.sqrt(sum(x * x for x in a.values()) * sum(x * x for x in b.values()))
+    return min(1.0, sum(x * b.get(g, 0) for g, x in a.items()) / norms) if norms else 0.0
+
+
 def similarity(a: Fingerprint, b: Fingerprint) -> Score:
     """The specificity-weighted average of the fields' cosines (see the module docstring)."""
     total = weighted = 0.0
@@ -269,7 +275,7 @@ def field_matches(a: Fingerprint, b: Fingerprint) -> tuple:
             continue
         weight = _pair_weight(compared, fa, fb)
         # A field that counts for nothing (stock phrases only) still says how equal it is.
-        cosine = _cosine(fa.weights, fb.weights) if weight else _cosine(fa.plain, fb.plain)
+        cosine = _cosine(fa.weights, fb.weights) if weight else _plain_cosine(fa.grams, fb.grams)
         stock = max(fa.stock, fb.stock) >= STOCK_SHARE
         parts.append((compared, round(cosine, 2), weight, stock))
     total = sum(weight for _c, _v, weight, _s in parts)
@@ -363,7 +369,7 @@ def find_similar(proposal, *, threshold=DEFAULT_THRESHOLD, limit=20) -> list[Mat
     """Other agencies' proposals of this round and earlier ones that look like ``proposal``,
     weighted by the document frequencies of ``proposal``'s round.
 
-    One query; O(n) comparisons over the candidates.
+    Two queries at most (one when ``proposal.round`` is loaded); O(n) comparisons.
     """
     others = list(
         _candidates()
