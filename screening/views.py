@@ -545,12 +545,10 @@ def agenda(request):
 
 @readers_only
 def compare(request, pk, other_pk):
-    """Two proposals side by side, with their similarity score."""
+    """Two proposals side by side, with their similarity score and what it is made of."""
     proposal = get_proposal_for(request.user, pk)
     other = get_proposal_for(request.user, other_pk)
-    score = duplicates.similarity(
-        duplicates.fingerprint_of(proposal), duplicates.fingerprint_of(other)
-    )
+    score = duplicates.compare(proposal, other)
     rows = [
         (_("Reference"), proposal.code, other.code),
         (_("Round (fiscal year)"), proposal.round.fiscal_year, other.round.fiscal_year),

@@ -1,13 +1,17 @@
 """Duplicate detection on Thai text, which has no spaces between words."""
 
 from decimal import Decimal
+from itertools import chain
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from proposals.workflow import Status
 from screening.duplicates import (
     DEFAULT_THRESHOLD,
+    compare_texts,
     find_clusters,
     find_similar,
     normalise,
@@ -212,3 +216,152 @@ def test_the_best_few_are_exact_and_a_budget_bounds_the_scoring(monkeypatch):
     assert len(scored) <= 5 * len(wanted)
     crowded = [pk for pk, similar in everything.items() if len(similar) > 5]
     assert crowded and all(budgeted[pk].more for pk in crowded)
+
+
+# --- stock phrases, chaining, the labelled set ---------------------------------------------
+
+
+def test_a_trigram_most_proposals_use_weighs_nothing():
+    from screening.duplicates import STOCK_MIN_DOCS, Weights, document
+
+    stock = "เพื่อยกระดับการให้บริการประชาชนด้วยเทคโนโลยีดิจิทัล"
+    docs = [
+        document(pk=n, agency_id=n, texts=["ศูนย์ข้อมูลกลาง" if n < 5 else f"งานที่ {n}", "", stock])
+        for n in range(STOCK_MIN_DOCS * 2)
+    ]
+    docs.append(document(pk=99, agency_id=99, texts=["ระบบติดตามเรือประมง", "", ""]))
+    weights = Weights(docs)
+    assert weights.of("เทค") == 0.0  # in twenty of the 21 proposals: stock
+    assert weights.of("เรื") == weights.unique > weights.of("ศูน") > 0  # in one; in five
+
+
+def test_a_field_of_stock_phrases_counts_for_nothing_however_equal():
+    from tests.screening.duplicate_pairs import OTHERS, STOCK_OBJECTIVES, STOCK_OUTPUTS
+
+    first = {"title_th": "ระบบห้องสมุดดิจิทัล", "objectives": STOCK_OBJECTIVES, "outputs": STOCK_OUTPUTS}
+    second = {"title_th": "ระบบเยี่ยมญาติผู้ต้องขัง", "objectives": STOCK_OBJECTIVES,
+              "outputs": STOCK_OUTPUTS}  # fmt: skip
+    others = [dict(zip(["title_th", "summary", "objectives", "outputs"], p[1:], strict=True))
+              for p in OTHERS]  # fmt: skip
+    score = compare_texts(first, second, others=others)
+    fields = {f.name: f for f in score.fields}
+    assert fields["objectives"].value == 1.0 and fields["objectives"].stock
+    assert fields["objectives"].share == 0.0 and fields["outputs"].share == 0.0
+    assert fields["title_th"].share == 1.0
+    assert score < 0.1
+    # Without a round around them, the same two are as alike as their shared text says.
+    assert compare_texts(first, second) > score
+
+
+def test_groups_do_not_chain_through_one_link():
+    """A is like B and B is like C, but A is not like C: complete linkage keeps C out."""
+    from screening.duplicates import Fingerprint, complete_linkage
+
+    fps = [Fingerprint(n, agency, ()) for n, agency in enumerate([1, 2, 3, 4, 1])]
+    # 0~1 strongly, 1~2 weakly, 0 and 2 not alike; 3 is alike both 0 and 1; 4 is 0's agency.
+    pairs = [(0, 1, 0.9), (1, 2, 0.4), (0, 3, 0.8), (1, 3, 0.7), (1, 4, 0.6), (3, 4, 0.5)]
+    assert sorted(complete_linkage(fps, pairs)) == [[0, 1, 3, 4]]
+    pairs.remove((3, 4, 0.5))
+    assert sorted(complete_linkage(fps, pairs)) == [[0, 1, 3]]
+
+
+def _labelled_round():
+    from tests.screening.duplicate_pairs import FALSE_PAIRS, OTHERS, TRUE_PAIRS
+
+    plan_round = make_round(2584, open_now=False)
+    agencies = {}
+    made = []
+    for agency, title, summary, objectives, outputs in [
+        *chain.from_iterable(TRUE_PAIRS),
+        *chain.from_iterable(FALSE_PAIRS),
+        *OTHERS,
+    ]:
+        if agency not in agencies:
+            agencies[agency] = make_agency(name_th=agency)
+        made.append(make_proposal(plan_round=plan_round, agency=agencies[agency], title_th=title,
+                                  summary=summary, objectives=objectives, outputs=outputs))  # fmt: skip
+    true = {frozenset((made[2 * k].pk, made[2 * k + 1].pk)) for k in range(len(TRUE_PAIRS))}
+    n = len(TRUE_PAIRS)
+    false = {
+        frozenset((made[2 * (n + k)].pk, made[2 * (n + k) + 1].pk)) for k in range(len(FALSE_PAIRS))
+    }
+    return plan_round, made, true, false
+
+
+@pytest.mark.django_db
+def test_precision_and_recall_on_the_labelled_pairs():
+    """The figures of docs/DUPLICATES.md: every pair the search flags at the default threshold
+    in a round of 100 proposals full of stock phrases, against the labelled true duplicates."""
+    from screening.duplicates import find_similar_in_round
+
+    plan_round, made, true, false = _labelled_round()
+    found = find_similar_in_round(plan_round, [p.pk for p in made])
+    flagged = {frozenset((pk, other.pk)) for pk, similar in found.items() for other, _ in similar}
+    hits = flagged & true
+    precision, recall = len(hits) / len(flagged), len(hits) / len(true)
+    assert (len(true), len(false)) == (16, 18)
+    assert precision >= 1.0 and recall >= 1.0, (precision, recall)
+    assert not flagged & false
+
+    clusters = find_clusters(plan_round)
+    grouped = {frozenset(c.members) for c in clusters}
+    assert {frozenset(p.pk for p in group) for group in grouped} == true
+    for cluster in clusters:
+        for row in cluster.rows:  # each says which fields matched; stock ones count nothing
+            fields = {f.name: f for f in row.score.fields}
+            assert set(fields) == {"title_th", "summary", "objectives", "outputs"}
+            assert fields["outputs"].stock and fields["outputs"].share == 0.0
+
+
+@pytest.mark.django_db
+def test_the_demo_boilerplate_forms_no_group_and_its_look_alikes_do(settings):
+    """FY2569 of the demo: unrelated projects whose summaries end alike and whose objectives,
+    outputs and outcomes are the same text. FY2568: one topic filed by many agencies."""
+    from budgetscreen.demo import load_demo
+    from proposals.models import PlanRound
+
+    settings.DEBUG = True
+    load_demo()
+    fy2569 = PlanRound.objects.get(fiscal_year=2569)
+    assert find_clusters(fy2569) == []
+    fy2568 = PlanRound.objects.get(fiscal_year=2568)
+    clusters = find_clusters(fy2568)
+    assert len(clusters) >= 10
+    for cluster in clusters:
+        # One topic per group: the same title once the agency's name is taken out.
+        topics = {normalise(p.title_th, agency_names=[p.agency.name_th]).rstrip("2")
+                  for p in cluster.members}  # fmt: skip
+        assert len(topics) == 1, topics
+
+
+@pytest.mark.django_db
+def test_pages_say_which_fields_matched_in_constant_queries(client, screener):
+    from tests.screening.duplicate_pairs import OTHERS, TRUE_PAIRS
+
+    plan_round = make_round(2585, open_now=False)
+    (a, b) = [
+        make_proposal(plan_round=plan_round, agency=make_agency(name_th=agency), title_th=title,
+                      summary=summary, objectives=objectives, outputs=outputs)
+        for agency, title, summary, objectives, outputs in TRUE_PAIRS[0]
+    ]  # fmt: skip
+    client.force_login(screener)
+    compare_url = reverse("screening:compare", args=[a.pk, b.pk])
+    counts = []
+    for others in (OTHERS[:3], OTHERS[3:]):
+        for agency, title, summary, objectives, outputs in others:
+            make_proposal(plan_round=plan_round, agency=make_agency(name_th=agency),
+                          title_th=title, summary=summary, objectives=objectives, outputs=outputs)  # fmt: skip
+        with CaptureQueriesContext(connection) as compare_queries:
+            response = client.get(compare_url)
+        with CaptureQueriesContext(connection) as group_queries:
+            page = client.get(reverse("screening:duplicates"), {"round": "2585"})
+        counts.append((len(compare_queries), len(group_queries)))
+    assert counts[0] == counts[1]
+    score = response.context["score"]
+    assert [f.name for f in score.fields] == ["title_th", "summary", "objectives", "outputs"]
+    body = response.content.decode()
+    assert 'data-testid="field-scores"' in body and "(วลีสำเร็จรูป)" in body
+    [cluster] = page.context["clusters"]
+    assert {p.pk for p in cluster.members} == {a.pk, b.pk}
+    assert cluster.rows[0].score == score  # the group and the side-by-side page agree
+    assert f"{score.fields[0].label} {score.fields[0].value:.2f}" in page.content.decode()
