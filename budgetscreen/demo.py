@@ -427,11 +427,14 @@ def publish_fy2568(users, created) -> None:
     plan_round = PlanRound.objects.get(fiscal_year=2568)
     if PlanVersion.objects.filter(round=plan_round).exists():
         return
-    publish_plan(
+    version = publish_plan(
         plan_round=plan_round,
         actor=users["secretary"],
         note="มติคณะกรรมการ ครั้งที่ 1/2567 วันที่ 31 มกราคม 2567",
     )
+    # A week after the meeting, as for the later plans (the service stamps "now").
+    published = plan_round_moments(FIXTURE_YEAR)("published")
+    PlanVersion.objects.filter(pk=version.pk).update(published_at=published)
     created["planversion"] += 1
 
 

@@ -371,4 +371,5 @@ def test_agencies_in_the_database(demo):
 def test_the_fy2568_plan_is_published_once(demo):
     version = PlanVersion.objects.get(round__fiscal_year=2568)
     assert version.number == 1
+    assert version.published_at.astimezone(BANGKOK).date() == datetime.date(2024, 2, 7)
     assert version.snapshot["totals"]["approved_projects"] == 110
