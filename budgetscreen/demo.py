@@ -586,9 +586,8 @@ def new_meeting(round_, committee, users, created, *, day, closed_at) -> Meeting
     its label (``2/2569``) reads right.
     """
     year_be = day.year + BE_OFFSET
-    last = Meeting.objects.filter(committee=committee, year_be=year_be).aggregate(n=Max("number"))[
-        "n"
-    ]
+    same_year = Meeting.objects.filter(committee=committee, year_be=year_be)
+    last = same_year.aggregate(n=Max("number"))["n"]
     created["meeting"] += 1
     meeting = Meeting.objects.create(
         committee=committee, round=round_, number=(last or 0) + 1, year_be=year_be, date=day,
@@ -667,14 +666,18 @@ def plan_round_moments(fiscal_year):
     """
     meeting = approval_day(fiscal_year)
     opens = datetime.date(meeting.year - 1, 10, 1)
-    on = at_local
+    on, days = at_local, lambda n: datetime.timedelta(days=n)
     moments = {
-        "opens": on(opens, 0), "closes": on(datetime.date(opens.year, 12, 15), 23, 59, 59),
-        "created": on(opens + datetime.timedelta(days=20), 16), "submitted": on(datetime.date(opens.year, 12, 10), 16),
-        "screened": on(meeting - datetime.timedelta(days=21), 15),
-        "listed_decided": on(meeting - datetime.timedelta(days=7), 14),
-        "decided": on(meeting, 10, 10), "closed": on(meeting, 12), "published": on(meeting + datetime.timedelta(days=7), 10),
-    }  # fmt: skip
+        "opens": on(opens, 0),
+        "created": on(opens + days(20), 16),
+        "submitted": on(datetime.date(opens.year, 12, 10), 16),
+        "closes": on(datetime.date(opens.year, 12, 15), 23, 59, 59),
+        "screened": on(meeting - days(21), 15),
+        "listed_decided": on(meeting - days(7), 14),
+        "decided": on(meeting, 10, 10),
+        "closed": on(meeting, 12),
+        "published": on(meeting + days(7), 10),
+    }
     return lambda phase, minutes=0: moments[phase] - datetime.timedelta(minutes=minutes)
 
 
@@ -708,7 +711,7 @@ def proposal_spec(year, number, row, at, *, agenda_order) -> dict:
     ``at(phase, minutes)`` says when each step was taken (``open_round_moments``).
     """
     agency, status, stage, benefit, title_th, title_en, requested, years, approved = row
-    code = f"DG{year % 100}-{number:03d}"
+    code = f"DG{year % 100:02d}-{number:03d}"
     partial = number == 1 and status == Status.DRAFT  # the open round's first draft is only begun
     spec = {
         "code": code, "agency": agency, "status": status, "stage": stage, "benefit": benefit,
