@@ -1,4 +1,6 @@
-"""The demo: reference data, the FY2568 round as it happened, an open FY2569 round, demo accounts.
+"""The demo: reference data, the FY2568 round as it happened, the rounds of today's calendar
+(the plan under way, published, and the open round, being submitted and screened; see
+``demo_calendar``), and the demo accounts.
 
 The history is written straight into the tables (``bulk_create``) rather than through the
 workflow services. The services stamp "now" and check today's permissions, so they cannot
@@ -6,7 +8,11 @@ replay a recorded past (who moved what, on which day); a fixture loader restores
 and is fast enough to run on every ``make demo``.
 
 Everything is looked up by a stable key (``code``, ``fiscal_year``, ``username``) before it is
-created, so that running ``load_demo`` again, even days later, adds nothing twice.
+created, so that running ``load_demo`` again, even days later, adds nothing twice. The rounds of
+the calendar are dated relative to the day of the load that creates them and are looked up by
+their fiscal year: run again within the same season, the demo finds them and leaves them as they
+are (with whatever the visitors did to them). Run in a later season, it adds that season's new
+rounds beside the old ones; ``make demo-reset`` shows a season on its own.
 """
 
 import datetime
@@ -14,12 +20,14 @@ import json
 import time
 from collections import Counter
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from committee.models import (
@@ -36,7 +44,7 @@ from committee.models import (
     Vote,
 )
 from core.audit import record_event
-from core.formatting import BE_OFFSET
+from core.formatting import BE_OFFSET, fiscal_year_of, format_date_long
 from directory.models import Agency, Ministry, User
 from directory.roles import Role
 from plans.models import PlanVersion
@@ -81,8 +89,11 @@ ACCOUNTS = [
 ]  # fmt: skip
 
 
-def load_demo(*, stdout=None) -> dict[str, int]:
+def load_demo(*, stdout=None, now=None) -> dict[str, int]:
     """Load the whole demo; return what was created (empty when everything was there already).
+
+    ``now`` (default: the present) is the moment the demo's calendar and the open round's
+    history are placed around; tests pass a fixed one.
 
     Raises ``CommandError`` unless ``settings.DEMO_DATA`` is on (the development settings
     only): the demo accounts share a published password and must never exist in a production
@@ -93,6 +104,10 @@ def load_demo(*, stdout=None) -> dict[str, int]:
             "load_demo refuses to run without DEMO_DATA: it creates accounts whose password "
             "is published. Use the development settings (budgetscreen.settings.dev)."
         )
+    now = now or timezone.now()
+    calendar = demo_calendar(timezone.localdate(now))
+    if calendar.open_round <= FIXTURE_YEAR:
+        raise CommandError(f"The demo's calendar starts after FY{FIXTURE_YEAR}: check the clock.")
     started = time.monotonic()
     created: Counter = Counter()
     with transaction.atomic():
@@ -101,7 +116,10 @@ def load_demo(*, stdout=None) -> dict[str, int]:
         users = ensure_accounts(created)
         committee = ensure_committee(users, created)
         load_fy2568(ref, users, committee, created)
-        load_fy2569(ref, users, committee, created)
+        for year in calendar.published:
+            if year > FIXTURE_YEAR:  # FY2568 is the fixture's, as it happened
+                load_plan_round(year, ref, users, committee, created)
+        load_open_round(calendar.open_round, ref, users, committee, now, created)
         publish_fy2568(users, created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
@@ -109,6 +127,49 @@ def load_demo(*, stdout=None) -> dict[str, int]:
         summary = ", ".join(f"{key} {n}" for key, n in sorted(created.items())) or "nothing new"
         stdout.write(f"Demo data loaded in {time.monotonic() - started:.1f} s: {summary}.\n")
     return dict(created)
+
+
+# --- the demo's calendar ------------------------------------------------------------------
+
+FIXTURE_YEAR = 2568  # the round of the news item, loaded from fixtures/ as it happened
+
+
+class DemoCalendar(NamedTuple):
+    open_round: int  # being submitted and screened; approved at the coming January meeting
+    under_way: int  # the fiscal year running today
+    published: tuple[int, ...]  # the plans approved and published, the one under way first
+
+
+def demo_calendar(day: datetime.date) -> DemoCalendar:
+    """The demo's rounds on ``day``, following the real calendar of the integrated plan.
+
+    The committee approves the plan of fiscal year Y in January of BE year Y - 1 (FY2568 on
+    31 January 2567; ``approval_day``), eight months before FY Y starts on 1 October. So:
+
+    - the open round, being submitted and screened, is the one whose approval meeting is next:
+      up to and including the day of that meeting, the round it decides; from the day after,
+      the following one. FY2571 from 31 January 2569 to 29 January 2570 (its meeting; so on
+      30 November 2569), FY2572 from 30 January 2570 (so in March 2570);
+    - the plan under way is the fiscal year ``day`` falls in: FY2570 from 1 October 2569 to
+      30 September 2570;
+    - the published plans run from the one under way to the last one approved (the open
+      round's minus one): one from October to the January meeting (FY2570 on 30 November
+      2569), two from the meeting to September (in March 2570, FY2570 under way and FY2571,
+      approved in January 2570 and starting on 1 October 2570).
+    """
+    open_round = day.year + BE_OFFSET + 1
+    if day > approval_day(open_round):
+        open_round += 1
+    under_way = fiscal_year_of(day)
+    return DemoCalendar(open_round, under_way, tuple(range(under_way, open_round)))
+
+
+def approval_day(fiscal_year: int) -> datetime.date:
+    """The committee's meeting on FY ``fiscal_year``: the last weekday of January, BE year - 1."""
+    day = datetime.date(fiscal_year - 1 - BE_OFFSET, 1, 31)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day
 
 
 # --- reference data and agencies ---------------------------------------------------------
@@ -255,7 +316,9 @@ def new_proposal(round_, spec, ref, agencies, users) -> Proposal:
     )
 
 
-def create_proposals(round_, specs, *, ref, users, criteria, meeting, created, meetings=None) -> None:
+def create_proposals(
+    round_, specs, *, ref, users, criteria, meeting, created, meetings=None
+) -> None:
     """Create the proposals of ``specs`` that do not exist yet, with their whole history."""
     existing = set(
         Proposal.objects.filter(code__in=[s["code"] for s in specs]).values_list("code", flat=True)
@@ -367,11 +430,14 @@ def publish_fy2568(users, created) -> None:
     plan_round = PlanRound.objects.get(fiscal_year=2568)
     if PlanVersion.objects.filter(round=plan_round).exists():
         return
-    publish_plan(
+    version = publish_plan(
         plan_round=plan_round,
         actor=users["secretary"],
         note="มติคณะกรรมการ ครั้งที่ 1/2567 วันที่ 31 มกราคม 2567",
     )
+    # A week after the meeting, as for the later plans (the service stamps "now").
+    published = plan_round_moments(FIXTURE_YEAR)("published")
+    PlanVersion.objects.filter(pk=version.pk).update(published_at=published)
     created["planversion"] += 1
 
 
@@ -398,10 +464,10 @@ def load_fy2568(ref, users, committee, created) -> None:
                      created=created)  # fmt: skip
 
 
-# --- FY2569: an open round with something for every role -----------------------------------
+# --- the open round: something for every role ----------------------------------------------
 
 # agency, status, stage, benefit, Thai title, English title, requested baht, years, approved
-FY2569 = [
+OPEN_ROUND = [
     ("dlt", Status.DRAFT, "downstream", "e2e_services", "โครงการพัฒนาระบบต่อภาษีรถและใบอนุญาตขับขี่แบบเบ็ดเสร็จ",
      "End-to-end vehicle tax and driving licence renewal", 48_500_000, 2, None),
     ("dlt", Status.DRAFT, "upstream", "transformation", "โครงการจัดทำมาตรฐานข้อมูลยานพาหนะและผู้ขับขี่",
@@ -446,6 +512,45 @@ FY2569 = [
      "Digital one-stop service for businesses", 52_000_000, 1, None),
 ]  # fmt: skip
 
+# The plans the committee has approved (the plan under way): every project decided at the
+# January meeting, most of them approved. Same columns.
+PLAN = [
+    ("dga", Status.APPROVED, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มกลางบริการภาครัฐทางรัฐ ระยะที่ 2",
+     "Tang Rat government service platform, phase 2", 185_000_000, 2, 185_000_000),
+    ("dopa", Status.APPROVED, "midstream", "common_platform", "โครงการพัฒนาระบบยืนยันตัวตนทางดิจิทัลสำหรับประชาชน",
+     "Digital identity for citizens", 96_000_000, 2, 96_000_000),
+    ("dlt", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาระบบชำระภาษีรถประจำปีผ่านแอปพลิเคชัน",
+     "Annual vehicle tax payment by mobile application", 31_500_000, 1, 31_500_000),
+    ("nso", Status.APPROVED, "upstream", "transformation", "โครงการพัฒนาระบบบัญชีข้อมูลภาครัฐ ระยะที่ 2",
+     "Government data catalogue, phase 2", 24_800_000, 1, 24_800_000),
+    ("rd", Status.APPROVED_REDUCED, "downstream", "e2e_services", "โครงการพัฒนาระบบใบกำกับภาษีอิเล็กทรอนิกส์สำหรับผู้ประกอบการรายย่อย",
+     "E-tax invoices for small businesses", 142_000_000, 2, 127_800_000),
+    ("customs", Status.APPROVED, "midstream", "common_platform", "โครงการเชื่อมโยงข้อมูลการนำเข้าส่งออกผ่านระบบ National Single Window",
+     "Import and export data exchange through the National Single Window", 68_500_000, 2, 68_500_000),
+    ("dld", Status.APPROVED, "upstream", "transformation", "โครงการจัดทำทะเบียนปศุสัตว์ดิจิทัล",
+     "Digital livestock registry", 27_600_000, 1, 27_600_000),
+    ("dbd", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาระบบจดทะเบียนธุรกิจแบบเบ็ดเสร็จ",
+     "One-stop business registration", 53_200_000, 2, 53_200_000),
+    ("dms", Status.APPROVED_REDUCED, "midstream", "common_platform", "โครงการพัฒนาระบบแลกเปลี่ยนข้อมูลสุขภาพระหว่างโรงพยาบาล",
+     "Health record exchange between hospitals", 118_000_000, 3, 98_000_000),
+    ("doae", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาระบบขึ้นทะเบียนและรับเงินช่วยเหลือเกษตรกรออนไลน์",
+     "Online farmer registration and assistance payments", 44_300_000, 1, 44_300_000),
+    ("employment", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาแพลตฟอร์มจับคู่งานภาครัฐ",
+     "Government job matching platform", 36_900_000, 2, 36_900_000),
+    ("dol", Status.APPROVED_REDUCED, "upstream", "transformation", "โครงการจัดทำระบบสารบบที่ดินดิจิทัล ระยะที่ 1",
+     "Digital land records, phase 1", 82_000_000, 2, 70_000_000),
+    ("ddpm", Status.APPROVED, "midstream", "common_platform", "โครงการพัฒนาระบบแจ้งเตือนภัยพิบัติผ่านโทรศัพท์เคลื่อนที่",
+     "Mobile disaster alerts", 58_700_000, 1, 58_700_000),
+    ("obec", Status.APPROVED, "upstream", "transformation", "โครงการพัฒนาฐานข้อมูลนักเรียนรายบุคคล",
+     "Individual student records", 39_400_000, 1, 39_400_000),
+    ("moi-ops", Status.REJECTED, "upstream", "transformation", "โครงการจัดหาระบบจัดเก็บข้อมูลสำรองของสำนักงานปลัด",
+     "Backup storage for the permanent secretary's office", 21_000_000, 1, None),
+    ("dot", Status.REJECTED, "downstream", "e2e_services", "โครงการพัฒนาเว็บไซต์ประชาสัมพันธ์การท่องเที่ยว",
+     "Tourism promotion website", 12_500_000, 1, None),
+    ("dwr", Status.DEFERRED, "upstream", "transformation", "โครงการพัฒนาระบบข้อมูลทรัพยากรน้ำบาดาลแห่งชาติ",
+     "National groundwater information system", 47_000_000, 2, None),
+]  # fmt: skip
+
 DECIDED = [Status.APPROVED, Status.APPROVED_REDUCED, Status.REJECTED, Status.DEFERRED]
 RETURN_REASON = ("กรุณาระบุหน่วยงานปลายทางที่จะเชื่อมโยงข้อมูลและมาตรฐานการเชื่อมโยง "
                  "และแยกค่าใช้จ่ายตามปีงบประมาณให้ชัดเจน")  # fmt: skip
@@ -457,93 +562,192 @@ RESOLUTION_REASONS = {
 }
 VOTE_FOR = {Status.APPROVED: "approve", Status.APPROVED_REDUCED: "approve_reduced",
             Status.REJECTED: "reject", Status.DEFERRED: "abstain"}  # fmt: skip
-FY2569_VOTERS = ["chair", "member1", "member2", "member3", "member4", "member5"]
+VOTERS = ["chair", "member1", "member2", "member3", "member4", "member5"]
 
 
-def load_fy2569(ref, users, committee, created) -> None:
-    """The open round; its window and history are placed relative to the first load."""
-    now = timezone.now()
-    round_ = upsert(PlanRound, created, lookup={"fiscal_year": 2569}, values={
-        "name_th": "แผนงานบูรณาการรัฐบาลดิจิทัล ประจำปีงบประมาณ พ.ศ. 2569",
-        "name_en": "Digital Government integrated plan, fiscal year 2569",
-        "submission_opens_at": now - datetime.timedelta(days=30),
-        "submission_closes_at": now + datetime.timedelta(days=14),
-        "budget_frame": Decimal("9000000000.00"),
-    })  # fmt: skip
+def round_names(fiscal_year: int) -> dict:
+    return {
+        "name_th": f"แผนงานบูรณาการรัฐบาลดิจิทัล ประจำปีงบประมาณ พ.ศ. {fiscal_year}",
+        "name_en": f"Digital Government integrated plan, fiscal year {fiscal_year}",
+    }
+
+
+def new_round(fiscal_year, created, **values) -> PlanRound | None:
+    """The round of ``fiscal_year``, made now; ``None`` when it is in the database already.
+
+    A round of the calendar is made whole at once, so one found is left as it is: loaded again
+    the same season, the demo changes nothing, whatever day it is.
+    """
+    if PlanRound.objects.filter(fiscal_year=fiscal_year).exists():
+        return None
+    created["planround"] += 1
+    return PlanRound.objects.create(fiscal_year=fiscal_year, **round_names(fiscal_year), **values)
+
+
+def new_meeting(round_, committee, users, created, *, day, closed_at, opened_at=None) -> Meeting:
+    """A meeting of the round on ``day``, closed at ``closed_at`` or in progress when None;
+    opened at ``opened_at`` (by default 09:30 that day, before its decisions at 10:10).
+
+    Its number follows the committee's other meetings of the BE year it is held in, so that
+    its label (``2/2569``) reads right.
+    """
+    year_be = day.year + BE_OFFSET
+    same_year = Meeting.objects.filter(committee=committee, year_be=year_be)
+    last = same_year.aggregate(n=Max("number"))["n"]
+    created["meeting"] += 1
+    meeting = Meeting.objects.create(
+        committee=committee, round=round_, number=(last or 0) + 1, year_be=year_be, date=day,
+        start_time=datetime.time(9, 30), end_time=datetime.time(12, 0) if closed_at else None,
+        place="ทำเนียบรัฐบาล",
+        status=MeetingStatus.CLOSED if closed_at else MeetingStatus.IN_PROGRESS,
+        opened_at=opened_at or at_local(day, 9, 30), closed_at=closed_at,
+        others_attending="ผู้แทนสำนักงบประมาณ", minute_taker=users["secretary"],
+    )  # fmt: skip
+    ensure_attendance(meeting, committee,
+                      [{"member": m, "presence": "present"} for m in [*VOTERS, "secretary"]],
+                      users, created)  # fmt: skip
+    return meeting
+
+
+def load_open_round(year, ref, users, committee, now, created) -> None:
+    """The open round; its window and history are placed relative to the load that makes it."""
+    round_ = new_round(
+        year, created, budget_frame=Decimal("9000000000.00"),
+        submission_opens_at=now - datetime.timedelta(days=30),
+        submission_closes_at=now + datetime.timedelta(days=14),
+    )  # fmt: skip
+    if round_ is None:
+        return
     criteria = ensure_criteria(round_, ref, created)
     # Last week's meeting decided some proposals and is closed (its resolutions have taken
     # effect); today's meeting is in progress with items still waiting for votes.
-    earlier = ensure_fy2569_meeting(round_, committee, users, now, created, earlier=True)
-    today = ensure_fy2569_meeting(round_, committee, users, now, created, earlier=False)
-    for meeting in (earlier, today):
-        ensure_attendance(meeting, committee,
-                          [{"member": m, "presence": "present"} for m in [*FY2569_VOTERS, "secretary"]],
-                          users, created)  # fmt: skip
-    decided = [row for row in FY2569 if row[1] in DECIDED]
-    waiting = [row for row in FY2569 if row[1] == Status.ON_AGENDA]
+    earlier = ensure_open_round_meeting(round_, committee, users, now, created, earlier=True)
+    today = ensure_open_round_meeting(round_, committee, users, now, created, earlier=False)
+    decided = [row for row in OPEN_ROUND if row[1] in DECIDED]
+    waiting = [row for row in OPEN_ROUND if row[1] == Status.ON_AGENDA]
     orders = {id(row): i for group in (decided, waiting) for i, row in enumerate(group, start=1)}
-    specs = [fy2569_spec(number, row, now, agenda_order=orders.get(id(row)))
-             for number, row in enumerate(FY2569, start=1)]  # fmt: skip
+    at = open_round_moments(now)
+    specs = [proposal_spec(year, number, row, at, agenda_order=orders.get(id(row)))
+             for number, row in enumerate(OPEN_ROUND, start=1)]  # fmt: skip
     create_proposals(
         round_, specs, ref=ref, users=users, criteria=criteria, meeting=today, created=created,
         meetings={"earlier": earlier},
     )  # fmt: skip
 
 
-def ensure_fy2569_meeting(round_, committee, users, now, created, *, earlier) -> Meeting:
-    """Meeting 1 (a week ago, closed) or 2 (today, in progress) of the FY2569 round.
-
-    Their BE year is the year they are held in, so that their labels read right.
-    """
-    number = 1 if earlier else 2
-    meeting = Meeting.objects.filter(committee=committee, round=round_, number=number).first()
-    if meeting is not None:
-        return meeting
+def ensure_open_round_meeting(round_, committee, users, now, created, *, earlier) -> Meeting:
+    """The open round's meeting a week ago (closed at noon) or today's (in progress)."""
     day = timezone.localdate(now) - datetime.timedelta(days=7 if earlier else 0)
-    created["meeting"] += 1
-    return Meeting.objects.create(
-        committee=committee, round=round_, number=number, year_be=day.year + BE_OFFSET, date=day,
-        start_time=datetime.time(9, 30), end_time=datetime.time(12, 0) if earlier else None,
-        place="ทำเนียบรัฐบาล",
-        status=MeetingStatus.CLOSED if earlier else MeetingStatus.IN_PROGRESS,
-        # Opened before its items were decided (last week's up to 40 minutes before it closed).
-        opened_at=now - datetime.timedelta(days=7 if earlier else 0, minutes=90),
-        closed_at=now - datetime.timedelta(days=7) if earlier else None,
-        others_attending="ผู้แทนสำนักงบประมาณ", minute_taker=users["secretary"],
-    )  # fmt: skip
+    closed_at = at_local(day, 12) if earlier else None
+    # Today's meeting was opened before the page is read (the committee sits from 09:30).
+    opened_at = None if earlier else now - datetime.timedelta(minutes=90)
+    return new_meeting(
+        round_, committee, users, created, day=day, closed_at=closed_at, opened_at=opened_at
+    )
 
 
-def fy2569_spec(number, row, now, *, agenda_order) -> dict:
-    """One FY2569 proposal in the fixture's shape, its history ending at ``status``."""
+def at_local(day, hour, minute=0, second=0) -> datetime.datetime:
+    """``day`` at that time of day, in the app's time zone (Bangkok)."""
+    time = datetime.time(hour, minute, second)
+    return datetime.datetime.combine(day, time, tzinfo=timezone.get_default_timezone())
+
+
+def open_round_moments(now):
+    """``at(phase, minutes)``: when the open round's proposals took each step, before ``now``.
+
+    The decisions are taken during last week's meeting (from 09:30), whatever the hour now.
+    """
+    days = {"created": 25, "submitted": 20, "withdrawn": 12, "screened": 10, "listed_decided": 9,
+            "listed": 3}  # fmt: skip
+    decided = at_local(timezone.localdate(now) - datetime.timedelta(days=7), 10, 10)
+
+    def at(phase, minutes=0):
+        moment = decided if phase == "decided" else now - datetime.timedelta(days=days[phase])
+        return moment - datetime.timedelta(minutes=minutes)
+
+    return at
+
+
+def plan_round_moments(fiscal_year):
+    """``at(phase, minutes)`` for a round approved at its January meeting (``approval_day``).
+
+    Submissions from 1 October to 15 December, screening early in January, the agenda a week
+    before the meeting, the decisions during the meeting.
+    """
+    meeting = approval_day(fiscal_year)
+    opens = datetime.date(meeting.year - 1, 10, 1)
+    on, days = at_local, lambda n: datetime.timedelta(days=n)
+    moments = {
+        "opens": on(opens, 0),
+        "created": on(opens + days(20), 16),
+        "submitted": on(datetime.date(opens.year, 12, 10), 16),
+        "closes": on(datetime.date(opens.year, 12, 15), 23, 59, 59),
+        "screened": on(meeting - days(21), 15),
+        "listed_decided": on(meeting - days(7), 14),
+        "decided": on(meeting, 10, 10),
+        "closed": on(meeting, 12),
+        "published": on(meeting + days(7), 10),
+    }
+    return lambda phase, minutes=0: moments[phase] - datetime.timedelta(minutes=minutes)
+
+
+def load_plan_round(year, ref, users, committee, created) -> None:
+    """A round approved at its January meeting and published by the secretary a week later."""
+    at = plan_round_moments(year)
+    round_ = new_round(year, created, budget_frame=Decimal("1000000000.00"),
+                       submission_opens_at=at("opens"), submission_closes_at=at("closes"))  # fmt: skip
+    if round_ is None:
+        return
+    criteria = ensure_criteria(round_, ref, created)
+    day = approval_day(year)
+    meeting = new_meeting(round_, committee, users, created, day=day, closed_at=at("closed"))
+    specs = [proposal_spec(year, number, row, at, agenda_order=number)
+             for number, row in enumerate(PLAN, start=1)]  # fmt: skip
+    create_proposals(round_, specs, ref=ref, users=users, criteria=criteria, meeting=meeting,
+                     created=created)  # fmt: skip
+    version = publish_plan(
+        plan_round=round_,
+        actor=users["secretary"],
+        note=f"มติคณะกรรมการ ครั้งที่ {meeting.number_label} วันที่ {format_date_long(day, 'th')}",
+    )
+    # Published back then, as the record of the meeting says (the service stamps "now").
+    PlanVersion.objects.filter(pk=version.pk).update(published_at=at("published"))
+    created["planversion"] += 1
+
+
+def proposal_spec(year, number, row, at, *, agenda_order) -> dict:
+    """One proposal of the FY ``year`` round in the fixture's shape, its history ending at ``status``.
+
+    ``at(phase, minutes)`` says when each step was taken (``open_round_moments``).
+    """
     agency, status, stage, benefit, title_th, title_en, requested, years, approved = row
-    code = f"DG69-{number:03d}"
-    partial = number == 1  # the first draft is only begun
-    ago = lambda days, minutes=0: now - datetime.timedelta(days=days, minutes=minutes)  # noqa: E731
+    code = f"DG{year % 100:02d}-{number:03d}"
+    partial = number == 1 and status == Status.DRAFT  # the open round's first draft is only begun
     spec = {
         "code": code, "agency": agency, "status": status, "stage": stage, "benefit": benefit,
         "title_th": title_th, "title_en": title_en, "project_type": "new", "duration_years": years,
         "dg_strategy": {"upstream": 1, "midstream": 1, "downstream": 2}[stage], "national_strategy": 6,
         "created_by": {SUBMITTER_AGENCY: "submitter", SUBMITTER2_AGENCY: "submitter2"}.get(agency),
-        "created_at": ago(25, number), "updated_at": ago(25, number), "requested_amount": 0,
+        "created_at": at("created", number), "updated_at": at("created", number), "requested_amount": 0,
         "budget_lines": [], "kpis": [], "timeline": [
-            {"from_status": "", "to_status": "draft", "actor": None, "created_at": ago(25, number), "reason": ""}],
+            {"from_status": "", "to_status": "draft", "actor": None, "created_at": at("created", number), "reason": ""}],
     }  # fmt: skip
     spec["timeline"][0]["actor"] = spec["created_by"]
     if not partial:
-        spec.update(fy2569_content(code, title_th, stage, requested, years))
+        spec.update(proposal_content(year, code, title_th, stage, requested, years))
     if status != Status.DRAFT:
-        walk_history(spec, status, requested, approved, ago, agenda_order)
+        walk_history(spec, status, requested, approved, at, agenda_order, year)
     spec["updated_at"] = spec["timeline"][-1]["created_at"]
     return spec
 
 
-def fy2569_content(code, title_th, stage, requested, years) -> dict:
+def proposal_content(year, code, title_th, stage, requested, years) -> dict:
     operating = requested * 2 // 5 // 100 * 100
     lines = [
-        {"fiscal_year": 2569, "category": "operating", "amount": operating},
-        {"fiscal_year": 2569, "category": "investment", "amount": requested - operating},
+        {"fiscal_year": year, "category": "operating", "amount": operating},
+        {"fiscal_year": year, "category": "investment", "amount": requested - operating},
     ]
-    lines += [{"fiscal_year": 2569 + k, "category": "operating", "amount": operating // 2 // 100 * 100}
+    lines += [{"fiscal_year": year + k, "category": "operating", "amount": operating // 2 // 100 * 100}
               for k in range(1, years)]  # fmt: skip
     return {
         "requested_amount": requested,
@@ -552,7 +756,7 @@ def fy2569_content(code, title_th, stage, requested, years) -> dict:
         "official_position": "ผู้อำนวยการศูนย์เทคโนโลยีสารสนเทศและการสื่อสาร",
         "official_phone": f"0 2000 9{code[-3:]}",
         "official_email": f"official.{code.lower()}@example.com",
-        "alignment_justification": "สอดคล้องกับห่วงโซ่คุณค่าของแผนงานและแผนพัฒนารัฐบาลดิจิทัลของประเทศไทย พ.ศ. 2566-2570",
+        "alignment_justification": "สอดคล้องกับห่วงโซ่คุณค่าของแผนงานและแผนพัฒนารัฐบาลดิจิทัลของประเทศไทย",
         "summary": f"{title_th} เพื่อให้บริการและข้อมูลของหน่วยงานเชื่อมโยงกับหน่วยงานอื่นได้",
         "rationale": "กระบวนงานเดิมยังใช้เอกสารกระดาษและข้อมูลไม่เชื่อมโยงกัน ทำให้ผู้รับบริการเสียเวลา",
         "objectives": "1. ลดขั้นตอนและระยะเวลาการให้บริการ\n2. ใช้ข้อมูลร่วมกับหน่วยงานอื่นโดยไม่ซ้ำซ้อน",
@@ -578,45 +782,48 @@ def review_spec(recommendation, reasons, recommended, at, *, not_met=None) -> di
     }  # fmt: skip
 
 
-def walk_history(spec, status, requested, approved, ago, agenda_order) -> None:
+def walk_history(spec, status, requested, approved, at, agenda_order, year) -> None:
     """Submit, then screen, list and decide as far as ``status`` asks."""
-    spec["submitted_at"] = ago(20, int(spec["code"][-3:]))
+    spec["submitted_at"] = at("submitted", int(spec["code"][-3:]))
     step(spec, Status.SUBMITTED, spec["created_by"], spec["submitted_at"])
     if status == Status.SUBMITTED:
         spec["assigned_screener"] = None if spec["agency"] == "rd" else "screener"
         return
     if status == Status.WITHDRAWN:
-        step(spec, Status.WITHDRAWN, None, ago(12), "หน่วยงานได้รับงบประมาณจากแหล่งอื่นแล้ว")
+        step(spec, Status.WITHDRAWN, None, at("withdrawn"), "หน่วยงานได้รับงบประมาณจากแหล่งอื่นแล้ว")
         return
     spec["assigned_screener"] = "screener"
     if status == Status.RETURNED:
-        spec["review"] = review_spec("return", RETURN_REASON, None, ago(10), not_met=4)
-        step(spec, Status.RETURNED, "screener", ago(10), RETURN_REASON)
+        spec["review"] = review_spec("return", RETURN_REASON, None, at("screened"), not_met=4)
+        step(spec, Status.RETURNED, "screener", at("screened"), RETURN_REASON)
         return
     if status == Status.INELIGIBLE:
         reason = "เป็นการจัดหาครุภัณฑ์สำนักงานทั่วไป ไม่อยู่ในห่วงโซ่คุณค่าของแผนงานบูรณาการ"
-        spec["review"] = review_spec("ineligible", reason, None, ago(10), not_met=1)
-        step(spec, Status.INELIGIBLE, "screener", ago(10), reason)
+        spec["review"] = review_spec("ineligible", reason, None, at("screened"), not_met=1)
+        step(spec, Status.INELIGIBLE, "screener", at("screened"), reason)
         return
     recommended = approved if approved is not None else requested
     spec["recommended_amount"] = recommended
-    spec["review"] = review_spec("forward", "ผ่านเกณฑ์การพิจารณาครบทุกข้อ", recommended, ago(10))
-    step(spec, Status.FORWARDED, "screener", ago(10))
+    spec["review"] = review_spec("forward", "ผ่านเกณฑ์การพิจารณาครบทุกข้อ", recommended, at("screened"))
+    step(spec, Status.FORWARDED, "screener", at("screened"))
     if status == Status.FORWARDED:
         return
-    step(spec, Status.ON_AGENDA, "secretary", ago(3))
+    # Decided items were listed for the meeting that decided them, before it.
+    step(
+        spec, Status.ON_AGENDA, "secretary", at("listed_decided" if status in DECIDED else "listed")
+    )
     spec["agenda"] = {"order": agenda_order, "conflicts": [], "votes": []}
     if status in DECIDED:
         spec["agenda"]["meeting"] = "earlier"
-        decide(spec, status, approved, ago(7, 40 - 5 * agenda_order))
+        decide(spec, status, approved, at("decided", 40 - 5 * agenda_order), year)
 
 
-def decide(spec, status, approved, at) -> None:
-    """Last week's meeting decided these items unanimously; its resolutions took effect."""
+def decide(spec, status, approved, at, year) -> None:
+    """The meeting decided these items unanimously; its resolutions took effect."""
     reason = RESOLUTION_REASONS[status]
     spec["approved_amount"] = approved
     if approved is not None:
-        current = [line for line in spec["budget_lines"] if line["fiscal_year"] == 2569]
+        current = [line for line in spec["budget_lines"] if line["fiscal_year"] == year]
         share = approved * current[0]["amount"] // spec["requested_amount"] // 100 * 100
         current[0]["approved_amount"], current[1]["approved_amount"] = share, approved - share
     choice = VOTE_FOR[status]
@@ -627,7 +834,7 @@ def decide(spec, status, approved, at) -> None:
             "amount": approved if choice == "approve_reduced" else None,
             "cast_at": at,
         }
-        for m in FY2569_VOTERS
+        for m in VOTERS
     ]
     spec["agenda"]["resolution"] = {"outcome": status, "approved_amount": approved, "reason": reason,
                                     "recorded_by": "secretary", "recorded_at": at}  # fmt: skip

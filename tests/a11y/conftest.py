@@ -20,7 +20,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
-from budgetscreen.demo import load_demo
+from budgetscreen.demo import demo_calendar, load_demo
 
 AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -43,8 +43,9 @@ def _extra_data():
     from proposals.selectors import proposal_snapshot
     from proposals.workflow import Status
 
+    open_round = demo_calendar(timezone.localdate()).open_round
     submitter = User.objects.get(username="submitter")
-    own = Proposal.objects.filter(agency=submitter.agency, round__fiscal_year=2569)
+    own = Proposal.objects.filter(agency=submitter.agency, round__fiscal_year=open_round)
     draft = own.filter(status=Status.DRAFT).order_by("pk").first()
     returned = own.filter(status=Status.RETURNED).order_by("pk").first()
     submitted = own.filter(status=Status.SUBMITTED).order_by("pk").first()
@@ -81,10 +82,11 @@ def _extra_data():
     TOTPDevice.objects.create(user=enrolled, name="budgetscreen", confirmed=True)
 
     meetings = Meeting.objects.order_by("pk")
-    screened = Proposal.objects.filter(round__fiscal_year=2569, status=Status.FORWARDED).order_by(
-        "pk"
-    )
+    screened = Proposal.objects.filter(
+        round__fiscal_year=open_round, status=Status.FORWARDED
+    ).order_by("pk")
     return {
+        "open_round": open_round,
         "draft": draft.pk,
         "returned": returned.pk,
         "submitted": submitted.pk,

@@ -35,7 +35,7 @@ PAGES = [
     (
         "screening-inbox-filtered",
         "screener",
-        "/screening/?round=2569&status=submitted&status=forwarded&sort=-requested",
+        "/screening/?round={open_round}&status=submitted&status=forwarded&sort=-requested",
     ),
     ("screening-inbox-2568", "screener", "/screening/?round=2568&page=2"),
     ("screening-my-queue", "screener", "/screening/mine/"),
@@ -62,7 +62,7 @@ PAGES = [
     ("plan-index", "budget", "/plans/"),
     ("plan-2568", "budget", "/plans/2568/"),
     ("plan-2568-compare", "budget", "/plans/2568/compare/"),
-    ("plan-2569-secretary", "secretary", "/plans/2569/"),
+    ("plan-open-round-secretary", "secretary", "/plans/{open_round}/"),
     ("plan-export-progress", "budget", "/plans/2568/exports/{export}/"),
 ]
 

@@ -133,10 +133,11 @@ def test_submission_journey_with_the_keyboard_alone(demo_site, new_page, tmp_pat
     type_into(page, "[name='kpi-0-target']", "50,000")
 
     # 5. Budget: two years (the second row appeared when the duration changed); Thai digits too.
-    type_into(page, "[name='budget-y2569_personnel']", "1,500,000")
+    first, second = demo_site.open_round, demo_site.open_round + 1
+    type_into(page, f"[name='budget-y{first}_personnel']", "1,500,000")
     assert_focus_visible(page)
-    type_into(page, "[name='budget-y2569_operating']", "250,000.50")
-    type_into(page, "[name='budget-y2570_investment']", "๓๐๐,๐๐๐")
+    type_into(page, f"[name='budget-y{first}_operating']", "250,000.50")
+    type_into(page, f"[name='budget-y{second}_investment']", "๓๐๐,๐๐๐")
     assert page.locator("#round-total-baht").inner_text() == "1,750,000.50"
 
     # Save the draft from the budget section's own button.
@@ -179,4 +180,4 @@ def test_submission_journey_with_the_keyboard_alone(demo_site, new_page, tmp_pat
     assert proposal.status == Status.SUBMITTED
     assert proposal.requested_amount == Decimal("1750000.50")
     assert proposal.versions.count() == 1 and proposal.attachments.count() == 1
-    assert proposal.budget_lines.get(fiscal_year=2570).amount == Decimal("300000")
+    assert proposal.budget_lines.get(fiscal_year=second).amount == Decimal("300000")

@@ -3,12 +3,15 @@
 import re
 
 import pytest
+from django.utils import timezone
 
-from budgetscreen.demo import load_demo
+from budgetscreen.demo import demo_calendar, load_demo
 from tests.browser_support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# The newest published plan: FY2570 on 30 November 2569, approved in January 2569.
+NEWEST_PLAN = demo_calendar(timezone.localdate()).published[-1]
 LANDINGS = [
     ("submitter", r"/proposals/$", "กรมการขนส่งทางบก"),
     ("submitter2", r"/proposals/$", "สำนักงานสถิติแห่งชาติ"),
@@ -17,7 +20,7 @@ LANDINGS = [
     ("chair", r"/meetings/\d+/$", None),
     ("member1", r"/meetings/\d+/$", None),
     ("member5", r"/meetings/\d+/$", None),
-    ("budget", r"/plans/2568/$", None),  # the newest published plan
+    ("budget", rf"/plans/{NEWEST_PLAN}/$", None),  # the newest published plan
     ("admin", r"/admin/$", None),
 ]
 

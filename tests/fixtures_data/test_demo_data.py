@@ -1,7 +1,10 @@
-"""The demo data carries the real figures of the FY2568 round, and loads safely and repeatably."""
+"""The demo data carries the real figures of the FY2568 round, follows today's calendar, and loads
+safely and repeatably."""
 
+import datetime
 import importlib.util
 import json
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -11,8 +14,9 @@ from django.core.management.base import CommandError
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from budgetscreen.demo import load_demo
+from budgetscreen.demo import DemoCalendar, approval_day, demo_calendar, load_demo
 from committee.models import (
+    AgendaItem,
     DecisionMethod,
     Meeting,
     MeetingStatus,
@@ -22,18 +26,22 @@ from committee.models import (
 )
 from directory.models import Agency, User
 from directory.roles import Role
-from proposals.models import BudgetLine, Proposal, StatusChange
+from plans.models import PlanVersion
+from proposals.models import BudgetLine, PlanRound, Proposal, StatusChange
 from proposals.workflow import APPROVED_STATES, Status
 
 FIXTURES = django_settings.BASE_DIR / "fixtures"
 ARTICLE = django_settings.BASE_DIR.parent / "shared" / "brief" / "source-article-th.txt"
 SUBMITTED = ~Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
+BANGKOK = zoneinfo.ZoneInfo("Asia/Bangkok")
+# 30 November 2569 BE: FY2570 is under way, FY2571 is being submitted and screened.
+NOW = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK)
 
 
 @pytest.fixture
 def demo(settings):
     settings.DEMO_DATA = True
-    load_demo()
+    load_demo(now=NOW)
 
 
 def fy2568():
@@ -122,8 +130,31 @@ def test_loading_twice_changes_nothing(demo, settings):
         return {model._meta.label: model.objects.count() for model in apps.get_models()}
 
     before = counts()
-    assert load_demo() == {}
+    # Days later, in the same season: the rounds are found by their fiscal year, not re-made
+    # around the new "today" (no second open round, no second meeting of today).
+    assert load_demo(now=NOW + datetime.timedelta(days=10)) == {}
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_later_season_adds_its_rounds_beside_the_old_ones(demo):
+    """Loaded again on 1 March 2570: FY2571 was approved in January and FY2572 is open. The
+    open round of November is found and left as it was; the new open round is added, and its
+    meetings take the next free numbers of 2570."""
+    later = datetime.datetime(2027, 3, 1, 10, 0, tzinfo=BANGKOK)
+    before = {
+        "fy2571": Proposal.objects.filter(round__fiscal_year=2571).count(),
+        "meetings": set(Meeting.objects.values_list("pk", "number", "year_be")),
+    }
+    created = load_demo(now=later)
+    assert created["planround"] == 1 and created["meeting"] == 2
+    assert Proposal.objects.filter(round__fiscal_year=2571).count() == before["fy2571"]
+    meetings = set(Meeting.objects.values_list("pk", "number", "year_be"))
+    assert before["meetings"] < meetings
+    labels = set(Meeting.objects.filter(round__fiscal_year=2572).values_list("number", "year_be"))
+    assert labels == {(1, 2570), (2, 2570)}
+    assert PlanRound.objects.get(fiscal_year=2572).is_open(now=later)
+    assert load_demo(now=later + datetime.timedelta(days=3)) == {}
 
 
 @pytest.mark.django_db
@@ -155,22 +186,22 @@ def test_demo_accounts(demo):
 
 
 @pytest.mark.django_db
-def test_fy2569_has_work_for_every_role(demo):
-    fy2569 = Proposal.objects.filter(round__fiscal_year=2569)
-    statuses = set(fy2569.values_list("status", flat=True))
+def test_open_round_has_work_for_every_role(demo):
+    fy2571 = Proposal.objects.filter(round__fiscal_year=2571)
+    statuses = set(fy2571.values_list("status", flat=True))
     assert statuses == set(Status.values)
     submitter = User.objects.get(username="submitter")
-    mine = fy2569.filter(agency=submitter.agency)
+    mine = fy2571.filter(agency=submitter.agency)
     assert mine.filter(status=Status.DRAFT).count() >= 2
     returned = StatusChange.objects.filter(
         proposal__in=mine.filter(status=Status.RETURNED), to_status=Status.RETURNED
     )
     assert returned.exclude(reason="").exists()
-    assert fy2569.filter(agency__users__username="submitter2", status=Status.DRAFT).exists()
+    assert fy2571.filter(agency__users__username="submitter2", status=Status.DRAFT).exists()
     assert (
-        fy2569.filter(status=Status.SUBMITTED, assigned_screener__username="screener").count() >= 2
+        fy2571.filter(status=Status.SUBMITTED, assigned_screener__username="screener").count() >= 2
     )
-    earlier, today = Meeting.objects.filter(round__fiscal_year=2569).order_by("number")
+    earlier, today = Meeting.objects.filter(round__fiscal_year=2571).order_by("number")
     assert earlier.status == MeetingStatus.CLOSED
     # The closed meeting's resolutions have taken effect: its items are decided.
     assert not earlier.agenda_items.filter(proposal__status=Status.ON_AGENDA).exists()
@@ -179,7 +210,132 @@ def test_fy2569_has_work_for_every_role(demo):
     assert set(today.agenda_items.values_list("proposal__status", flat=True)) == {Status.ON_AGENDA}
     assert 3 <= today.agenda_items.count() <= 4
     assert not today.agenda_items.filter(votes__isnull=False).exists()
-    assert fy2569.first().round.is_open()
+
+
+@pytest.mark.django_db
+def test_on_30_november_2569_fy2571_is_open_and_fy2570_under_way(demo):
+    open_round = PlanRound.objects.get(fiscal_year=2571)
+    assert open_round.name_th == "แผนงานบูรณาการรัฐบาลดิจิทัล ประจำปีงบประมาณ พ.ศ. 2571"
+    assert open_round.name_en == "Digital Government integrated plan, fiscal year 2571"
+    assert open_round.is_open(now=NOW)
+    assert open_round.submission_closes_at.astimezone(BANGKOK).date() == datetime.date(2026, 12, 14)
+    # Its budget lines start in its own fiscal year, and its meetings are numbered in 2569.
+    years = BudgetLine.objects.filter(proposal__round=open_round).values_list(
+        "fiscal_year", flat=True
+    )
+    assert min(years) == 2571 and max(years) == 2573
+    labels = Meeting.objects.filter(round=open_round).order_by("date")
+    assert [m.number_label for m in labels] == ["2/2569", "3/2569"]
+    assert [m.date for m in labels] == [datetime.date(2026, 11, 23), datetime.date(2026, 11, 30)]
+    # No round of the past is still open, and the fiscal year that ended is not in the demo.
+    assert [r.fiscal_year for r in PlanRound.objects.all() if r.is_open(now=NOW)] == [2571]
+    assert set(PlanRound.objects.values_list("fiscal_year", flat=True)) == {2568, 2570, 2571}
+
+
+@pytest.mark.django_db
+def test_the_plan_under_way_was_approved_in_january_2569_and_published(demo):
+    plan = Proposal.objects.filter(round__fiscal_year=2570)
+    meeting = Meeting.objects.get(round__fiscal_year=2570)
+    assert meeting.number_label == "1/2569"
+    assert meeting.date == datetime.date(2026, 1, 30)  # the last weekday of January 2569
+    assert meeting.status == MeetingStatus.CLOSED
+    assert meeting.agenda_items.count() == plan.count()
+    assert not meeting.agenda_items.filter(resolution__isnull=True).exists()
+    approved = plan.filter(status__in=APPROVED_STATES)
+    assert 10 <= approved.count() <= 20
+    assert set(plan.values_list("status", flat=True)) <= {
+        Status.APPROVED, Status.APPROVED_REDUCED, Status.REJECTED, Status.DEFERRED
+    }  # fmt: skip
+    version = PlanVersion.objects.get(round__fiscal_year=2570)
+    assert version.number == 1
+    assert version.snapshot["totals"]["approved_projects"] == approved.count()
+    assert version.published_at.astimezone(BANGKOK).date() == datetime.date(2026, 2, 6)
+    assert version.note == "มติคณะกรรมการ ครั้งที่ 1/2569 วันที่ 30 มกราคม 2569"
+    round_ = version.round
+    assert round_.submission_closes_at.astimezone(BANGKOK).date() == datetime.date(2025, 12, 15)
+    for proposal in plan:
+        assert round_.submission_opens_at <= proposal.submitted_at < round_.submission_closes_at
+    years = set(BudgetLine.objects.filter(proposal__in=plan).values_list("fiscal_year", flat=True))
+    assert min(years) == 2570
+
+
+@pytest.mark.django_db
+def test_the_budget_office_lands_on_the_plan_under_way(demo, client):
+    client.force_login(User.objects.get(username="budget"))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == "/plans/2570/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hour", [10, 0])
+def test_every_history_runs_forward_and_decisions_fall_on_their_meeting(settings, hour):
+    """Each proposal's steps are in order of time; each decision is taken on the day of the
+    meeting that decided it, during the meeting, after the item was listed; loaded in the
+    morning or just after midnight."""
+    settings.DEMO_DATA = True
+    load_demo(now=NOW.replace(hour=hour, minute=20))
+    previous = {}
+    for change in StatusChange.objects.order_by("proposal_id", "pk"):
+        before = previous.get(change.proposal_id)
+        assert before is None or before <= change.created_at, change.proposal.code
+        previous[change.proposal_id] = change.created_at
+    for item in AgendaItem.objects.filter(resolution__isnull=False).select_related(
+        "meeting", "resolution", "proposal"
+    ):
+        listed = item.proposal.status_changes.filter(to_status=Status.ON_AGENDA).get()
+        decided = item.resolution.recorded_at
+        assert listed.created_at < decided, item.proposal.code
+        assert decided.astimezone(BANGKOK).date() == item.meeting.date, item.proposal.code
+        start = datetime.datetime.combine(item.meeting.date, item.meeting.start_time, BANGKOK)
+        assert start < decided < item.meeting.closed_at, item.proposal.code
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # 30 November 2569: FY2571 is open (January 2570 meeting), FY2570 under way.
+        (datetime.date(2026, 11, 30), DemoCalendar(2571, 2570, (2570,))),
+        # 30 September / 1 October 2569: the fiscal year turns, the open round does not.
+        (datetime.date(2026, 9, 30), DemoCalendar(2571, 2569, (2569, 2570))),
+        (datetime.date(2026, 10, 1), DemoCalendar(2571, 2570, (2570,))),
+        # 31 December 2569 / 1 January 2570: the BE year turns, the round in January is the same.
+        (datetime.date(2026, 12, 31), DemoCalendar(2571, 2570, (2570,))),
+        (datetime.date(2027, 1, 1), DemoCalendar(2571, 2570, (2570,))),
+        # 29 / 30 January 2570: FY2571 is approved at the meeting of the 29th; FY2572 opens.
+        (datetime.date(2027, 1, 29), DemoCalendar(2571, 2570, (2570,))),
+        (datetime.date(2027, 1, 30), DemoCalendar(2572, 2570, (2570, 2571))),
+        (datetime.date(2027, 1, 31), DemoCalendar(2572, 2570, (2570, 2571))),
+        # March 2570: FY2570 under way, FY2571 published and waiting for October.
+        (datetime.date(2027, 3, 15), DemoCalendar(2572, 2570, (2570, 2571))),
+        # The article's season: FY2568 approved on 31 January 2567, FY2569 open after it.
+        (datetime.date(2024, 1, 31), DemoCalendar(2568, 2567, (2567,))),
+        (datetime.date(2024, 2, 1), DemoCalendar(2569, 2567, (2567, 2568))),
+    ],
+)
+def test_demo_calendar(day, expected):
+    assert demo_calendar(day) == expected
+
+
+def test_the_open_round_is_always_approved_at_the_next_january_meeting():
+    day = datetime.date(2024, 1, 1)
+    while day < datetime.date(2028, 1, 1):
+        calendar = demo_calendar(day)
+        # The open round's meeting is the first on or after the day: the one before is past.
+        assert approval_day(calendar.open_round - 1) < day <= approval_day(calendar.open_round)
+        assert calendar.published[-1] == calendar.open_round - 1
+        day += datetime.timedelta(days=1)
+
+
+def test_approval_day_is_the_last_weekday_of_january():
+    assert approval_day(2568) == datetime.date(2024, 1, 31)  # the article's meeting, 31 Jan 2567
+    assert approval_day(2570) == datetime.date(2026, 1, 30)  # 31 January 2569 is a Saturday
+    assert approval_day(2571) == datetime.date(2027, 1, 29)
+
+
+@pytest.mark.django_db
+def test_the_fixture_meeting_follows_the_same_calendar(demo):
+    assert Meeting.objects.get(round__fiscal_year=2568).date == approval_day(2568)
 
 
 def load_generator():
@@ -232,8 +388,7 @@ def test_agencies_in_the_database(demo):
 
 @pytest.mark.django_db
 def test_the_fy2568_plan_is_published_once(demo):
-    from plans.models import PlanVersion
-
     version = PlanVersion.objects.get(round__fiscal_year=2568)
     assert version.number == 1
+    assert version.published_at.astimezone(BANGKOK).date() == datetime.date(2024, 2, 7)
     assert version.snapshot["totals"]["approved_projects"] == 110
