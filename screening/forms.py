@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.text import InvisibleCharactersMixin
 from proposals.models import Stage
 
 from .models import Assessment, Recommendation
 from .services import AssessmentInput
 
 
-class ScreeningForm(forms.Form):
+class ScreeningForm(InvisibleCharactersMixin, forms.Form):
     """The checklist (one result and comment per criterion) and the recommendation."""
 
     recommendation = forms.ChoiceField(
@@ -20,7 +21,7 @@ class ScreeningForm(forms.Form):
     reasons = forms.CharField(
         label=_("Reasons"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Required when returning or not eligible; the agency reads them."),
     )
     recommended_amount = forms.CharField(
@@ -32,7 +33,7 @@ class ScreeningForm(forms.Form):
     amount_reason = forms.CharField(
         label=_("Reason for a lower amount"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     corrected_stage = forms.ModelChoiceField(
         label=_("Corrected value-chain stage"),
@@ -54,7 +55,7 @@ class ScreeningForm(forms.Form):
                 required=False,
             )
             self.fields[f"c{criterion.pk}_comment"] = forms.CharField(
-                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 1})
+                label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
             )
 
     def criterion_rows(self):
@@ -107,7 +108,7 @@ class ScreeningForm(forms.Form):
         return result
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(InvisibleCharactersMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why reopen the screening?"), widget=forms.Textarea(attrs={"rows": 2})
     )
