@@ -4,16 +4,22 @@
 
   var THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙";
 
+  // The server refuses 10,000,000,000,000 baht and more (core.money.MAX_DIGITS): in satang.
+  var LIMIT_CENTS = 1000000000000000n;
+
   function toCents(raw) {
-    // "1,234,567.50" or Thai digits → integer satang; null when blank or not a valid amount.
+    // "1,234,567.50" or Thai digits → integer satang; null when blank, NaN when the server
+    // would refuse it (letters, a sign, more than 2 decimals, too large): such a cell counts
+    // for nothing in the totals.
     var text = String(raw || "").trim();
     text = text.replace(/[๐-๙]/g, function (d) { return String(THAI_DIGITS.indexOf(d)); });
-    text = text.replace(/[,\s]/g, "");
+    text = text.replace(/[, ]/g, "");
     if (text === "") { return null; }
-    if (!/^\d+(\.\d{1,2})?$/.test(text)) { return NaN; }
-    var parts = text.split(".");
+    if (!/^\+?(?=\.?\d)\d*(\.\d{0,2})?$/.test(text)) { return NaN; }
+    var parts = text.replace("+", "").split(".");
     var frac = (parts[1] || "").padEnd(2, "0");
-    return BigInt(parts[0]) * 100n + BigInt(frac);
+    var cents = BigInt(parts[0] || "0") * 100n + BigInt(frac);
+    return cents >= LIMIT_CENTS ? NaN : cents;
   }
 
   function group(intString) {
@@ -41,18 +47,33 @@
     var rows = Array.prototype.slice.call(grid.querySelectorAll("tbody tr.budget-row"));
     var duration = form.querySelector("[name='general-duration_years']");
 
+    var excluded = form.querySelector("#budget-excluded");
+
+    function mark(input, bad) {
+      // Marked in red and for screen readers; a cell the server refused stays marked.
+      input.classList.toggle("amount-invalid", bad);
+      if (bad) {
+        input.setAttribute("aria-invalid", "true");
+        if (excluded) { input.setAttribute("aria-describedby", "budget-excluded"); }
+      } else if (!input.parentNode.querySelector(".errorlist")) {
+        input.removeAttribute("aria-invalid");
+      }
+    }
+
     function recompute() {
       var columns = [0n, 0n, 0n, 0n, 0n];
       var grand = 0n;
       var roundTotal = 0n;
+      var refused = 0;
       rows.forEach(function (row) {
         var inputs = row.querySelectorAll("input.amount");
         var rowTotal = 0n;
         Array.prototype.forEach.call(inputs, function (input, i) {
           if (input.disabled) { return; }
           var cents = toCents(input.value);
-          var bad = cents !== null && isNaN(Number(cents));
-          input.classList.toggle("amount-invalid", bad);
+          var bad = typeof cents === "number" && isNaN(cents);
+          mark(input, bad);
+          if (bad) { refused += 1; }
           if (cents === null || bad) { return; }
           rowTotal += cents;
           columns[i] += cents;
@@ -66,6 +87,7 @@
         if (cell) { cell.textContent = formatBaht(total); }
       });
       grid.querySelector("#grand-total").textContent = formatBaht(grand);
+      if (excluded) { excluded.classList.toggle("hidden", refused === 0); }
       var set = function (id, text) { var el = document.getElementById(id); if (el) { el.textContent = text; } };
       set("grand-total-baht", formatBaht(grand));
       set("grand-total-mbaht", formatMillion(grand));
