@@ -50,6 +50,7 @@ from proposals.models import (
     Proposal,
     Stage,
     StatusChange,
+    proposal_code,
 )
 from proposals.workflow import Status
 from screening.models import CriterionAssessment, ScreeningCriterion, ScreeningReview
@@ -508,7 +509,7 @@ def ensure_fy2569_meeting(round_, committee, users, now, created, *, earlier) ->
 def fy2569_spec(number, row, now, *, agenda_order) -> dict:
     """One FY2569 proposal in the fixture's shape, its history ending at ``status``."""
     agency, status, stage, benefit, title_th, title_en, requested, years, approved = row
-    code = f"DG69-{number:03d}"
+    code = proposal_code(2569, number)
     partial = number == 1  # the first draft is only begun
     ago = lambda days, minutes=0: now - datetime.timedelta(days=days, minutes=minutes)  # noqa: E731
     spec = {

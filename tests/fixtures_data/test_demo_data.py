@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -219,3 +220,31 @@ def test_the_fy2568_plan_is_published_once(demo):
     version = PlanVersion.objects.get(round__fiscal_year=2568)
     assert version.number == 1
     assert version.snapshot["totals"]["approved_projects"] == 110
+
+
+@pytest.mark.django_db
+def test_new_and_demo_proposals_share_one_reference_scheme(demo):
+    """`<fiscal year BE>-<4 digits>` everywhere: FY2568 fixtures, FY2569 demo and a new draft."""
+    from proposals.models import PROPOSAL_CODE_PATTERN, PlanRound
+    from proposals.selectors import get_open_round
+    from proposals.services import ProposalContent, create_proposal
+
+    plan_round = get_open_round()
+    assert plan_round is not None and plan_round.fiscal_year == 2569
+    submitter = User.objects.get(username="submitter")
+    before = set(Proposal.objects.values_list("code", flat=True))
+    new = create_proposal(
+        actor=submitter,
+        plan_round=plan_round,
+        content=ProposalContent(fields={"title_th": "โครงการใหม่", "duration_years": 1}, kpis=[], budget={}),
+    )
+    assert new.code not in before
+    rounds = dict(PlanRound.objects.values_list("pk", "fiscal_year"))
+    codes = list(Proposal.objects.values_list("code", "round_id"))
+    assert len(codes) > 140
+    for code, round_id in codes:
+        assert re.fullmatch(PROPOSAL_CODE_PATTERN, code), code
+        assert code.startswith(f"{rounds[round_id]}-"), code
+    # The new draft follows the demo's numbers in its round.
+    demo_numbers = [int(c[5:]) for c in before if c.startswith("2569-")]
+    assert int(new.code[5:]) == len(demo_numbers) + 1 == max(demo_numbers) + 1
