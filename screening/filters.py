@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
 from core.money import parse_amount
-from core.widgets import LeanSelect, LeanSelectMultiple, ListModelChoiceIterator
+from core.widgets import LeanSelect, ListModelChoiceIterator
 from directory.filters import AgencyFilter
 from directory.models import Ministry
 from proposals.models import Benefit, PlanRound, Proposal, Stage
@@ -122,8 +122,9 @@ class ProposalFilter(django_filters.FilterSet):
         code_field="fiscal_year",
         empty_label=_("All rounds"),
     )
+    # Checkboxes, not a Ctrl-click list box; ?status=submitted&status=returned still reads.
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=STATUS_CHOICES, widget=LeanSelectMultiple(attrs={"size": 4})
+        label=_("Status"), choices=STATUS_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     stage = CodeOrIdFilter(
         label=_("Value-chain stage"),
