@@ -66,8 +66,11 @@ def proposal_new(request):
     if request.method == "POST":
         editor = ProposalEditor(request.POST, request.FILES, plan_round=plan_round)
         valid = editor.is_valid()
+        # A document may come with the first save; a refused one keeps the draft unsaved too.
+        has_upload = editor.attachment.has_upload
+        upload_ok = not has_upload or editor.attachment.is_valid()
         notify_stripped(request, editor.stripped_fields())
-        if valid:
+        if valid and upload_ok:
             try:
                 proposal = create_proposal(
                     actor=request.user, plan_round=plan_round, content=editor.to_content()
@@ -80,7 +83,18 @@ def proposal_new(request):
                     _("Draft %(code)s saved. You can now attach documents and submit.")
                     % {"code": proposal.code},
                 )
+                if has_upload and not _handle_attachments(
+                    request, editor=editor, proposal=proposal
+                ):
+                    for error in editor.attachment.errors.get("file", []):
+                        messages.error(request, error)
                 return redirect("proposals:edit", pk=proposal.pk)
+        if has_upload:
+            # Browsers never fill a file input again: say so rather than lose it silently.
+            messages.warning(
+                request,
+                _("Nothing was saved, so the document was not attached: choose it again."),
+            )
     else:
         editor = ProposalEditor(plan_round=plan_round)
     return _render_editor(request, editor=editor, proposal=None, plan_round=plan_round)

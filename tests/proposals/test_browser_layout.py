@@ -65,7 +65,7 @@ def test_grid_pages_never_scroll_sideways(live_server, new_page, setup, width, h
     year, proposal = setup["year"], setup["proposal"]
 
     # The new proposal form, with a long Thai-digit amount typed in.
-    page.goto(f"{live_server.url}/proposals/new/")
+    page.goto(f"{live_server.url}/proposals/new/#section-budget")
     page.fill(f"#id_budget-y{year}_investment", THAI_AMOUNT)
     _fits(page)
     _input_shows_all(page, f"#id_budget-y{year}_investment")
@@ -78,15 +78,18 @@ def test_grid_pages_never_scroll_sideways(live_server, new_page, setup, width, h
     _shot(page, f"detail-{width}")
     page.goto(f"{live_server.url}/proposals/{proposal.pk}/edit/")
     _fits(page)
+    page.click("#form-steps a[href='#section-budget']")
+    _fits(page)
     _input_shows_all(page, f"#id_budget-y{year}_personnel")
 
     # A save with amount errors in every year: the errors wrap inside the grid.
-    page.select_option("#id_general-duration_years", "5")
     for offset, value in enumerate(["abc", "1" + "0" * 20, "-5", "1e5", "1.234"]):
         page.fill(f"#id_budget-y{year + offset}_operating", value)
     page.fill(f"#id_budget-y{year}_investment", THAI_AMOUNT)
-    page.get_by_role("button", name="บันทึกร่าง").first.click()
+    page.click(".sticky-actions button[value=save]")
     page.wait_for_load_state("networkidle")
+    # The page comes back on the step with the errors.
+    assert page.is_visible("#section-budget")
     assert page.locator("#section-budget .errorlist").count() >= 5
     _fits(page)
     _input_shows_all(page, f"#id_budget-y{year}_investment")
@@ -102,7 +105,7 @@ def test_live_total_counts_only_valid_cells_and_marks_the_rest(live_server, new_
     page = new_page()
     login(page, live_server, "submitter")
     year = setup["year"]
-    page.goto(f"{live_server.url}/proposals/new/")
+    page.goto(f"{live_server.url}/proposals/new/#section-budget")
     excluded = page.locator("#budget-excluded")
     assert not excluded.is_visible()
 
@@ -133,9 +136,12 @@ def test_live_total_counts_only_valid_cells_and_marks_the_rest(live_server, new_
 
     # After a save with errors the server's totals also leave the refused cells out.
     page.fill(f"#id_budget-y{year}_operating", "1" + "0" * 20)
-    page.fill("#id_general-title_th", "โครงการทดสอบ")
-    page.get_by_role("button", name="บันทึกร่าง").first.click()
+    page.click(".sticky-actions button[value=save]")
     page.wait_for_load_state("networkidle")
+    # The title is missing too: the page opens on the first step with an error.
+    assert page.get_attribute("#form-steps a[href='#section-general']", "aria-current") == "step"
+    assert "step-error" in page.get_attribute("#form-steps li:nth-child(5)", "class")
+    page.click("#form-steps a[href='#section-budget']")
     assert page.locator(f"#id_budget-y{year}_operating").get_attribute("aria-invalid") == "true"
     assert page.text_content("#grand-total").strip() == "500,100.00"
     assert excluded.is_visible()
