@@ -204,10 +204,10 @@
         if (next) { next.classList.toggle("hidden", i === steps.length - 1); }
       });
       if (focus) {
-        var legend = steps[index].querySelector("legend");
+        // The progress list comes into view with the step under it; focus goes to the step.
         steps[index].setAttribute("tabindex", "-1");
         steps[index].focus({ preventScroll: true });
-        (legend || steps[index]).scrollIntoView({ block: "start" });
+        nav.scrollIntoView({ block: "start" });
       }
     }
 
