@@ -152,8 +152,9 @@ class ProjectType(models.TextChoices):
 
 
 # One reference scheme for every proposal (new, demo and fixtures): the round's fiscal year in
-# the Buddhist era, a hyphen and four digits, e.g. ``2569-0001``.
-PROPOSAL_CODE_PATTERN = r"^\d{4}-\d{4}$"
+# the Buddhist era, a hyphen and four digits, e.g. ``2569-0001`` (a 10,000th proposal in one
+# round would simply take five).
+PROPOSAL_CODE_PATTERN = r"^\d{4}-\d{4,}$"
 
 
 def proposal_code(fiscal_year: int, number: int) -> str:
