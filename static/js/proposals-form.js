@@ -204,7 +204,11 @@
         if (next) { next.classList.toggle("hidden", i === steps.length - 1); }
       });
       if (focus) {
-        // The progress list comes into view with the step under it; focus goes to the step.
+        // The address names the step (a save comes back to it); the progress list comes into
+        // view with the step under it; the focus goes to the step.
+        if (window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", "#" + steps[index].id);
+        }
         steps[index].setAttribute("tabindex", "-1");
         steps[index].focus({ preventScroll: true });
         nav.scrollIntoView({ block: "start" });
@@ -248,8 +252,12 @@
       var target = document.getElementById(id);
       if (!target || indexOf(target) < 0) { return; }
       event.preventDefault();
-      if (window.history && window.history.replaceState) { window.history.replaceState(null, "", "#" + id); }
-      if (target.classList.contains("form-step")) { show(indexOf(target), true); } else { showTarget(id, true); }
+      if (target.classList.contains("form-step")) {
+        show(indexOf(target), true);
+      } else {
+        if (window.history && window.history.replaceState) { window.history.replaceState(null, "", "#" + id); }
+        showTarget(id, true);
+      }
     });
 
     // The address changed to a section or a field (typed, or the browser's back button).
