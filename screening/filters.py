@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
 from core.money import parse_amount
+from core.text import InvisibleCharactersMixin
 from core.widgets import LeanSelect, ListModelChoiceIterator
 from directory.filters import AgencyFilter
 from directory.models import Ministry
@@ -114,6 +115,10 @@ def split_query(text: str) -> list[str]:
     return [term for term in text.split() if term][:MAX_QUERY_TERMS]
 
 
+class FilterForm(InvisibleCharactersMixin, forms.Form):
+    """Search terms lose bidi controls and zero-width characters, as stored text does."""
+
+
 class ProposalFilter(django_filters.FilterSet):
     round = RoundFilter(
         label=_("Round (fiscal year)"),
@@ -197,6 +202,7 @@ class ProposalFilter(django_filters.FilterSet):
     class Meta:
         model = Proposal
         fields: list[str] = []
+        form = FilterForm
 
     SEARCHED_FIELDS = (
         "title_th", "title_en", "summary", "code", "agency__name_th", "agency__abbreviation",

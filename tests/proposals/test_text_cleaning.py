@@ -182,3 +182,11 @@ def test_screening_reasons_are_cleaned_with_a_notice(client, db):
     review = ScreeningReview.objects.get(proposal=proposal)
     assert review.reasons == "ขาดเอกสารขอบเขตงาน"
     assert "ลบอักขระควบคุมที่มองไม่เห็น" in response.content.decode()
+
+
+def test_a_search_with_invisible_characters_finds_the_clean_text(client, db):
+    plan_round = make_round(open_now=False)
+    make_proposal(plan_round=plan_round, code="2590-0001", title_th=CLEAN_TITLE)
+    client.force_login(make_user(Role.SCREENER, username="sc3"))
+    response = client.get(reverse("screening:inbox"), {"q": f"ศูนย์{ZWSP}ข้อมูล{RLO}", "round": "all"})
+    assert [p.code for p in response.context["proposals"]] == ["2590-0001"]
