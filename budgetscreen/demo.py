@@ -59,6 +59,7 @@ from proposals.models import (
     Proposal,
     Stage,
     StatusChange,
+    proposal_code,
 )
 from proposals.workflow import Status
 from screening.models import CriterionAssessment, ScreeningCriterion, ScreeningReview
@@ -460,6 +461,9 @@ def load_fy2568(ref, users, committee, created) -> None:
                              "status": m["status"], "opened_at": opened, "closed_at": when(m["closed_at"]),
                              "others_attending": m["others_attending"], "minute_taker": users[m["minute_taker"]]})  # fmt: skip
     ensure_attendance(meeting, committee, m["attendance"], users, created)
+    if round_.proposals.exists():
+        # Made whole at its first load: a demo loaded before the codes changed keeps its own.
+        return
     create_proposals(round_, data["proposals"], ref=ref, users=users, criteria=criteria, meeting=meeting,
                      created=created)  # fmt: skip
 
@@ -721,7 +725,7 @@ def proposal_spec(year, number, row, at, *, agenda_order) -> dict:
     ``at(phase, minutes)`` says when each step was taken (``open_round_moments``).
     """
     agency, status, stage, benefit, title_th, title_en, requested, years, approved = row
-    code = f"DG{year % 100:02d}-{number:03d}"
+    code = proposal_code(year, number)
     partial = number == 1 and status == Status.DRAFT  # the open round's first draft is only begun
     spec = {
         "code": code, "agency": agency, "status": status, "stage": stage, "benefit": benefit,

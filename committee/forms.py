@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.text import InvisibleCharactersMixin
 from core.text_limits import LIST_MAX, limit_length
 from directory.models import User
 from proposals.models import PlanRound
@@ -40,7 +41,7 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(InvisibleCharactersMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["committee", "round", "number", "year_be", "date", "start_time", "place"]
@@ -72,7 +73,7 @@ class MeetingForm(forms.ModelForm):
         pass
 
 
-class MeetingDetailsForm(forms.ModelForm):
+class MeetingDetailsForm(InvisibleCharactersMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = [
@@ -149,7 +150,7 @@ class VoteForm(forms.Form):
         return cleaned
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(InvisibleCharactersMixin, forms.Form):
     reason = forms.CharField(
         label=_("Nature of the conflict of interest"), max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -157,7 +158,7 @@ class ConflictForm(forms.Form):
     )  # fmt: skip
 
 
-class ResolutionForm(forms.Form):
+class ResolutionForm(InvisibleCharactersMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Resolution"), choices=Outcome.choices,
         error_messages={"required": _("Choose the resolution.")},
@@ -169,7 +170,7 @@ class ResolutionForm(forms.Form):
     )  # fmt: skip
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(InvisibleCharactersMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for reopening"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Give the reason for reopening the meeting.")},

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.text import notify_stripped
 from directory.permissions import role_required
 from proposals.models import Proposal
 
@@ -67,6 +68,7 @@ def meeting_create(request):
     if request.method == "POST":
         form = MeetingForm(request.POST)
         if form.is_valid():
+            notify_stripped(request, form.stripped_fields)
             data = form.cleaned_data
             try:
                 meeting = services.create_meeting(
@@ -127,6 +129,7 @@ def meeting_edit(request, pk):
         raise PermissionDenied
     form = MeetingDetailsForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid():
+        notify_stripped(request, form.stripped_fields)
         changes = {f: form.cleaned_data[f] for f in services.MEETING_DETAIL_FIELDS}
         # The form wrote onto the instance; the service compares against a fresh row.
         try:
@@ -210,6 +213,7 @@ def conflict(request, pk, item_pk):
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(meeting, anchor)
+    notify_stripped(request, form.stripped_fields)
     try:
         services.declare_conflict(item=item, actor=request.user, reason=form.cleaned_data["reason"])
     except CommitteeError as error:
@@ -236,6 +240,7 @@ def resolution(request, pk, item_pk):
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(meeting, anchor)
+    notify_stripped(request, form.stripped_fields)
     data = form.cleaned_data
     try:
         services.record_resolution(
@@ -303,6 +308,7 @@ def meeting_reopen(request, pk):
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(meeting)
+    notify_stripped(request, form.stripped_fields)
     try:
         services.reopen_meeting(meeting=meeting, actor=request.user, reason=form.cleaned_data["reason"])
     except CommitteeError as error:

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import InvisibleCharactersMixin
 
-class PublishForm(forms.Form):
+
+class PublishForm(InvisibleCharactersMixin, forms.Form):
     note = forms.CharField(
         label=_("Note for this version (optional)"),
         required=False,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.pdf import PDFUnavailable
+from core.text import notify_stripped
 from directory.permissions import role_required
 from proposals.models import PlanRound, Proposal
 from proposals.selectors import get_budget_grid
@@ -148,6 +149,7 @@ def plan_publish(request, year):
         # The form's own message: too long, or a character that cannot be stored (NUL).
         messages.error(request, " ".join(form.errors["note"]))
         return redirect(plan_round.get_absolute_url())
+    notify_stripped(request, form.stripped_fields)
     try:
         version = publish_plan(
             plan_round=plan_round, actor=request.user, note=form.cleaned_data["note"]

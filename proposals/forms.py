@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.formatting import format_baht
 from core.money import parse_amount
+from core.text import InvisibleCharactersMixin, collect_stripped
 from core.text_limits import COMMENT_MAX, LIST_MAX, SECTION_MAX, limit_length
 
 from .attachments import validate_upload
@@ -27,7 +28,7 @@ _NOT_AN_AMOUNT = re.compile(r"[^0-9๐-๙,.\s+-]")
 _SIGNING_SALT = "proposals.edit-base"
 
 
-class GeneralForm(forms.ModelForm):
+class GeneralForm(InvisibleCharactersMixin, forms.ModelForm):
     duration_years = forms.TypedChoiceField(
         label=gettext_lazy("Duration (fiscal years)"),
         choices=[(n, n) for n in range(1, MAX_DURATION + 1)],
@@ -51,7 +52,7 @@ class GeneralForm(forms.ModelForm):
         }
 
 
-class AlignmentForm(forms.ModelForm):
+class AlignmentForm(InvisibleCharactersMixin, forms.ModelForm):
     class Meta:
         model = Proposal
         fields = ["stage", "benefit", "dg_strategy", "national_strategy", "alignment_justification"]
@@ -77,7 +78,7 @@ class AlignmentForm(forms.ModelForm):
         limit_length(self.fields["alignment_justification"], LIST_MAX)
 
 
-class ContentForm(forms.ModelForm):
+class ContentForm(InvisibleCharactersMixin, forms.ModelForm):
     class Meta:
         model = Proposal
         fields = ["summary", "rationale", "objectives", "target_group", "outputs", "outcomes"]
@@ -91,7 +92,7 @@ class ContentForm(forms.ModelForm):
             limit_length(self.fields[name], SECTION_MAX)
 
 
-class KPIForm(forms.Form):
+class KPIForm(InvisibleCharactersMixin, forms.Form):
     indicator = forms.CharField(label=gettext_lazy("Indicator"), max_length=500, required=False)
     unit = forms.CharField(label=gettext_lazy("Unit"), max_length=100, required=False)
     target = forms.CharField(label=gettext_lazy("Target"), max_length=100, required=False)
@@ -151,16 +152,21 @@ class BudgetForm(forms.Form):
     def field_name(year, category):
         return f"y{year}_{category}"
 
+    @staticmethod
+    def read_amount(raw):
+        """One cell as a Decimal (``None`` when blank); ``ValidationError`` when refused."""
+        if raw and _NOT_AN_AMOUNT.search(raw):
+            # parse_amount would read "1e5" as a number; nobody types baht that way.
+            raise ValidationError(
+                _("Enter an amount in baht, for example 1,234,567.50."), code="invalid"
+            )
+        return parse_amount(raw)
+
     def _clean_fields(self):
         super()._clean_fields()
         for name, raw in list(self.cleaned_data.items()):
             try:
-                if raw and _NOT_AN_AMOUNT.search(raw):
-                    # parse_amount would read "1e5" as a number; nobody types baht that way.
-                    raise ValidationError(
-                        _("Enter an amount in baht, for example 1,234,567.50."), code="invalid"
-                    )
-                self.cleaned_data[name] = parse_amount(raw)
+                self.cleaned_data[name] = self.read_amount(raw)
             except ValidationError as error:
                 self.add_error(name, error)
 
@@ -204,14 +210,18 @@ class BudgetForm(forms.Form):
         return result
 
     def lenient_amounts(self) -> dict:
-        """The cells that parse, for showing totals next to a form that has errors."""
+        """The cells that are valid amounts, for showing totals next to a form that has errors.
+
+        A refused cell (letters, too large, a negative amount) counts for nothing; it is marked
+        by its own error.
+        """
         result = {}
         for year in self.years:
             for category in ExpenseCategory:
                 name = self.field_name(year, category)
                 raw = self[name].value()
                 try:
-                    value = parse_amount(raw)
+                    value = self.read_amount(raw)
                 except ValidationError:
                     value = None
                 if value is not None:
@@ -242,7 +252,7 @@ class BudgetForm(forms.Form):
         }
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(InvisibleCharactersMixin, forms.Form):
     prefix = "attachment"
     file = forms.FileField(label=gettext_lazy("Document (PDF, XLSX or DOCX)"), required=False)
     description = forms.CharField(
@@ -269,7 +279,7 @@ class AttachmentForm(forms.Form):
         return bool(self.files.get(self.add_prefix("file")))
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(InvisibleCharactersMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason for withdrawing"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -337,6 +347,10 @@ class ProposalEditor:
         """Sections 1–5 (the attachment upload is checked on its own)."""
         results = [f.is_valid() for f in self.content_forms]  # every section, to show all errors
         return all(results)
+
+    def stripped_fields(self) -> list[str]:
+        """Labels of the fields that lost invisible characters (after ``is_valid``)."""
+        return collect_stripped([self.general, self.alignment, self.content, *self.kpis.forms])
 
     def has_errors(self) -> bool:
         return any(f.is_bound and not f.is_valid() for f in self.content_forms)

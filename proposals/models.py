@@ -120,7 +120,9 @@ class PlanRound(models.Model):
                 condition=Q(submission_closes_at__gt=F("submission_opens_at")),
                 name="round_window_ordered",
             ),
-            models.CheckConstraint(condition=Q(budget_frame__gte=0), name="round_frame_non_negative"),
+            models.CheckConstraint(
+                condition=Q(budget_frame__gte=0), name="round_frame_non_negative"
+            ),
         ]
 
     def __str__(self):
@@ -151,6 +153,17 @@ class PlanRound(models.Model):
 class ProjectType(models.TextChoices):
     NEW = "new", _("New project")
     CONTINUING = "continuing", _("Continuing project")
+
+
+# One reference scheme for every proposal (new, demo and fixtures): the round's fiscal year in
+# the Buddhist era, a hyphen and four digits, e.g. ``2569-0001`` (a 10,000th proposal in one
+# round would simply take five).
+PROPOSAL_CODE_PATTERN = r"^\d{4}-\d{4,}$"
+
+
+def proposal_code(fiscal_year: int, number: int) -> str:
+    """The reference of the ``number``-th proposal of the fiscal year ``fiscal_year``."""
+    return f"{fiscal_year}-{number:04d}"
 
 
 class Proposal(models.Model):
@@ -335,7 +348,9 @@ class BudgetLine(models.Model):
         Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="budget_lines"
     )
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (BE)"))
-    category = models.CharField(_("expense category"), max_length=16, choices=ExpenseCategory.choices)
+    category = models.CharField(
+        _("expense category"), max_length=16, choices=ExpenseCategory.choices
+    )
     amount = models.DecimalField(_("amount (baht)"), **MONEY)
     approved_amount = models.DecimalField(_("approved (baht)"), **MONEY, null=True, blank=True)
 
@@ -443,7 +458,10 @@ class StatusChange(models.Model):
     """One step of the proposal's timeline: who moved it, when, and why."""
 
     proposal = models.ForeignKey(
-        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="status_changes"
+        Proposal,
+        verbose_name=_("proposal"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
     )
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)

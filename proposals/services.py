@@ -32,6 +32,7 @@ from .models import (
     Proposal,
     ProposalVersion,
     StatusChange,
+    proposal_code,
 )
 from .selectors import SNAPSHOT_FIELDS, diff_snapshots, proposal_snapshot
 from .workflow import TRANSITIONS, Action, Status
@@ -229,9 +230,9 @@ def _write_content(*, proposal, content):
 def _next_code(plan_round) -> str:
     prefix = f"{plan_round.fiscal_year}-"
     number = Proposal.objects.filter(code__startswith=prefix).count() + 1
-    while Proposal.objects.filter(code=f"{prefix}{number:04d}").exists():
+    while Proposal.objects.filter(code=proposal_code(plan_round.fiscal_year, number)).exists():
         number += 1
-    return f"{prefix}{number:04d}"
+    return proposal_code(plan_round.fiscal_year, number)
 
 
 def create_proposal(*, actor, plan_round, content) -> Proposal:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.history import about, list_history
+from core.text import notify_stripped
 from directory.permissions import role_required
 from directory.roles import Role
 
@@ -64,7 +65,12 @@ def proposal_new(request):
         return redirect("proposals:list")
     if request.method == "POST":
         editor = ProposalEditor(request.POST, request.FILES, plan_round=plan_round)
-        if editor.is_valid():
+        valid = editor.is_valid()
+        # A document may come with the first save; a refused one keeps the draft unsaved too.
+        has_upload = editor.attachment.has_upload
+        upload_ok = not has_upload or editor.attachment.is_valid()
+        notify_stripped(request, editor.stripped_fields())
+        if valid and upload_ok:
             try:
                 proposal = create_proposal(
                     actor=request.user, plan_round=plan_round, content=editor.to_content()
@@ -77,7 +83,18 @@ def proposal_new(request):
                     _("Draft %(code)s saved. You can now attach documents and submit.")
                     % {"code": proposal.code},
                 )
+                if has_upload and not _handle_attachments(
+                    request, editor=editor, proposal=proposal
+                ):
+                    for error in editor.attachment.errors.get("file", []):
+                        messages.error(request, error)
                 return redirect("proposals:edit", pk=proposal.pk)
+        if has_upload:
+            # Browsers never fill a file input again: say so rather than lose it silently.
+            messages.warning(
+                request,
+                _("Nothing was saved, so the document was not attached: choose it again."),
+            )
     else:
         editor = ProposalEditor(plan_round=plan_round)
     return _render_editor(request, editor=editor, proposal=None, plan_round=plan_round)
@@ -120,7 +137,9 @@ def proposal_edit(request, pk):
     action = request.POST.get("action", "save")
     conflict = None
     saved = False
-    if editor.is_valid():
+    valid = editor.is_valid()
+    notify_stripped(request, editor.stripped_fields())
+    if valid:
         try:
             proposal = save_proposal(
                 proposal_id=proposal.pk,
@@ -179,7 +198,9 @@ def _handle_attachments(request, *, editor, proposal) -> bool:
     """Add the uploaded document and remove a ticked one; False when the upload was refused."""
     ok = True
     if editor.attachment.has_upload:
-        if editor.attachment.is_valid():
+        attachment_valid = editor.attachment.is_valid()
+        notify_stripped(request, editor.attachment.stripped_fields)
+        if attachment_valid:
             try:
                 add_attachment(
                     proposal_id=proposal.pk,
@@ -285,6 +306,7 @@ def proposal_withdraw(request, pk):
         raise PermissionDenied
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        notify_stripped(request, form.stripped_fields)
         try:
             withdraw_proposal(
                 proposal_id=proposal.pk, actor=request.user, reason=form.cleaned_data["reason"]

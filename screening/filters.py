@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
 from core.money import parse_amount
-from core.widgets import LeanSelect, LeanSelectMultiple, ListModelChoiceIterator
+from core.text import InvisibleCharactersMixin
+from core.widgets import LeanSelect, ListModelChoiceIterator
 from directory.filters import AgencyFilter
 from directory.models import Ministry
 from proposals.models import Benefit, PlanRound, Proposal, Stage
@@ -127,6 +128,10 @@ def split_query(text: str) -> list[str]:
     return [term for term in text.split() if term][:MAX_QUERY_TERMS]
 
 
+class FilterForm(InvisibleCharactersMixin, forms.Form):
+    """Search terms lose bidi controls and zero-width characters, as stored text does."""
+
+
 class ProposalFilter(django_filters.FilterSet):
     round = RoundFilter(
         label=_("Round (fiscal year)"),
@@ -135,8 +140,9 @@ class ProposalFilter(django_filters.FilterSet):
         code_field="fiscal_year",
         empty_label=_("All rounds"),
     )
+    # Checkboxes, not a Ctrl-click list box; ?status=submitted&status=returned still reads.
     status = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=STATUS_CHOICES, widget=LeanSelectMultiple(attrs={"size": 4})
+        label=_("Status"), choices=STATUS_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     stage = CodeOrIdFilter(
         label=_("Value-chain stage"),
@@ -210,6 +216,7 @@ class ProposalFilter(django_filters.FilterSet):
     class Meta:
         model = Proposal
         fields: list[str] = []
+        form = FilterForm
 
     SEARCHED_FIELDS = (
         "title_th", "title_en", "summary", "code", "agency__name_th", "agency__abbreviation",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.text import InvisibleCharactersMixin
 from core.text_limits import COMMENT_MAX, LIST_MAX, REASON_MAX
 from proposals.models import Stage
 
@@ -12,7 +13,7 @@ from .models import Assessment, Recommendation
 from .services import AssessmentInput
 
 
-class ScreeningForm(forms.Form):
+class ScreeningForm(InvisibleCharactersMixin, forms.Form):
     """The checklist (one result and comment per criterion) and the recommendation."""
 
     recommendation = forms.ChoiceField(
@@ -22,7 +23,7 @@ class ScreeningForm(forms.Form):
         label=_("Reasons"),
         required=False,
         max_length=LIST_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Required when returning or not eligible; the agency reads them."),
     )
     recommended_amount = forms.CharField(
@@ -60,7 +61,7 @@ class ScreeningForm(forms.Form):
                 label=_("Comment"),
                 required=False,
                 max_length=COMMENT_MAX,
-                widget=forms.Textarea(attrs={"rows": 1}),
+                widget=forms.Textarea(attrs={"rows": 3}),
             )
 
     def criterion_rows(self):
@@ -118,7 +119,7 @@ class ScreeningForm(forms.Form):
         return result
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(InvisibleCharactersMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why reopen the screening?"),
         max_length=REASON_MAX,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from core.charts import bar_chart_svg
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.formatting import format_baht, format_million_baht
+from core.text import notify_stripped
 from directory.permissions import role_required
 from proposals.models import Proposal
 from proposals.selectors import get_proposal_display, get_proposal_for
@@ -224,7 +225,9 @@ def detail(request, pk):
         if not can_screen_proposal(request.user):
             raise PermissionDenied
         form = ScreeningForm(request.POST, criteria=criteria, proposal=proposal)
-        if form.is_valid():
+        valid = form.is_valid()
+        notify_stripped(request, form.stripped_fields)
+        if valid:
             data = form.cleaned_data
             try:
                 services.screen_proposal(
@@ -290,6 +293,7 @@ def reopen(request, pk):
     if not form.is_valid():
         messages.error(request, _("Give a reason for reopening the screening."))
         return redirect("screening:detail", pk=proposal.pk)
+    notify_stripped(request, form.stripped_fields)
     try:
         services.reopen_proposal(
             proposal_id=proposal.pk, actor=request.user, reason=form.cleaned_data["reason"]

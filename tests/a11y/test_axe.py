@@ -92,7 +92,7 @@ def _incomplete_submission(page, site):
 
 
 def _bad_amount(page, site):
-    page.goto(f"{site.url}/proposals/{site.draft}/edit/")
+    page.goto(f"{site.url}/proposals/{site.draft}/edit/#section-budget")  # the budget's step
     page.locator("#budget-grid tbody input").first.fill("หนึ่งล้าน")
     page.locator("#section-budget button[value=save]").click()
 

@@ -64,6 +64,14 @@ def choose_with_arrows(page, selector, presses=1):
         page.keyboard.press("ArrowDown")
 
 
+def next_section(page, section):
+    """Tab to the section's "next section" button and press it: the next step opens."""
+    tab_to(page, f"#section-{section} .step-next")
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    assert page.locator(f"#section-{section}").is_hidden()
+
+
 def press_and_wait(page, key="Enter"):
     with page.expect_navigation():
         page.keyboard.press(key)
@@ -111,6 +119,8 @@ def test_submission_journey_with_the_keyboard_alone(demo_site, new_page, tmp_pat
     type_into(page, "[name='general-official_phone']", "0 2271 8888")
     type_into(page, "[name='general-official_email']", "kanda@dlt.go.th")
 
+    # One section at a time: the "next section" button moves on and takes the focus along.
+    next_section(page, "general")
     # 2. Alignment: radio groups and selects with the arrow keys.
     choose_with_arrows(page, "[name='alignment-stage']", presses=1)
     assert page.locator("[name='alignment-stage']:checked").count() == 1
@@ -123,16 +133,19 @@ def test_submission_journey_with_the_keyboard_alone(demo_site, new_page, tmp_pat
     type_into(page, "[name='alignment-alignment_justification']", "ลดขั้นตอนการติดต่อราชการของประชาชน")
 
     # 3. Content.
+    next_section(page, "alignment")
     for name in ("rationale", "objectives", "target_group", "outputs", "outcomes"):
         type_into(page, f"[name='content-{name}']", f"รายละเอียด {name} ของโครงการ")
 
     # 4. KPIs.
+    next_section(page, "content")
     type_into(page, "[name='kpi-0-indicator']", "จำนวนผู้ใช้บริการนัดหมายออนไลน์")
     assert_focus_visible(page)
     type_into(page, "[name='kpi-0-unit']", "ราย")
     type_into(page, "[name='kpi-0-target']", "50,000")
 
     # 5. Budget: two years (the second row appeared when the duration changed); Thai digits too.
+    next_section(page, "kpis")
     first, second = demo_site.open_round, demo_site.open_round + 1
     type_into(page, f"[name='budget-y{first}_personnel']", "1,500,000")
     assert_focus_visible(page)
@@ -147,7 +160,8 @@ def test_submission_journey_with_the_keyboard_alone(demo_site, new_page, tmp_pat
     assert "/edit/" in page.url, page.url
     assert "บันทึก" in page.locator("[role=status]").inner_text()
 
-    # 6. Attachments: the file chooser opens from the keyboard.
+    # 6. Attachments: the file chooser opens from the keyboard. The save came back to the budget.
+    next_section(page, "budget")
     pdf = tmp_path / "ขอบเขตงาน.pdf"
     pdf.write_bytes(PDF_BYTES)
     tab_to(page, "#id_attachment-file")

@@ -4,6 +4,7 @@ safely and repeatably."""
 import datetime
 import importlib.util
 import json
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -122,6 +123,15 @@ def test_meeting_of_31_january_2567(demo):
     for meeting in Meeting.objects.exclude(status=MeetingStatus.SCHEDULED):
         assert meeting.opened_at is not None
         assert meeting.closed_at is None or meeting.closed_at >= meeting.opened_at
+
+
+@pytest.mark.django_db
+def test_a_demo_loaded_before_the_codes_changed_gets_no_second_fy2568(demo):
+    """Older demos numbered FY2568 ``DG68-001``; loading again must not add 140 more."""
+    for proposal in Proposal.objects.filter(round__fiscal_year=2568):
+        Proposal.objects.filter(pk=proposal.pk).update(code="DG68-" + proposal.code[-3:])
+    load_demo()
+    assert Proposal.objects.filter(round__fiscal_year=2568).count() == 140
 
 
 @pytest.mark.django_db
@@ -392,3 +402,32 @@ def test_the_fy2568_plan_is_published_once(demo):
     assert version.number == 1
     assert version.published_at.astimezone(BANGKOK).date() == datetime.date(2024, 2, 7)
     assert version.snapshot["totals"]["approved_projects"] == 110
+
+
+@pytest.mark.django_db
+def test_new_and_demo_proposals_share_one_reference_scheme(demo):
+    """`<fiscal year BE>-<4 digits>` everywhere: FY2568 fixtures, the demo's later rounds and a
+    new draft."""
+    from proposals.models import PROPOSAL_CODE_PATTERN, PlanRound
+    from proposals.selectors import get_open_round
+    from proposals.services import ProposalContent, create_proposal
+
+    plan_round = get_open_round(now=NOW)
+    assert plan_round is not None and plan_round.fiscal_year == 2571
+    submitter = User.objects.get(username="submitter")
+    before = set(Proposal.objects.values_list("code", flat=True))
+    new = create_proposal(
+        actor=submitter,
+        plan_round=plan_round,
+        content=ProposalContent(fields={"title_th": "โครงการใหม่", "duration_years": 1}, kpis=[], budget={}),
+    )
+    assert new.code not in before
+    rounds = dict(PlanRound.objects.values_list("pk", "fiscal_year"))
+    codes = list(Proposal.objects.values_list("code", "round_id"))
+    assert len(codes) > 140
+    for code, round_id in codes:
+        assert re.fullmatch(PROPOSAL_CODE_PATTERN, code), code
+        assert code.startswith(f"{rounds[round_id]}-"), code
+    # The new draft follows the demo's numbers in its round.
+    demo_numbers = [int(c[5:]) for c in before if c.startswith("2571-")]
+    assert int(new.code[5:]) == len(demo_numbers) + 1 == max(demo_numbers) + 1

@@ -27,7 +27,7 @@ def test_filter_screen_and_place_on_agenda(live_server, chromium, screener, inbo
 
     # Filter: midstream proposals awaiting screening.
     page.select_option("#id_stage", "midstream")
-    page.select_option("#id_status", ["submitted"])
+    page.check("input[name=status][value=submitted]")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**stage=midstream**")
     assert page.inner_text("[data-testid=total-count]").strip() == "2"  # A2 and A8

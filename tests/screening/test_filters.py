@@ -1,8 +1,11 @@
 """The inbox's filters and bulk selection: text search with digits written either way, ids."""
 
+import re
+
 import pytest
 
 from proposals.models import Proposal
+from screening.filters import STATUS_CHOICES
 from tests.factories import make_agency, make_proposal, make_round
 
 
@@ -11,6 +14,7 @@ def test_q_finds_digits_written_either_way():
     from screening.filters import ProposalFilter
 
     plan_round = make_round(2584, open_now=False)
+
     # Codes and agency names without digits: the search looks in them too.
     def proposal(code, title):
         agency = make_agency(code=f"agency-{code}", name_th=f"กรม{code}", abbreviation="")
@@ -39,12 +43,16 @@ def test_bulk_selection_refuses_ids_no_database_holds(raw):
 def test_filter_selects_keep_the_choice_and_read_in_thai(client, screener, inbox_data):
     client.force_login(screener)
     html = client.get(
-        "/screening/", {"sort": "-requested", "stage": "midstream", "status": ["submitted", "forwarded"]}
+        "/screening/",
+        {"sort": "-requested", "stage": "midstream", "status": ["submitted", "forwarded"]},
     ).content.decode()
     sort = html.split('<select name="sort"')[1].split("</select>")[0]
     assert '<option value="-requested" selected>' in sort
     assert "(เรียงย้อนกลับ)" in sort and "descending" not in sort
     stage = html.split('<select name="stage"')[1].split("</select>")[0]
     assert '<option value="midstream" selected>' in stage and stage.count(" selected") == 1
-    status = html.split('<select name="status"')[1].split("</select>")[0]
-    assert " multiple" in status.split(">")[0] and status.count(" selected") == 2
+    # The statuses are checkboxes (not a Ctrl-click list box), the two asked for ticked.
+    boxes = re.findall(r'<input type="checkbox" name="status" value="(\w+)"[^>]*>', html)
+    ticked = re.findall(r'<input type="checkbox" name="status" value="(\w+)"[^>]* checked>', html)
+    assert len(boxes) == len(STATUS_CHOICES) and sorted(ticked) == ["forwarded", "submitted"]
+    assert '<select name="status"' not in html
