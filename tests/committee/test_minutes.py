@@ -18,7 +18,7 @@ from tests.factories import make_user
 
 from .factories import add_item, mark_present
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # renders PDFs, reads them back
 
 
 def at(hour, minute):

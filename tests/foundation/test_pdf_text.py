@@ -19,6 +19,8 @@ from core.pdf_text import (
     without_missing_characters,
 )
 
+pytestmark = pytest.mark.slow  # renders PDFs and rasterises them
+
 SARABUN = Path(fontpkg_sarabun.ROOT) / "files" / "Sarabun-Regular.ttf"
 # SARA AM alone, after every tone mark, after tall consonants (narrow NIKHAHIT), next to SARA AA.
 WORDS = "สำนักงาน กำหนด น้ำ ทำ คำ ต่ำ ก๊ำ ต๋ำ ป่ำ ฟ้ำ ทำนา ทา นา ล้ำค่า ดำเนินการ"

@@ -103,7 +103,7 @@ def body(response):
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-@pytest.mark.parametrize("file_format", ["xlsx", "pdf"])
+@pytest.mark.parametrize("file_format", ["xlsx", pytest.param("pdf", marks=pytest.mark.slow)])
 def test_large_plan_is_queued_made_by_the_worker_and_kept(
     client, published, budget_officer, file_format, settings
 ):
@@ -237,6 +237,7 @@ def test_progress_json(client, published, budget_officer, monkeypatch):
     assert done["download_url"] == urls["download"]
 
 
+@pytest.mark.slow  # the retry renders the PDF
 def test_a_failure_is_recorded_and_the_page_says_so(client, published, budget_officer, monkeypatch):
     def broken(doc, *, progress):
         progress(0.3)
@@ -375,6 +376,7 @@ def test_the_status_page_has_no_inline_script(client, published, budget_officer)
     assert 'data-export-finished="false"' in page
 
 
+@pytest.mark.slow  # renders the PDF twice
 def test_exporters_report_progress_without_changing_the_bytes(published, monkeypatch):
     monkeypatch.setattr(xlsx_module, "PROGRESS_EVERY", 2)
     doc = plan_document(published)
@@ -403,6 +405,7 @@ def test_make_worker_runs_the_recycling_loop():
     assert 'manage.py db_worker --queue-name "$queues" --max-tasks "$max_tasks"' in script
 
 
+@pytest.mark.slow  # three worker subprocesses, one of them renders a PDF
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL"),

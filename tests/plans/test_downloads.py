@@ -12,13 +12,15 @@ from plans.services import publish_plan
 pytestmark = pytest.mark.django_db
 
 FORMATS = ["xlsx", "pdf", "csv", "json"]
+# The same, with the PDF case (WeasyPrint renders it) marked slow.
+RENDERED = ["xlsx", pytest.param("pdf", marks=pytest.mark.slow), "csv", "json"]
 
 
 def url(plan_round, file_format):
     return reverse(f"plans:download_{file_format}", args=[plan_round.fiscal_year])
 
 
-@pytest.mark.parametrize("file_format", FORMATS)
+@pytest.mark.parametrize("file_format", RENDERED)
 @pytest.mark.parametrize(
     "fixture", ["budget_officer", "screener", "secretary", "member", "admin_user"]
 )
@@ -78,7 +80,7 @@ def test_unknown_round_is_404(client, budget_officer):
     assert client.get(reverse("plans:download_pdf", args=[2400])).status_code == 404
 
 
-@pytest.mark.parametrize("file_format", ["xlsx", "pdf"])
+@pytest.mark.parametrize("file_format", ["xlsx", pytest.param("pdf", marks=pytest.mark.slow)])
 def test_a_small_plans_file_is_made_once_then_kept(
     client, published, budget_officer, file_format, monkeypatch
 ):

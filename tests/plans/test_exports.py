@@ -148,6 +148,7 @@ def test_json_read_back(logged_in, published, plan):
         assert re.fullmatch(r"\d+\.\d\d", amount)
 
 
+@pytest.mark.slow
 def test_pdf_read_back(logged_in, published, plan):
     response = download(logged_in, plan.plan_round, "pdf")
     assert response["Content-Type"] == "application/pdf"
@@ -168,6 +169,7 @@ def test_pdf_read_back(logged_in, published, plan):
     assert published.checksum in info.stdout.decode()
 
 
+@pytest.mark.slow
 def test_pdf_draws_every_text_in_sarabun_charts_included(logged_in, plan):
     content = download(logged_in, plan.plan_round, "pdf").content
     listing = subprocess.run(["pdffonts", "-"], input=content, capture_output=True, check=True)
@@ -176,6 +178,7 @@ def test_pdf_draws_every_text_in_sarabun_charts_included(logged_in, plan):
     assert fonts == {"Sarabun", "Sarabun-Bold"}
 
 
+@pytest.mark.slow
 def test_pdf_charts_fit_their_page_however_many_ministries(published):
     doc = plan_document(published)
     row = doc.by_ministry[0]
@@ -186,6 +189,7 @@ def test_pdf_charts_fit_their_page_however_many_ministries(published):
     assert all(text.count(f"Ministry {n:02}") == 2 for n in range(1, 31))
 
 
+@pytest.mark.slow
 def test_a_versions_bytes_never_change(client, budget_officer, published, plan, secretary):
     client.force_login(budget_officer)
     before = {
@@ -227,6 +231,7 @@ def test_formulas_stay_text(client, budget_officer, secretary):
     assert {p["title_th"] for p in data["projects"]} >= set(FORMULAS.values())
 
 
+@pytest.mark.slow
 def test_html_in_a_title_is_printed_as_text(client, budget_officer, secretary):
     plan = make_plan(2571, titles={1: HTML_TITLE})
     publish_plan(plan_round=plan.plan_round, actor=secretary)
@@ -239,6 +244,7 @@ def test_html_in_a_title_is_printed_as_text(client, budget_officer, secretary):
 SEARCHED_TITLE = "ระบบบริหารจัดการน้ำของสำนักงาน กำหนดการใหม่ 🚀 😀"
 
 
+@pytest.mark.slow
 def test_pdf_text_is_what_was_typed_thai_and_emoji(client, budget_officer, secretary):
     plan = make_plan(2572, titles={1: SEARCHED_TITLE})
     publish_plan(plan_round=plan.plan_round, actor=secretary)
@@ -274,6 +280,7 @@ def pdf_words(content: bytes) -> list[list[tuple[float, float, float, str]]]:
     ]
 
 
+@pytest.mark.slow
 def test_pdf_project_rows_stay_short_and_amounts_apart(secretary):
     with open("fixtures/reference.json", encoding="utf-8") as file:
         benefits = json.load(file)["benefits"]

@@ -26,6 +26,8 @@ from tests.plans.factories import make_plan
 from tests.proposals.factories import form_payload, make_complete_draft
 from tests.screening.factories import make_criteria, make_meeting
 
+pytestmark = pytest.mark.slow  # hypothesis posts to every form
+
 # Not fuzzed, on purpose:
 # - login: Django's own form behind django-axes; random posts would only lock the test user
 #   out (tests/foundation/test_login_protection.py covers it);

@@ -34,6 +34,8 @@ from .checks import (
     shows_text,
 )
 
+pytestmark = pytest.mark.slow  # every page, file and PDF, for every hostile string
+
 # Text fields of the proposal form and their length limits (None: a TextField).
 PROPOSAL_TEXT_FIELDS = {
     "general-title_th": 500,
