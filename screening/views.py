@@ -241,6 +241,8 @@ def detail(request, pk):
             except services.StaleProposalError as error:
                 messages.error(request, str(error))
                 return redirect("screening:detail", pk=proposal.pk)
+            except services.ScreeningError as error:
+                form.add_service_error(error)
             except ProposalError as error:
                 form.add_error(None, str(error))
             else:
