@@ -21,6 +21,7 @@ from proposals.models import Proposal
 from proposals.workflow import Status
 from screening.duplicates import find_similar_in_round
 from screening.models import CriterionAssessment, ScreeningReview
+from screening.selectors import get_recommended_amount
 
 from . import permissions, rules
 from .models import (
@@ -412,7 +413,7 @@ def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBo
                 resolution=resolution,
                 my_vote=next((v for v in votes if user and v.member_id == user.pk), None),
                 my_conflict=next((c for c in conflicts if user and c.member_id == user.pk), None),
-                recommended_amount=_recommended(item.proposal, review),
+                recommended_amount=get_recommended_amount(item.proposal, latest_review=review),
                 duplicates=duplicates.get(item.proposal_id, []),
             )
         )
@@ -430,14 +431,6 @@ def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBo
         my_membership=my_membership,
         chair=chair,
     )
-
-
-def _recommended(proposal, review) -> Decimal:
-    if proposal.recommended_amount is not None:
-        return proposal.recommended_amount
-    if review is not None and review.recommended_amount is not None:
-        return min(review.recommended_amount, proposal.requested_amount)
-    return proposal.requested_amount
 
 
 def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:

@@ -21,6 +21,7 @@ from directory.roles import Role
 from proposals.models import BudgetLine, Proposal
 from proposals.services import ProposalError, apply_transition
 from proposals.workflow import Action, Status
+from screening.selectors import get_recommended_amount
 
 from . import permissions, rules
 from .models import (
@@ -789,7 +790,7 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
                     _("%(code)s: the votes do not approve it; record its resolution on its own.")
                     % {"code": item.proposal.code}
                 )
-            amount = recommended_amount(item.proposal)
+            amount = get_recommended_amount(item.proposal)
             outcome = Outcome.APPROVED if amount == item.proposal.requested_amount else Outcome.APPROVED_REDUCED
             reason = ""
             if proposed is not None and (proposed.outcome, proposed.amount) != (outcome, amount):
@@ -799,13 +800,6 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
                         reason=reason, membership=membership)
             )  # fmt: skip
     return resolutions
-
-
-def recommended_amount(proposal) -> Decimal:
-    """The screening's recommended amount, or the request when screening recommended none."""
-    if proposal.recommended_amount is not None:
-        return min(proposal.recommended_amount, proposal.requested_amount)
-    return proposal.requested_amount
 
 
 def default_meeting_number(*, committee, year_be) -> int:

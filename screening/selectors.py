@@ -107,6 +107,34 @@ def list_reviews(proposal) -> list[ScreeningReview]:
     )
 
 
+_READ_IT = object()  # get_recommended_amount: the caller did not read the latest review
+
+
+def get_latest_review(proposal) -> ScreeningReview | None:
+    return (
+        ScreeningReview.objects.filter(proposal=proposal).order_by("-created_at", "-id").first()
+    )
+
+
+def get_recommended_amount(proposal, *, latest_review=_READ_IT) -> Decimal:
+    """The screening's recommended amount: what the committee approves "as recommended".
+
+    The proposal's figure (set when DGA forwarded it); else the latest review's figure (a
+    review that did not forward keeps it there); else the whole request. Never above the
+    request. ``latest_review``: pass the proposal's latest review (or ``None``) when it has
+    been read already, as the meeting board does for its whole agenda in one query; otherwise
+    it is read here, only when the proposal carries no figure.
+    """
+    requested = proposal.requested_amount
+    if proposal.recommended_amount is not None:
+        return min(proposal.recommended_amount, requested)
+    if latest_review is _READ_IT:
+        latest_review = get_latest_review(proposal)
+    if latest_review is not None and latest_review.recommended_amount is not None:
+        return min(latest_review.recommended_amount, requested)
+    return requested
+
+
 def screener_queryset():
     return User.objects.filter(groups__name=Role.SCREENER, is_active=True).order_by(
         "first_name", "username"

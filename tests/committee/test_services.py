@@ -285,6 +285,26 @@ def test_approve_as_recommended_makes_one_resolution_per_item(setup):
     assert Vote.objects.get().agenda_item == full
 
 
+def test_approve_as_recommended_approves_the_figure_the_meeting_page_shows(setup):
+    """One recommended amount: a figure kept only in the latest review (the proposal carries
+    none) is what the board shows and what "approve as recommended" records."""
+    from committee.selectors import get_meeting_board
+    from screening.models import ScreeningReview
+
+    all_present(setup)
+    item = add_item(setup, requested=Decimal("1000000.00"))
+    ScreeningReview.objects.create(
+        proposal=item.proposal, screener=make_user(Role.SCREENER), recommendation="forward",
+        recommended_amount=Decimal("900000.00"),
+    )  # fmt: skip
+    (board,) = get_meeting_board(setup.meeting).items
+    assert board.recommended_amount == Decimal("900000.00")
+    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    assert (resolution.outcome, resolution.approved_amount) == (
+        Outcome.APPROVED_REDUCED, board.recommended_amount,
+    )  # fmt: skip
+
+
 def test_approve_as_recommended_is_all_or_nothing(setup):
     all_present(setup)
     ok = add_item(setup)
