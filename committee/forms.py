@@ -139,14 +139,8 @@ class VoteForm(forms.Form):
         label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect,
         error_messages={"required": _("Choose how you vote.")},
     )  # fmt: skip
+    # That a reduced vote needs its amount is cast_vote's rule; the view shows its message.
     amount = AmountField(label=_("Reduced amount (baht)"))
-
-    def clean(self):
-        cleaned = super().clean()
-        reduced = cleaned.get("choice") == VoteChoice.APPROVE_REDUCED
-        if reduced and cleaned.get("amount") is None and "amount" not in self.errors:
-            self.add_error("amount", _("Enter the reduced amount you approve."))
-        return cleaned
 
 
 class ConflictForm(forms.Form):

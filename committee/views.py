@@ -75,7 +75,7 @@ def meeting_create(request):
                     start_time=data["start_time"], place=data["place"],
                 )  # fmt: skip
             except CommitteeError as error:
-                form.add_error("number", str(error))
+                form.add_error(error.field, str(error))
             else:
                 messages.success(request, _("Meeting %(number)s created.") % {"number": meeting.number_label})
                 return redirect(meeting)

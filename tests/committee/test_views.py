@@ -99,6 +99,16 @@ def test_refused_vote_shows_a_thai_message_and_saves_nothing(client, setup):
     assert response.status_code == 200 and not Vote.objects.exists()
 
 
+def test_a_reduced_vote_without_its_amount_is_refused_by_the_service(client, setup):
+    """The rule lives in cast_vote alone (VoteForm only reads the amount); the page says it."""
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    client.force_login(setup.members[0])
+    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": ""}, follow=True)
+    assert not Vote.objects.exists()
+    assert [str(m) for m in response.context["messages"]] == ["กรุณาระบุวงเงินที่ปรับลดซึ่งท่านเห็นชอบ"]
+
+
 def test_state_json_carries_tally_quorum_and_my_vote(client, setup):
     mark_present(setup, setup.voters[:3])
     item = add_item(setup)
