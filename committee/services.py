@@ -775,7 +775,9 @@ def _check_may_record(*, meeting, item, actor, membership) -> None:
 def _check_reason_given(*, decided, proposed, existing, reason) -> None:
     """A resolution that differs from the votes, or changes an earlier one, says why."""
     differs_from_votes = proposed is not None and (proposed.outcome, proposed.amount) != decided
-    changes_existing = existing is not None and (existing.outcome, existing.approved_amount) != decided
+    changes_existing = (
+        existing is not None and (existing.outcome, existing.approved_amount) != decided
+    )
     if (differs_from_votes or changes_existing) and not reason:
         raise CommitteeError(
             _("Give a reason: this resolution differs from the votes or from the one recorded before."),

@@ -65,8 +65,7 @@ class ScreeningForm(forms.Form):
     def criterion_rows(self):
         """(criterion, result field, comment field) for the template's checklist table."""
         return [
-            (c, self[self.result_field_name(c.pk)], self[f"c{c.pk}_comment"])
-            for c in self.criteria
+            (c, self[self.result_field_name(c.pk)], self[f"c{c.pk}_comment"]) for c in self.criteria
         ]
 
     def clean_recommended_amount(self):
