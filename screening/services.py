@@ -122,10 +122,7 @@ def screen_proposal(
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
         _check_may_screen(proposal=proposal, actor=actor, expected_version=expected_version)
-        criteria = {
-            c.pk: c
-            for c in ScreeningCriterion.objects.filter(round_id=proposal.round_id, is_active=True)
-        }
+        criteria = _active_criteria(proposal.round_id)
         amount = _check_review_input(
             proposal=proposal,
             recommendation=recommendation,
@@ -146,29 +143,12 @@ def screen_proposal(
             criteria=criteria,
             assessments=assessments,
         )
-        previous_stage = proposal.stage_id
-        _update_screened_proposal(proposal=proposal, review=review, actor=actor)
-        record_event(
-            "screening.reviewed",
-            actor=actor,
-            target=proposal,
-            extra={
-                "review": review.pk,
-                "recommendation": recommendation,
-                "recommended_amount": amount,
-                "stage_from": previous_stage,
-                "stage_to": proposal.stage_id,
-                "assessments": {str(pk): item.result for pk, item in assessments.items()},
-            },
-        )
-        apply_transition(
-            proposal=proposal,
-            action=_ACTION_OF[recommendation],
-            actor=actor,
-            reason=reasons,
-            extra={"review": review.pk},
-        )
+        _apply_review(proposal=proposal, review=review, actor=actor, assessments=assessments)
     return review
+
+
+def _active_criteria(round_id: int) -> dict[int, ScreeningCriterion]:
+    return {c.pk: c for c in ScreeningCriterion.objects.filter(round_id=round_id, is_active=True)}
 
 
 def _check_may_screen(*, proposal: Proposal, actor: User, expected_version: int | None) -> None:
@@ -278,6 +258,38 @@ def _create_review(
         for pk, item in sorted(assessments.items())
     )
     return review
+
+
+def _apply_review(
+    *,
+    proposal: Proposal,
+    review: ScreeningReview,
+    actor: User,
+    assessments: Mapping[int, AssessmentInput],
+) -> None:
+    """Carry the review onto the proposal, audit it, then move the proposal on."""
+    previous_stage = proposal.stage_id
+    _update_screened_proposal(proposal=proposal, review=review, actor=actor)
+    record_event(
+        "screening.reviewed",
+        actor=actor,
+        target=proposal,
+        extra={
+            "review": review.pk,
+            "recommendation": review.recommendation,
+            "recommended_amount": review.recommended_amount,
+            "stage_from": previous_stage,
+            "stage_to": proposal.stage_id,
+            "assessments": {str(pk): item.result for pk, item in assessments.items()},
+        },
+    )
+    apply_transition(
+        proposal=proposal,
+        action=_ACTION_OF[review.recommendation],
+        actor=actor,
+        reason=review.reasons,
+        extra={"review": review.pk},
+    )
 
 
 def _update_screened_proposal(*, proposal: Proposal, review: ScreeningReview, actor: User) -> None:
