@@ -126,13 +126,6 @@ class MeetingDetailsForm(forms.ModelForm):
                      "matters_arising", "other_matters"):  # fmt: skip
             limit_length(self.fields[name], LIST_MAX)
 
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start_time"), cleaned.get("end_time")
-        if start and end and end < start:
-            self.add_error("end_time", _("The meeting cannot end before it starts."))
-        return cleaned
-
 
 class VoteForm(forms.Form):
     choice = forms.ChoiceField(

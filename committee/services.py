@@ -198,7 +198,8 @@ def update_meeting(*, meeting, actor, **changes) -> Meeting:
     """Change the meeting's date, scheduled times, place, others attending, minute-taker and
     reviewer, or the fixed parts of its agenda (ระเบียบวาระที่ 1, 2, 3, 5).
 
-    Raises ``CommitteeError`` when the meeting is closed or the actor is not the secretary.
+    Raises ``CommitteeError`` when the meeting is closed, the actor is not the secretary, or
+    the meeting would end before it starts (``field="end_time"``).
     """
     unknown = set(changes) - set(MEETING_DETAIL_FIELDS)
     if unknown:
@@ -206,6 +207,10 @@ def update_meeting(*, meeting, actor, **changes) -> Meeting:
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
+        start = changes.get("start_time", meeting.start_time)
+        end = changes.get("end_time", meeting.end_time)
+        if start and end and end < start:
+            raise CommitteeError(_("The meeting cannot end before it starts."), field="end_time")
         changed = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
         for field, value in changed.items():
             setattr(meeting, field, value)

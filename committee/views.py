@@ -132,6 +132,9 @@ def meeting_edit(request, pk):
         try:
             services.update_meeting(meeting=meeting, actor=request.user, **changes)
         except CommitteeError as error:
+            if error.field in form.fields:  # e.g. the end before the start: the form again
+                form.add_error(error.field, str(error))
+                return render(request, "committee/meeting_edit.html", {"meeting": meeting, "form": form})
             messages.error(request, str(error))
         else:
             messages.success(request, _("Meeting details saved."))

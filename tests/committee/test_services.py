@@ -589,3 +589,16 @@ def test_reopened_and_closed_again_keeps_its_opening_time(setup):
 def test_the_database_refuses_a_meeting_that_closes_before_it_opens(setup):
     with pytest.raises(IntegrityError), transaction.atomic():
         Meeting.objects.filter(pk=setup.meeting.pk).update(opened_at=at(10, 0), closed_at=at(9, 0))
+
+
+def test_a_meeting_cannot_end_before_it_starts(setup):
+    """The rule lives in update_meeting (the form only reads the times); the error names its field."""
+    with pytest.raises(CommitteeError) as caught:
+        services.update_meeting(
+            meeting=setup.meeting, actor=setup.secretary,
+            start_time=datetime.time(12, 0), end_time=datetime.time(9, 0),
+        )  # fmt: skip
+    assert caught.value.field == "end_time"
+    services.update_meeting(meeting=setup.meeting, actor=setup.secretary, end_time=datetime.time(11, 0))
+    with pytest.raises(CommitteeError):
+        services.update_meeting(meeting=setup.meeting, actor=setup.secretary, start_time=datetime.time(11, 30))

@@ -246,6 +246,15 @@ def test_meeting_details_edit(client, setup):
     assert setup.meeting.place == "ห้องประชุม 501" and setup.meeting.end_time.hour == 12
     response = client.post(meeting_url(setup, "committee:edit"), {"date": "2024-01-31", "start_time": "12:00", "end_time": "09:00"})
     assert response.status_code == 200  # end before start: the form again
+    response = client.post(meeting_url(setup, "committee:edit"), {
+        "date": "2024-01-31", "start_time": "12:00", "end_time": "09:00", "place": "ห้องประชุม 502",
+        "minute_taker": setup.secretary.pk,
+    })  # fmt: skip
+    assert response.status_code == 200
+    # The rule is update_meeting's; the page shows its message on the field it names.
+    assert response.context["form"].errors["end_time"] == ["เวลาเลิกประชุมต้องไม่ก่อนเวลาเริ่มประชุม"]
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.place == "ห้องประชุม 501" and setup.meeting.end_time.hour == 12
 
 
 def test_next_meeting_selector(setup):
