@@ -127,27 +127,14 @@ class MeetingDetailsForm(InvisibleCharactersMixin, forms.ModelForm):
                      "matters_arising", "other_matters"):  # fmt: skip
             limit_length(self.fields[name], LIST_MAX)
 
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("start_time"), cleaned.get("end_time")
-        if start and end and end < start:
-            self.add_error("end_time", _("The meeting cannot end before it starts."))
-        return cleaned
-
 
 class VoteForm(forms.Form):
     choice = forms.ChoiceField(
         label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect,
         error_messages={"required": _("Choose how you vote.")},
     )  # fmt: skip
+    # That a reduced vote needs its amount is cast_vote's rule; the view shows its message.
     amount = AmountField(label=_("Reduced amount (baht)"))
-
-    def clean(self):
-        cleaned = super().clean()
-        reduced = cleaned.get("choice") == VoteChoice.APPROVE_REDUCED
-        if reduced and cleaned.get("amount") is None and "amount" not in self.errors:
-            self.add_error("amount", _("Enter the reduced amount you approve."))
-        return cleaned
 
 
 class ConflictForm(InvisibleCharactersMixin, forms.Form):

@@ -21,6 +21,7 @@ from proposals.models import Proposal
 from proposals.workflow import Status
 from screening.duplicates import find_similar_in_round
 from screening.models import CriterionAssessment, ScreeningReview
+from screening.selectors import get_recommended_amount
 
 from . import permissions, rules
 from .models import (
@@ -344,9 +345,68 @@ class DuplicateWarnings(list):
         self.more = more
 
 
+@dataclass
+class _People:
+    """Who sits on the meeting's committee, and who of them is present."""
+
+    members: list[MemberRow]
+    voting_ids: set
+    present_ids: set
+    chair: Membership | None
+    my_membership: Membership | None
+
+
 def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBoard:
     """Everything the meeting page shows, in seven queries whatever the agenda's length
     (one more with ``with_duplicates``: the screening's likely duplicates in the round)."""
+    people = _read_people(meeting, user)
+    items = _read_agenda(meeting)
+    votes_by_item = _group_by_item(
+        Vote.objects.filter(agenda_item__meeting=meeting)
+        .select_related("member")
+        .order_by("cast_at", "id")
+    )
+    conflicts_by_item = _group_by_item(
+        ConflictDeclaration.objects.filter(agenda_item__meeting=meeting).select_related("member")
+    )
+    reviews = _latest_reviews([i.proposal_id for i in items])
+    assessments = _assessments([r.pk for r in reviews.values()])
+    duplicates = (
+        _duplicates_by_proposal(meeting.round, [item.proposal_id for item in items])
+        if with_duplicates and items
+        else {}
+    )
+    boards = []
+    for number, item in enumerate(items, start=1):
+        review = reviews.get(item.proposal_id)
+        boards.append(
+            _item_board(
+                item=item,
+                number=number,
+                people=people,
+                user=user,
+                votes=votes_by_item[item.pk],
+                conflicts=conflicts_by_item[item.pk],
+                review=review,
+                assessments=assessments.get(review.pk, []) if review else [],
+                duplicates=duplicates.get(item.proposal_id, []),
+            )
+        )
+    _link_next_undecided(boards)
+    return MeetingBoard(
+        meeting=meeting,
+        members=people.members,
+        quorum=rules.Quorum(
+            present=len(people.voting_ids & people.present_ids), members=len(people.voting_ids)
+        ),
+        items=boards,
+        my_membership=people.my_membership,
+        chair=people.chair,
+    )
+
+
+def _read_people(meeting, user) -> _People:
+    """The committee's members with their presence at the meeting (two queries)."""
     memberships = list(
         Membership.objects.filter(committee_id=meeting.committee_id)
         .select_related("user")
@@ -356,88 +416,72 @@ def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBo
         Attendance.objects.filter(meeting=meeting).values_list("membership_id", "presence")
     )
     members = [MemberRow(m, presence.get(m.pk)) for m in memberships]
-    voting_ids = {m.user_id for m in memberships if m.is_voting}
-    present_ids = {r.membership.user_id for r in members if r.present}
-    chair = next((m for m in memberships if m.position == Position.CHAIR), None)
-    my_membership = next((m for m in memberships if user and m.user_id == user.pk), None)
+    return _People(
+        members=members,
+        voting_ids={m.user_id for m in memberships if m.is_voting},
+        present_ids={r.membership.user_id for r in members if r.present},
+        chair=next((m for m in memberships if m.position == Position.CHAIR), None),
+        my_membership=next((m for m in memberships if user and m.user_id == user.pk), None),
+    )
 
+
+def _read_agenda(meeting) -> list[AgendaItem]:
+    """The agenda items in the order the meeting takes them (by stage, then their order)."""
     items = list(
-        AgendaItem.objects.filter(meeting=meeting)
-        .select_related("proposal__agency", "proposal__stage", "resolution__recorded_by")
+        AgendaItem.objects.filter(meeting=meeting).select_related(
+            "proposal__agency", "proposal__stage", "resolution__recorded_by"
+        )
     )
     items.sort(key=_stage_sort_key)
-    votes_by_item = defaultdict(list)
-    for vote in Vote.objects.filter(agenda_item__meeting=meeting).select_related("member").order_by(
-        "cast_at", "id"
-    ):
-        votes_by_item[vote.agenda_item_id].append(vote)
-    conflicts_by_item = defaultdict(list)
-    for declaration in ConflictDeclaration.objects.filter(
-        agenda_item__meeting=meeting
-    ).select_related("member"):
-        conflicts_by_item[declaration.agenda_item_id].append(declaration)
-    reviews = _latest_reviews([i.proposal_id for i in items])
-    assessments = _assessments([r.pk for r in reviews.values()])
-    chair_id = chair.user_id if chair else None
-    duplicates = (
-        _duplicates_by_proposal(meeting.round, [item.proposal_id for item in items])
-        if with_duplicates and items
-        else {}
+    return items
+
+
+def _group_by_item(rows) -> defaultdict:
+    by_item = defaultdict(list)
+    for row in rows:
+        by_item[row.agenda_item_id].append(row)
+    return by_item
+
+
+def _item_board(
+    *, item, number, people, user, votes, conflicts, review, assessments, duplicates
+) -> ItemBoard:
+    """One agenda item's board from what ``get_meeting_board`` read (no query)."""
+    cast = [rules.CastVote(v.member_id, v.choice, v.amount) for v in votes]
+    return ItemBoard(
+        item=item,
+        number=number,
+        review=review,
+        assessments=assessments,
+        votes=[VoteRow(v.member, v.choice, v.amount, v.get_choice_display()) for v in votes],
+        tally=rules.Tally.of(cast),
+        conflicts=conflicts,
+        quorum=rules.item_quorum(
+            voting_ids=people.voting_ids,
+            present_ids=people.present_ids,
+            conflicted_ids={c.member_id for c in conflicts},
+        ),
+        proposed=rules.propose_resolution(
+            votes=cast,
+            requested=item.proposal.requested_amount,
+            chair_id=people.chair.user_id if people.chair else None,
+        ),
+        resolution=getattr(item, "resolution", None),
+        my_vote=next((v for v in votes if user and v.member_id == user.pk), None),
+        my_conflict=next((c for c in conflicts if user and c.member_id == user.pk), None),
+        recommended_amount=get_recommended_amount(item.proposal, latest_review=review),
+        duplicates=duplicates,
     )
 
-    boards = []
-    for number, item in enumerate(items, start=1):
-        votes = votes_by_item[item.pk]
-        cast = [rules.CastVote(v.member_id, v.choice, v.amount) for v in votes]
-        conflicts = conflicts_by_item[item.pk]
-        review = reviews.get(item.proposal_id)
-        resolution = getattr(item, "resolution", None)
-        boards.append(
-            ItemBoard(
-                item=item,
-                number=number,
-                review=review,
-                assessments=assessments.get(review.pk, []) if review else [],
-                votes=[VoteRow(v.member, v.choice, v.amount, v.get_choice_display()) for v in votes],
-                tally=rules.Tally.of(cast),
-                conflicts=conflicts,
-                quorum=rules.item_quorum(
-                    voting_ids=voting_ids,
-                    present_ids=present_ids,
-                    conflicted_ids={c.member_id for c in conflicts},
-                ),
-                proposed=rules.propose_resolution(
-                    votes=cast, requested=item.proposal.requested_amount, chair_id=chair_id
-                ),
-                resolution=resolution,
-                my_vote=next((v for v in votes if user and v.member_id == user.pk), None),
-                my_conflict=next((c for c in conflicts if user and c.member_id == user.pk), None),
-                recommended_amount=_recommended(item.proposal, review),
-                duplicates=duplicates.get(item.proposal_id, []),
-            )
-        )
+
+def _link_next_undecided(boards: list[ItemBoard]) -> None:
+    """Each board's next undecided item: the first one after it, else the first one before."""
     first_undecided = next((b for b in boards if not b.decided), None)
     following = None
     for board in reversed(boards):
         board.next_undecided = following or (None if first_undecided is board else first_undecided)
         if not board.decided:
             following = board
-    return MeetingBoard(
-        meeting=meeting,
-        members=members,
-        quorum=rules.Quorum(present=len(voting_ids & present_ids), members=len(voting_ids)),
-        items=boards,
-        my_membership=my_membership,
-        chair=chair,
-    )
-
-
-def _recommended(proposal, review) -> Decimal:
-    if proposal.recommended_amount is not None:
-        return proposal.recommended_amount
-    if review is not None and review.recommended_amount is not None:
-        return min(review.recommended_amount, proposal.requested_amount)
-    return proposal.requested_amount
 
 
 def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:

@@ -21,6 +21,7 @@ from directory.roles import Role
 from proposals.models import BudgetLine, Proposal
 from proposals.services import ProposalError, apply_transition
 from proposals.workflow import Action, Status
+from screening.selectors import get_recommended_amount
 
 from . import permissions, rules
 from .models import (
@@ -50,7 +51,15 @@ AGENDA_SOURCES = frozenset({Status.FORWARDED, Status.DEFERRED})
 
 
 class CommitteeError(Exception):
-    """A committee rule refused the change; the message is meant for the user."""
+    """A committee rule refused the change; the message is meant for the user.
+
+    ``field`` names the input the message is about (``amount``, ``reason`` ...), ``None`` when
+    it is about the whole request; a view with a form attaches it to that field.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -172,7 +181,8 @@ def create_meeting(
     except IntegrityError:
         raise CommitteeError(
             _("Meeting %(number)s/%(year)s of this committee already exists.")
-            % {"number": number, "year": year_be}
+            % {"number": number, "year": year_be},
+            field="number",
         ) from None
     return meeting
 
@@ -188,7 +198,8 @@ def update_meeting(*, meeting, actor, **changes) -> Meeting:
     """Change the meeting's date, scheduled times, place, others attending, minute-taker and
     reviewer, or the fixed parts of its agenda (ระเบียบวาระที่ 1, 2, 3, 5).
 
-    Raises ``CommitteeError`` when the meeting is closed or the actor is not the secretary.
+    Raises ``CommitteeError`` when the meeting is closed, the actor is not the secretary, or
+    the meeting would end before it starts (``field="end_time"``).
     """
     unknown = set(changes) - set(MEETING_DETAIL_FIELDS)
     if unknown:
@@ -196,6 +207,10 @@ def update_meeting(*, meeting, actor, **changes) -> Meeting:
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
         _require_secretary(actor, meeting)
+        start = changes.get("start_time", meeting.start_time)
+        end = changes.get("end_time", meeting.end_time)
+        if start and end and end < start:
+            raise CommitteeError(_("The meeting cannot end before it starts."), field="end_time")
         changed = {k: v for k, v in changes.items() if getattr(meeting, k) != v}
         for field, value in changed.items():
             setattr(meeting, field, value)
@@ -555,39 +570,15 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
     ``approve_reduced`` the amount is required, 0 ≤ amount ≤ the request; other choices carry
     no amount. Effects: one Vote row per member and item (a retried identical vote changes
     nothing and writes no second event), an audit event ``vote.cast``. Raises
-    ``CommitteeError`` with a message for the member otherwise.
+    ``CommitteeError`` with a message for the member otherwise (``field``: ``choice`` or
+    ``amount`` when it is about one of them).
     """
-    if choice not in VoteChoice.values:
-        raise CommitteeError(_("Choose how you vote."))
-    if choice == VoteChoice.APPROVE_REDUCED:
-        if amount is None:
-            raise CommitteeError(_("Enter the reduced amount you approve."))
-        if amount < 0:
-            raise CommitteeError(_("The amount cannot be negative."))
-    else:
-        amount = None
+    amount = _check_vote_input(choice, amount)
     with transaction.atomic():
         # Votes share their meeting and item: thirty members vote side by side, while closing
         # the meeting, a resolution or a conflict (FOR UPDATE) waits for them, and they for it.
         _share_lock_item(item.pk)
-        item = (
-            AgendaItem.objects.select_related("meeting", "proposal")
-            .annotate(
-                decided=Exists(Resolution.objects.filter(agenda_item=OuterRef("pk"))),
-                conflicted=Exists(
-                    ConflictDeclaration.objects.filter(agenda_item=OuterRef("pk"), member=actor)
-                ),
-                present=Exists(
-                    Attendance.objects.filter(
-                        meeting=OuterRef("meeting"),
-                        membership__committee=OuterRef("meeting__committee"),
-                        membership__user=actor,
-                        presence=Attendance.Presence.PRESENT,
-                    )
-                ),
-            )
-            .get(pk=item.pk)
-        )
+        item = _read_item_for_vote(item.pk, actor)
         meeting = item.meeting
         _refuse_if_closed(meeting)
         # One member's votes are taken one at a time: a vote sent twice at once is stored once.
@@ -596,36 +587,19 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
             .filter(committee_id=meeting.committee_id, user_id=actor.pk)
             .first()
         )
-        if not permissions.can_vote(actor, meeting, membership):
-            raise CommitteeError(_("Only voting members of this committee may vote."))
-        _check_item_open(meeting, item, decided=item.decided)
-        if item.conflicted:
-            raise CommitteeError(
-                _("You declared a conflict of interest on this item, so you cannot vote on it.")
-            )
-        if not item.present:
-            raise CommitteeError(
-                _("You are not recorded as present at this meeting; ask the secretary to mark your attendance.")
-            )
+        _check_may_vote(actor=actor, meeting=meeting, item=item, membership=membership)
         requested = item.proposal.requested_amount
         if amount is not None and amount > requested:
             raise CommitteeError(
                 _("The amount cannot be more than the request (%(requested)s baht).")
-                % {"requested": format_baht(requested)}
+                % {"requested": format_baht(requested)},
+                field="amount",
             )
         vote = Vote.objects.filter(agenda_item=item, member=actor).first()
         previous_choice = vote.choice if vote else None
         if vote and vote.choice == choice and vote.amount == amount:
             return vote  # a retry of the same vote: already recorded
-        now = timezone.now()
-        if vote:
-            vote.choice, vote.amount, vote.updated_at = choice, amount, now
-            vote.save(update_fields=["choice", "amount", "updated_at"])
-        else:
-            vote = Vote.objects.create(
-                agenda_item=item, member=actor, choice=choice, amount=amount,
-                cast_at=now, updated_at=now,
-            )  # fmt: skip
+        vote = _save_vote(vote=vote, item=item, actor=actor, choice=choice, amount=amount)
         record_event(
             "vote.cast", actor=actor, target=item.proposal,
             extra={"meeting": meeting.number_label, "item": item.pk, "choice": choice,
@@ -634,17 +608,99 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
     return vote
 
 
+def _check_vote_input(choice, amount):
+    """The vote's choice and amount on their own; returns the amount to store."""
+    if choice not in VoteChoice.values:
+        raise CommitteeError(_("Choose how you vote."), field="choice")
+    if choice != VoteChoice.APPROVE_REDUCED:
+        return None
+    if amount is None:
+        raise CommitteeError(_("Enter the reduced amount you approve."), field="amount")
+    if amount < 0:
+        raise CommitteeError(_("The amount cannot be negative."), field="amount")
+    return amount
+
+
+def _read_item_for_vote(item_pk, actor) -> AgendaItem:
+    """The item with what a vote checks: decided, the actor's conflict, the actor present."""
+    return (
+        AgendaItem.objects.select_related("meeting", "proposal")
+        .annotate(
+            decided=Exists(Resolution.objects.filter(agenda_item=OuterRef("pk"))),
+            conflicted=Exists(
+                ConflictDeclaration.objects.filter(agenda_item=OuterRef("pk"), member=actor)
+            ),
+            present=Exists(
+                Attendance.objects.filter(
+                    meeting=OuterRef("meeting"),
+                    membership__committee=OuterRef("meeting__committee"),
+                    membership__user=actor,
+                    presence=Attendance.Presence.PRESENT,
+                )
+            ),
+        )
+        .get(pk=item_pk)
+    )
+
+
+def _check_may_vote(*, actor, meeting, item, membership) -> None:
+    if not permissions.can_vote(actor, meeting, membership):
+        raise CommitteeError(_("Only voting members of this committee may vote."))
+    _check_item_open(meeting, item, decided=item.decided)
+    if item.conflicted:
+        raise CommitteeError(
+            _("You declared a conflict of interest on this item, so you cannot vote on it.")
+        )
+    if not item.present:
+        raise CommitteeError(
+            _("You are not recorded as present at this meeting; ask the secretary to mark your attendance.")
+        )
+
+
+def _save_vote(*, vote, item, actor, choice, amount) -> Vote:
+    """Change the member's vote, or create it."""
+    now = timezone.now()
+    if vote:
+        vote.choice, vote.amount, vote.updated_at = choice, amount, now
+        vote.save(update_fields=["choice", "amount", "updated_at"])
+        return vote
+    return Vote.objects.create(
+        agenda_item=item, member=actor, choice=choice, amount=amount,
+        cast_at=now, updated_at=now,
+    )  # fmt: skip
+
+
 # --- resolutions -------------------------------------------------------------------------
 
 
-def _validated_amount(outcome, amount, requested):
+def _check_resolution_amount(outcome, amount, requested):
+    """The amount a resolution records: the request for ``approved``, the given amount (below
+    the request) for ``approved_reduced``, none otherwise."""
     if outcome == Outcome.APPROVED:
-        return requested if amount is None else amount
-    if outcome == Outcome.APPROVED_REDUCED:
+        amount = requested if amount is None else amount
+    elif outcome == Outcome.APPROVED_REDUCED:
         if amount is None:
-            raise CommitteeError(_("Enter the approved amount."))
-        return amount
-    return None
+            raise CommitteeError(_("Enter the approved amount."), field="amount")
+    else:
+        return None
+    if amount < 0:
+        raise CommitteeError(_("The amount cannot be negative."), field="amount")
+    if amount > requested:
+        raise CommitteeError(
+            _("The amount cannot be more than the request (%(requested)s baht).")
+            % {"requested": format_baht(requested)},
+            field="amount",
+        )
+    if outcome == Outcome.APPROVED and amount != requested:
+        raise CommitteeError(
+            _("“Approved” means the full request; choose “approved with a reduced amount” for less."),
+            field="amount",
+        )
+    if outcome == Outcome.APPROVED_REDUCED and amount == requested:
+        raise CommitteeError(
+            _("The reduced amount equals the request; choose “approved” instead."), field="amount"
+        )
+    return amount
 
 
 def _decision_method(item, method) -> str:
@@ -675,33 +731,10 @@ def _record(
     *, meeting, item, actor, outcome, amount, reason, membership, method=None
 ) -> Resolution:
     """Record one resolution on a locked item (the caller holds the meeting lock)."""
-    _refuse_if_closed(meeting)
-    if not permissions.can_record_resolution(actor, meeting, membership):
-        raise CommitteeError(_("Only the chair or the secretary may record a resolution."))
-    if not actor.has_role(Role.SECRETARY) and item.conflicts.filter(member=actor).exists():
-        raise CommitteeError(
-            _("You declared a conflict of interest on this item; the secretary records its resolution.")
-        )
+    _check_may_record(meeting=meeting, item=item, actor=actor, membership=membership)
     if outcome not in Outcome.values:
-        raise CommitteeError(_("Choose the resolution."))
-    requested = item.proposal.requested_amount
-    amount = _validated_amount(outcome, amount, requested)
-    if amount is not None:
-        if amount < 0:
-            raise CommitteeError(_("The amount cannot be negative."))
-        if amount > requested:
-            raise CommitteeError(
-                _("The amount cannot be more than the request (%(requested)s baht).")
-                % {"requested": format_baht(requested)}
-            )
-        if outcome == Outcome.APPROVED and amount != requested:
-            raise CommitteeError(
-                _("“Approved” means the full request; choose “approved with a reduced amount” for less.")
-            )
-        if outcome == Outcome.APPROVED_REDUCED and amount == requested:
-            raise CommitteeError(
-                _("The reduced amount equals the request; choose “approved” instead.")
-            )
+        raise CommitteeError(_("Choose the resolution."), field="outcome")
+    amount = _check_resolution_amount(outcome, amount, item.proposal.requested_amount)
     quorum = get_item_quorum(item)
     if not quorum.met:
         raise CommitteeError(
@@ -713,18 +746,14 @@ def _record(
     reason = (reason or "").strip()
     proposed = get_proposed_resolution(item)
     existing = Resolution.objects.filter(agenda_item=item).first()
-    differs_from_votes = proposed is not None and (proposed.outcome, proposed.amount) != (outcome, amount)
-    changes_existing = existing is not None and (existing.outcome, existing.approved_amount) != (outcome, amount)
-    if (differs_from_votes or changes_existing) and not reason:
-        raise CommitteeError(
-            _("Give a reason: this resolution differs from the votes or from the one recorded before.")
-        )
-    now = timezone.now()
+    _check_reason_given(
+        decided=(outcome, amount), proposed=proposed, existing=existing, reason=reason
+    )
     resolution, created = Resolution.objects.update_or_create(
         agenda_item=item,
         defaults={"outcome": outcome, "approved_amount": amount, "reason": reason,
                   "method": method, "members_present": quorum.present,
-                  "recorded_by": actor, "recorded_at": now},
+                  "recorded_by": actor, "recorded_at": timezone.now()},
     )  # fmt: skip
     record_event(
         "resolution.recorded" if created else "resolution.changed", actor=actor,
@@ -736,6 +765,29 @@ def _record(
                "previous": existing.outcome if existing else None},
     )  # fmt: skip
     return resolution
+
+
+def _check_may_record(*, meeting, item, actor, membership) -> None:
+    _refuse_if_closed(meeting)
+    if not permissions.can_record_resolution(actor, meeting, membership):
+        raise CommitteeError(_("Only the chair or the secretary may record a resolution."))
+    if not actor.has_role(Role.SECRETARY) and item.conflicts.filter(member=actor).exists():
+        raise CommitteeError(
+            _("You declared a conflict of interest on this item; the secretary records its resolution.")
+        )
+
+
+def _check_reason_given(*, decided, proposed, existing, reason) -> None:
+    """A resolution that differs from the votes, or changes an earlier one, says why."""
+    differs_from_votes = proposed is not None and (proposed.outcome, proposed.amount) != decided
+    changes_existing = (
+        existing is not None and (existing.outcome, existing.approved_amount) != decided
+    )
+    if (differs_from_votes or changes_existing) and not reason:
+        raise CommitteeError(
+            _("Give a reason: this resolution differs from the votes or from the one recorded before."),
+            field="reason",
+        )
 
 
 def record_resolution(
@@ -789,7 +841,7 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
                     _("%(code)s: the votes do not approve it; record its resolution on its own.")
                     % {"code": item.proposal.code}
                 )
-            amount = recommended_amount(item.proposal)
+            amount = get_recommended_amount(item.proposal)
             outcome = Outcome.APPROVED if amount == item.proposal.requested_amount else Outcome.APPROVED_REDUCED
             reason = ""
             if proposed is not None and (proposed.outcome, proposed.amount) != (outcome, amount):
@@ -799,13 +851,6 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
                         reason=reason, membership=membership)
             )  # fmt: skip
     return resolutions
-
-
-def recommended_amount(proposal) -> Decimal:
-    """The screening's recommended amount, or the request when screening recommended none."""
-    if proposal.recommended_amount is not None:
-        return min(proposal.recommended_amount, proposal.requested_amount)
-    return proposal.requested_amount
 
 
 def default_meeting_number(*, committee, year_be) -> int:

@@ -77,7 +77,7 @@ def meeting_create(request):
                     start_time=data["start_time"], place=data["place"],
                 )  # fmt: skip
             except CommitteeError as error:
-                form.add_error("number", str(error))
+                form.add_error(error.field, str(error))
             else:
                 messages.success(request, _("Meeting %(number)s created.") % {"number": meeting.number_label})
                 return redirect(meeting)
@@ -135,6 +135,9 @@ def meeting_edit(request, pk):
         try:
             services.update_meeting(meeting=meeting, actor=request.user, **changes)
         except CommitteeError as error:
+            if error.field in form.fields:  # e.g. the end before the start: the form again
+                form.add_error(error.field, str(error))
+                return render(request, "committee/meeting_edit.html", {"meeting": meeting, "form": form})
             messages.error(request, str(error))
         else:
             messages.success(request, _("Meeting details saved."))

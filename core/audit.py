@@ -21,6 +21,7 @@ checks the table against every anchor. Events after the newest anchor are guarde
 alone: deleting them is noticed only once a later anchor names them.
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -227,7 +228,7 @@ def verify_chain(anchor_path=None) -> Verification:
     path = Path(anchor_path or settings.AUDIT_ANCHOR_PATH)
     anchors, problems = read_anchors(path)
     result = Verification(newest_anchor=anchors[max(anchors)] if anchors else None)
-    key = None
+    key = functools.cache(audit_key)  # read once, and only when a keyed event comes
     expected, prev_hash = 1, ""
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         result.events += 1
@@ -236,31 +237,45 @@ def verify_chain(anchor_path=None) -> Verification:
             problems.append(Problem(expected, f"{missing} missing from the table"))
         if event.prev_hash != prev_hash:
             problems.append(Problem(event.seq, "does not link to the event before it"))
-        if event.scheme == Scheme.HMAC_SHA256:
-            key = key or audit_key()
-            if result.keyed_from is None:
-                result.keyed_from = event.seq
-            if not hmac.compare_digest(_digest(event, key), event.hash):
-                problems.append(Problem(event.seq, _KEYED_MISMATCH))
-        elif event.scheme == Scheme.SHA256:
-            if result.keyed_from is not None:
-                problems.append(
-                    Problem(
-                        event.seq,
-                        f"unkeyed event after the keyed ones (from {result.keyed_from}): "
-                        "written behind the application's back",
-                    )
-                )
-            if _digest(event) != event.hash:
-                problems.append(Problem(event.seq, "content does not match its hash"))
-        else:
-            problems.append(Problem(event.seq, f"unknown hash scheme {event.scheme}"))
+        problems.extend(_hash_problems(event, result, key))
         anchor = anchors.get(event.seq)
         if anchor is not None and (anchor.hash != event.hash or anchor.id != event.pk):
             problems.append(
                 Problem(event.seq, f"differs from its anchor of {anchor.at} (rewritten)")
             )
         expected, prev_hash = event.seq + 1, event.hash
+    problems.extend(_ending_problems(result, expected, path))
+    result.problems = sorted(problems, key=lambda p: (p.seq is None, p.seq or 0))
+    return result
+
+
+def _hash_problems(event, result: Verification, key) -> list[Problem]:
+    """The event's own hash, by its scheme; notes in ``result`` where keyed hashing began."""
+    if event.scheme == Scheme.HMAC_SHA256:
+        if result.keyed_from is None:
+            result.keyed_from = event.seq
+        if not hmac.compare_digest(_digest(event, key()), event.hash):
+            return [Problem(event.seq, _KEYED_MISMATCH)]
+        return []
+    if event.scheme != Scheme.SHA256:
+        return [Problem(event.seq, f"unknown hash scheme {event.scheme}")]
+    problems = []
+    if result.keyed_from is not None:
+        problems.append(
+            Problem(
+                event.seq,
+                f"unkeyed event after the keyed ones (from {result.keyed_from}): "
+                "written behind the application's back",
+            )
+        )
+    if _digest(event) != event.hash:
+        problems.append(Problem(event.seq, "content does not match its hash"))
+    return problems
+
+
+def _ending_problems(result: Verification, expected: int, path: Path) -> list[Problem]:
+    """Events removed from the end of the table, seen against the newest anchor."""
+    problems = []
     newest = result.newest_anchor
     if newest is not None and newest.seq >= expected:
         problems.append(
@@ -279,8 +294,7 @@ def verify_chain(anchor_path=None) -> Verification:
                 "(give the anchors file's copy with --anchors)",
             )
         )
-    result.problems = sorted(problems, key=lambda p: (p.seq is None, p.seq or 0))
-    return result
+    return problems
 
 
 def _span(first: int, last: int, one: str, more: str) -> str:

@@ -119,14 +119,7 @@ def proposal_detail(request, pk):
 def proposal_edit(request, pk):
     proposal = get_proposal_for(request.user, pk)
     if not permissions.can_edit_proposal(request.user, proposal):
-        if request.user.has_role(Role.SUBMITTER) and proposal.agency_id == request.user.agency_id:
-            messages.info(
-                request,
-                _("This proposal is “%(status)s” and can no longer be edited.")
-                % {"status": proposal.get_status_display()},
-            )
-            return redirect(proposal)
-        raise PermissionDenied
+        return _refuse_edit(request, proposal)
     if request.method != "POST":
         editor = ProposalEditor(plan_round=proposal.round, proposal=proposal)
         return _render_editor(request, editor=editor, proposal=proposal, plan_round=proposal.round)
@@ -159,27 +152,7 @@ def proposal_edit(request, pk):
 
     if saved and attachments_ok:
         if action == "submit":
-            try:
-                submit_proposal(proposal_id=proposal.pk, actor=request.user)
-            except IncompleteProposalError as error:
-                messages.success(request, _("Draft saved."))
-                return _render_editor(
-                    request,
-                    editor=ProposalEditor(plan_round=proposal.round, proposal=proposal),
-                    proposal=proposal,
-                    plan_round=proposal.round,
-                    problems=error.problems,
-                    problems_title=str(error),
-                )
-            except ProposalError as error:
-                messages.success(request, _("Draft saved."))
-                messages.error(request, str(error))
-                return redirect("proposals:edit", pk=proposal.pk)
-            messages.success(
-                request,
-                _("Proposal %(code)s has been submitted to DGA.") % {"code": proposal.code},
-            )
-            return redirect(proposal)
+            return _submit_saved(request, proposal)
         messages.success(request, _("Draft saved."))
         anchor = "#section-attachments" if action == "attachments" else ""
         return redirect(reverse("proposals:edit", args=[proposal.pk]) + anchor)
@@ -192,6 +165,43 @@ def proposal_edit(request, pk):
     return _render_editor(
         request, editor=editor, proposal=proposal, plan_round=proposal.round, conflict=conflict
     )
+
+
+def _refuse_edit(request, proposal):
+    """The agency's own submitter is told why; anybody else is refused."""
+    if request.user.has_role(Role.SUBMITTER) and proposal.agency_id == request.user.agency_id:
+        messages.info(
+            request,
+            _("This proposal is “%(status)s” and can no longer be edited.")
+            % {"status": proposal.get_status_display()},
+        )
+        return redirect(proposal)
+    raise PermissionDenied
+
+
+def _submit_saved(request, proposal):
+    """Submit the draft just saved; an incomplete one is shown again with what is missing."""
+    try:
+        submit_proposal(proposal_id=proposal.pk, actor=request.user)
+    except IncompleteProposalError as error:
+        messages.success(request, _("Draft saved."))
+        return _render_editor(
+            request,
+            editor=ProposalEditor(plan_round=proposal.round, proposal=proposal),
+            proposal=proposal,
+            plan_round=proposal.round,
+            problems=error.problems,
+            problems_title=str(error),
+        )
+    except ProposalError as error:
+        messages.success(request, _("Draft saved."))
+        messages.error(request, str(error))
+        return redirect("proposals:edit", pk=proposal.pk)
+    messages.success(
+        request,
+        _("Proposal %(code)s has been submitted to DGA.") % {"code": proposal.code},
+    )
+    return redirect(proposal)
 
 
 def _handle_attachments(request, *, editor, proposal) -> bool:

@@ -1,7 +1,6 @@
 """Forms of the screening pages. They read input; the services decide."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
@@ -10,7 +9,7 @@ from core.text_limits import COMMENT_MAX, LIST_MAX, REASON_MAX
 from proposals.models import Stage
 
 from .models import Assessment, Recommendation
-from .services import AssessmentInput
+from .services import AssessmentInput, ScreeningError, UnassessedCriteriaError
 
 
 class ScreeningForm(InvisibleCharactersMixin, forms.Form):
@@ -66,52 +65,34 @@ class ScreeningForm(InvisibleCharactersMixin, forms.Form):
 
     def criterion_rows(self):
         """(criterion, result field, comment field) for the template's checklist table."""
-        return [(c, self[f"c{c.pk}_result"], self[f"c{c.pk}_comment"]) for c in self.criteria]
+        return [
+            (c, self[self.result_field_name(c.pk)], self[f"c{c.pk}_comment"]) for c in self.criteria
+        ]
 
     def clean_recommended_amount(self):
         return parse_amount(self.cleaned_data.get("recommended_amount"))
 
-    def clean(self):
-        data = super().clean()
-        recommendation = data.get("recommendation")
-        if (
-            recommendation
-            and recommendation != Recommendation.FORWARD
-            and "reasons" not in self.errors  # e.g. too long: that message is the one to read
-            and not (data.get("reasons") or "").strip()
-        ):
-            self.add_error("reasons", _("Give the reasons: the agency will read them."))
-        amount = data.get("recommended_amount")
-        requested = self.proposal.requested_amount
-        if amount is not None:
-            if amount > requested:
-                self.add_error(
-                    "recommended_amount",
-                    ValidationError(
-                        _("At most the request: %(requested)s baht."),
-                        params={"requested": f"{requested:,.2f}"},
-                    ),
-                )
-            elif (
-                amount < requested
-                and "amount_reason" not in self.errors
-                and not (data.get("amount_reason") or "").strip()
-            ):
-                self.add_error(
-                    "amount_reason", _("Explain why the amount is lower than the request.")
-                )
-        if recommendation == Recommendation.FORWARD:
-            for criterion in self.criteria:
-                if not data.get(f"c{criterion.pk}_result"):
-                    self.add_error(
-                        f"c{criterion.pk}_result", _("Assess this criterion before forwarding.")
-                    )
-        return data
+    def result_field_name(self, criterion_id: int) -> str:
+        return f"c{criterion_id}_result"
+
+    def add_service_error(self, error: ScreeningError) -> None:
+        """Show a refusal of ``screen_proposal`` beside the input it names.
+
+        The rules (reasons required, amount within the request, every criterion assessed
+        before forwarding) live in the service alone; this form only reads the input.
+        """
+        for each in getattr(error, "errors", [error]):
+            if isinstance(each, UnassessedCriteriaError):
+                names = [self.result_field_name(pk) for pk in each.criterion_ids]
+            else:
+                names = [each.field]
+            for name in names:
+                self.add_error(name if name in self.fields else None, str(each))
 
     def assessments(self) -> dict[int, AssessmentInput]:
         result = {}
         for criterion in self.criteria:
-            value = self.cleaned_data.get(f"c{criterion.pk}_result")
+            value = self.cleaned_data.get(self.result_field_name(criterion.pk))
             if value:
                 result[criterion.pk] = AssessmentInput(
                     value, self.cleaned_data.get(f"c{criterion.pk}_comment", "")

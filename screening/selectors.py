@@ -107,6 +107,34 @@ def list_reviews(proposal) -> list[ScreeningReview]:
     )
 
 
+_READ_IT = object()  # get_recommended_amount: the caller did not read the latest review
+
+
+def get_latest_review(proposal) -> ScreeningReview | None:
+    return (
+        ScreeningReview.objects.filter(proposal=proposal).order_by("-created_at", "-id").first()
+    )
+
+
+def get_recommended_amount(proposal, *, latest_review=_READ_IT) -> Decimal:
+    """The screening's recommended amount: what the committee approves "as recommended".
+
+    The proposal's figure (set when DGA forwarded it); else the latest review's figure (a
+    review that did not forward keeps it there); else the whole request. Never above the
+    request. ``latest_review``: pass the proposal's latest review (or ``None``) when it has
+    been read already, as the meeting board does for its whole agenda in one query; otherwise
+    it is read here, only when the proposal carries no figure.
+    """
+    requested = proposal.requested_amount
+    if proposal.recommended_amount is not None:
+        return min(proposal.recommended_amount, requested)
+    if latest_review is _READ_IT:
+        latest_review = get_latest_review(proposal)
+    if latest_review is not None and latest_review.recommended_amount is not None:
+        return min(latest_review.recommended_amount, requested)
+    return requested
+
+
 def screener_queryset():
     return User.objects.filter(groups__name=Role.SCREENER, is_active=True).order_by(
         "first_name", "username"
@@ -158,61 +186,23 @@ class Dashboard:
         return max(self.requested - self.budget_frame, ZERO)
 
 
-def get_dashboard(plan_round) -> Dashboard:
-    """The screening figures of one round (five grouped queries, whatever the data size)."""
-    sent = list_sent_proposals().filter(round=plan_round).order_by()
-    sums = {
+def _sums() -> dict:
+    return {
         "n": Count("id"),
         "requested": Coalesce(Sum("requested_amount"), ZERO),
         "recommended": Coalesce(Sum("recommended_amount"), ZERO),
     }
-    labels = dict(Status.choices)
-    by_status = [
-        {"key": row["status"], "label": labels.get(row["status"], row["status"]), **row}
-        for row in sent.values("status").annotate(**sums)
-    ]
-    order = {value: i for i, value in enumerate(Status.values)}
-    by_status.sort(key=lambda row: order.get(row["key"], 99))
-    screened_q = Q(status__in=SCREENED)
+
+_SCREENED_Q = Q(status__in=SCREENED)
+
+
+def get_dashboard(plan_round) -> Dashboard:
+    """The screening figures of one round (five grouped queries, whatever the data size)."""
+    sent = list_sent_proposals().filter(round=plan_round).order_by()
+    by_status = _by_status(sent)
     stage_totals = get_totals(sent)
-    by_ministry = [
-        {
-            "key": row["agency__ministry__code"] or "",
-            "label": row["agency__ministry__name_th"] or "—",
-            **row,
-        }
-        for row in sent.values("agency__ministry__code", "agency__ministry__name_th")
-        .annotate(**sums, screened=Count("id", filter=screened_q))
-        .order_by("-requested", "agency__ministry__name_th")
-    ]
-    by_screener = []
-    for row in (
-        sent.values("assigned_screener", "assigned_screener__username",
-                    "assigned_screener__first_name", "assigned_screener__last_name")
-        .annotate(
-            n=Count("id"),
-            screened=Count("id", filter=screened_q),
-            pending=Count("id", filter=Q(status=Status.SUBMITTED)),
-        )
-        .order_by("assigned_screener__username")
-    ):  # fmt: skip
-        name = (
-            " ".join(
-                part
-                for part in (
-                    row["assigned_screener__first_name"],
-                    row["assigned_screener__last_name"],
-                )
-                if part
-            )
-            or row["assigned_screener__username"]
-            or ""
-        )
-        row["label"] = name
-        row["percent"] = round(100 * row["screened"] / row["n"]) if row["n"] else 0
-        by_screener.append(row)
-    # Unassigned work last.
-    by_screener.sort(key=lambda row: row["assigned_screener"] is None)
+    by_ministry = _by_ministry(sent)
+    by_screener = _by_screener(sent)
     screened = sum(row["n"] for row in by_status if row["key"] in SCREENED)
     pending = sum(row["n"] for row in by_status if row["key"] == Status.SUBMITTED)
     return Dashboard(
@@ -228,3 +218,52 @@ def get_dashboard(plan_round) -> Dashboard:
         by_ministry=by_ministry,
         by_screener=by_screener,
     )
+
+
+def _by_status(sent) -> list[dict]:
+    """Count and sums per status, in the workflow's order of statuses."""
+    labels = dict(Status.choices)
+    by_status = [
+        {"key": row["status"], "label": labels.get(row["status"], row["status"]), **row}
+        for row in sent.values("status").annotate(**_sums())
+    ]
+    order = {value: i for i, value in enumerate(Status.values)}
+    by_status.sort(key=lambda row: order.get(row["key"], 99))
+    return by_status
+
+
+def _by_ministry(sent) -> list[dict]:
+    """Count, sums and screened per ministry, the largest request first."""
+    return [
+        {
+            "key": row["agency__ministry__code"] or "",
+            "label": row["agency__ministry__name_th"] or "—",
+            **row,
+        }
+        for row in sent.values("agency__ministry__code", "agency__ministry__name_th")
+        .annotate(**_sums(), screened=Count("id", filter=_SCREENED_Q))
+        .order_by("-requested", "agency__ministry__name_th")
+    ]
+
+
+def _by_screener(sent) -> list[dict]:
+    """Each screener's work (count, screened, pending, percent), unassigned work last."""
+    by_screener = []
+    for row in (
+        sent.values("assigned_screener", "assigned_screener__username",
+                    "assigned_screener__first_name", "assigned_screener__last_name")
+        .annotate(
+            n=Count("id"),
+            screened=Count("id", filter=_SCREENED_Q),
+            pending=Count("id", filter=Q(status=Status.SUBMITTED)),
+        )
+        .order_by("assigned_screener__username")
+    ):  # fmt: skip
+        names = (row["assigned_screener__first_name"], row["assigned_screener__last_name"])
+        row["label"] = (
+            " ".join(part for part in names if part) or row["assigned_screener__username"] or ""
+        )
+        row["percent"] = round(100 * row["screened"] / row["n"]) if row["n"] else 0
+        by_screener.append(row)
+    by_screener.sort(key=lambda row: row["assigned_screener"] is None)
+    return by_screener

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 # Agenda placement creates the committee's AgendaItem rows (models only; read-and-create).
 from committee.models import AgendaItem, Meeting, MeetingStatus
 from core.audit import record_event
+from core.formatting import format_baht
 from directory.models import User
 from directory.roles import Role
 from proposals.models import Proposal, Stage
@@ -40,7 +41,31 @@ from .permissions import (
 
 
 class ScreeningError(ProposalError):
-    """A screening rule refused the change; the message is meant for the user."""
+    """A screening rule refused the change; the message is meant for the user.
+
+    ``field`` names the input the message is about (``reasons``, ``recommended_amount`` ...),
+    ``None`` when it is about the whole request; views attach it to that form field.
+    """
+
+    def __init__(self, message: str = "", *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ReviewInputError(ScreeningError):
+    """Several inputs of a review were refused at once: ``errors`` holds one error per input."""
+
+    def __init__(self, errors: list[ScreeningError]):
+        super().__init__(str(errors[0]), field=errors[0].field)
+        self.errors = errors
+
+
+class UnassessedCriteriaError(ScreeningError):
+    """Forwarding needs every criterion assessed; ``criterion_ids`` are those left blank."""
+
+    def __init__(self, message: str, *, criterion_ids: Iterable[int]):
+        super().__init__(message, field="assessments")
+        self.criterion_ids = sorted(criterion_ids)
 
 
 class StaleProposalError(ScreeningError):
@@ -86,109 +111,204 @@ def screen_proposal(
     notifies the agency.
 
     Raises ``StaleProposalError`` when another screener saved first, ``ScreeningError`` for
-    any other refused input. Nothing is written when it raises.
+    any other refused input (its ``field`` names the input; ``ReviewInputError`` carries one
+    error per refused input). Nothing is written when it raises.
     """
     if recommendation not in _ACTION_OF:
-        raise ScreeningError(_("Choose a recommendation."))
+        raise ScreeningError(_("Choose a recommendation."), field="recommendation")
     reasons = (reasons or "").strip()
     amount_reason = (amount_reason or "").strip()
     assessments = dict(assessments or {})
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        if expected_version is not None and proposal.lock_version != expected_version:
-            raise StaleProposalError(
-                _(
-                    "Someone else saved this proposal after you opened it (it is now “%(status)s”). "
-                    "Your review was not saved; read the current state and screen again if needed."
-                )
-                % {"status": proposal.get_status_display()}
-            )
-        if not can_screen_proposal(actor, proposal):
-            if not actor.has_role(Role.SCREENER, Role.ADMIN):
-                raise ScreeningError(_("Your role may not do this."))
-            raise ScreeningError(
-                _(
-                    "This proposal is “%(status)s”; only proposals awaiting screening can be screened."
-                )
-                % {"status": proposal.get_status_display()}
-            )
-        if recommendation != Recommendation.FORWARD and not reasons:
-            raise ScreeningError(_("Give the reasons: the agency will read them."))
-        amount = _check_amount(proposal, recommendation, recommended_amount, amount_reason)
-        criteria = {
-            c.pk: c
-            for c in ScreeningCriterion.objects.filter(round_id=proposal.round_id, is_active=True)
-        }
-        unknown = set(assessments) - set(criteria)
-        if unknown:
-            raise ScreeningError(_("The criteria of this round have changed; reload the page."))
-        for item in assessments.values():
-            if item.result not in Assessment.values:
-                raise ScreeningError(_("Choose met, not met or not applicable for each criterion."))
-        if recommendation == Recommendation.FORWARD and set(criteria) - set(assessments):
-            raise ScreeningError(_("Assess every criterion before forwarding to the committee."))
-
-        now = timezone.now()
-        review = ScreeningReview.objects.create(
+        _check_may_screen(proposal=proposal, actor=actor, expected_version=expected_version)
+        criteria = _active_criteria(proposal.round_id)
+        amount = _check_review_input(
             proposal=proposal,
-            screener=actor,
             recommendation=recommendation,
             reasons=reasons,
-            recommended_amount=amount,
-            amount_reason=amount_reason
-            if amount is not None and amount < proposal.requested_amount
-            else "",
-            corrected_stage=corrected_stage
-            if corrected_stage and corrected_stage.pk != proposal.stage_id
-            else None,
-            created_at=now,
+            amount=recommended_amount,
+            amount_reason=amount_reason,
+            criteria=criteria,
+            assessments=assessments,
         )
-        CriterionAssessment.objects.bulk_create(
-            CriterionAssessment(
-                review=review,
-                criterion=criteria[pk],
-                result=item.result,
-                comment=(item.comment or "").strip(),
-            )
-            for pk, item in sorted(assessments.items())
-        )
-        fields = ["lock_version", "updated_at"]
-        previous_stage = proposal.stage_id
-        if review.corrected_stage_id:
-            proposal.stage = corrected_stage
-            fields.append("stage")
-        if recommendation == Recommendation.FORWARD:
-            # Only a forwarded proposal carries DGA's figure; others keep it in the review.
-            proposal.recommended_amount = amount
-            fields.append("recommended_amount")
-        if proposal.assigned_screener_id is None:
-            # Whoever screens an unassigned proposal takes it, so the workload figures add up.
-            proposal.assigned_screener = actor
-            fields.append("assigned_screener")
-        proposal.lock_version += 1
-        proposal.updated_at = now
-        proposal.save(update_fields=fields)
-        record_event(
-            "screening.reviewed",
-            actor=actor,
-            target=proposal,
-            extra={
-                "review": review.pk,
-                "recommendation": recommendation,
-                "recommended_amount": amount,
-                "stage_from": previous_stage,
-                "stage_to": proposal.stage_id,
-                "assessments": {str(pk): item.result for pk, item in assessments.items()},
-            },
-        )
-        apply_transition(
+        review = _create_review(
             proposal=proposal,
-            action=_ACTION_OF[recommendation],
             actor=actor,
-            reason=reasons,
-            extra={"review": review.pk},
+            recommendation=recommendation,
+            reasons=reasons,
+            amount=amount,
+            amount_reason=amount_reason,
+            corrected_stage=corrected_stage,
+            criteria=criteria,
+            assessments=assessments,
         )
+        _apply_review(proposal=proposal, review=review, actor=actor, assessments=assessments)
     return review
+
+
+def _active_criteria(round_id: int) -> dict[int, ScreeningCriterion]:
+    return {c.pk: c for c in ScreeningCriterion.objects.filter(round_id=round_id, is_active=True)}
+
+
+def _check_may_screen(*, proposal: Proposal, actor: User, expected_version: int | None) -> None:
+    """Refuse a stale form, a role that may not screen, a proposal not awaiting screening."""
+    if expected_version is not None and proposal.lock_version != expected_version:
+        raise StaleProposalError(
+            _(
+                "Someone else saved this proposal after you opened it (it is now “%(status)s”). "
+                "Your review was not saved; read the current state and screen again if needed."
+            )
+            % {"status": proposal.get_status_display()}
+        )
+    if can_screen_proposal(actor, proposal):
+        return
+    if not actor.has_role(Role.SCREENER, Role.ADMIN):
+        raise ScreeningError(_("Your role may not do this."))
+    raise ScreeningError(
+        _("This proposal is “%(status)s”; only proposals awaiting screening can be screened.")
+        % {"status": proposal.get_status_display()}
+    )
+
+
+def _check_review_input(
+    *,
+    proposal: Proposal,
+    recommendation: str,
+    reasons: str,
+    amount: Decimal | None,
+    amount_reason: str,
+    criteria: Mapping[int, ScreeningCriterion],
+    assessments: Mapping[int, AssessmentInput],
+) -> Decimal | None:
+    """The rules of a review's input, the only place they live; returns the amount to record.
+
+    Every refused input is reported at once (``ReviewInputError``), each naming its field, so
+    that the screener sees all of them on the form.
+    """
+    _check_assessments(criteria=criteria, assessments=assessments)
+    errors: list[ScreeningError] = []
+    if recommendation != Recommendation.FORWARD and not reasons:
+        errors.append(
+            ScreeningError(_("Give the reasons: the agency will read them."), field="reasons")
+        )
+    try:
+        amount = _check_amount(proposal, recommendation, amount, amount_reason)
+    except ScreeningError as error:
+        errors.append(error)
+    unassessed = set(criteria) - set(assessments)
+    if recommendation == Recommendation.FORWARD and unassessed:
+        errors.append(
+            UnassessedCriteriaError(
+                _("Assess every criterion before forwarding to the committee."),
+                criterion_ids=unassessed,
+            )
+        )
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ReviewInputError(errors)
+    return amount
+
+
+def _check_assessments(
+    *, criteria: Mapping[int, ScreeningCriterion], assessments: Mapping[int, AssessmentInput]
+) -> None:
+    if set(assessments) - set(criteria):
+        raise ScreeningError(_("The criteria of this round have changed; reload the page."))
+    for item in assessments.values():
+        if item.result not in Assessment.values:
+            raise ScreeningError(_("Choose met, not met or not applicable for each criterion."))
+
+
+def _create_review(
+    *,
+    proposal: Proposal,
+    actor: User,
+    recommendation: str,
+    reasons: str,
+    amount: Decimal | None,
+    amount_reason: str,
+    corrected_stage: Stage | None,
+    criteria: Mapping[int, ScreeningCriterion],
+    assessments: Mapping[int, AssessmentInput],
+) -> ScreeningReview:
+    """The review row and one assessment row per assessed criterion."""
+    review = ScreeningReview.objects.create(
+        proposal=proposal,
+        screener=actor,
+        recommendation=recommendation,
+        reasons=reasons,
+        recommended_amount=amount,
+        amount_reason=amount_reason
+        if amount is not None and amount < proposal.requested_amount
+        else "",
+        corrected_stage=corrected_stage
+        if corrected_stage and corrected_stage.pk != proposal.stage_id
+        else None,
+        created_at=timezone.now(),
+    )
+    CriterionAssessment.objects.bulk_create(
+        CriterionAssessment(
+            review=review,
+            criterion=criteria[pk],
+            result=item.result,
+            comment=(item.comment or "").strip(),
+        )
+        for pk, item in sorted(assessments.items())
+    )
+    return review
+
+
+def _apply_review(
+    *,
+    proposal: Proposal,
+    review: ScreeningReview,
+    actor: User,
+    assessments: Mapping[int, AssessmentInput],
+) -> None:
+    """Carry the review onto the proposal, audit it, then move the proposal on."""
+    previous_stage = proposal.stage_id
+    _update_screened_proposal(proposal=proposal, review=review, actor=actor)
+    record_event(
+        "screening.reviewed",
+        actor=actor,
+        target=proposal,
+        extra={
+            "review": review.pk,
+            "recommendation": review.recommendation,
+            "recommended_amount": review.recommended_amount,
+            "stage_from": previous_stage,
+            "stage_to": proposal.stage_id,
+            "assessments": {str(pk): item.result for pk, item in assessments.items()},
+        },
+    )
+    apply_transition(
+        proposal=proposal,
+        action=_ACTION_OF[review.recommendation],
+        actor=actor,
+        reason=review.reasons,
+        extra={"review": review.pk},
+    )
+
+
+def _update_screened_proposal(*, proposal: Proposal, review: ScreeningReview, actor: User) -> None:
+    """Carry the review onto the proposal: corrected stage, DGA's figure, the screener."""
+    fields = ["lock_version", "updated_at"]
+    if review.corrected_stage_id:
+        proposal.stage = review.corrected_stage
+        fields.append("stage")
+    if review.recommendation == Recommendation.FORWARD:
+        # Only a forwarded proposal carries DGA's figure; others keep it in the review.
+        proposal.recommended_amount = review.recommended_amount
+        fields.append("recommended_amount")
+    if proposal.assigned_screener_id is None:
+        # Whoever screens an unassigned proposal takes it, so the workload figures add up.
+        proposal.assigned_screener = actor
+        fields.append("assigned_screener")
+    proposal.lock_version += 1
+    proposal.updated_at = review.created_at
+    proposal.save(update_fields=fields)
 
 
 def _check_amount(proposal, recommendation, amount, amount_reason) -> Decimal | None:
@@ -196,14 +316,20 @@ def _check_amount(proposal, recommendation, amount, amount_reason) -> Decimal | 
         # Forwarding without a figure recommends the whole request.
         return proposal.requested_amount if recommendation == Recommendation.FORWARD else None
     if amount < 0:
-        raise ScreeningError(_("The recommended amount cannot be negative."))
+        raise ScreeningError(
+            _("The recommended amount cannot be negative."), field="recommended_amount"
+        )
     if amount > proposal.requested_amount:
         raise ScreeningError(
             _("The recommended amount cannot exceed the request (%(requested)s baht).")
-            % {"requested": f"{proposal.requested_amount:,.2f}"}
+            % {"requested": format_baht(proposal.requested_amount)},
+            field="recommended_amount",
         )
     if amount < proposal.requested_amount and not amount_reason:
-        raise ScreeningError(_("Explain why the recommended amount is lower than the request."))
+        raise ScreeningError(
+            _("Explain why the recommended amount is lower than the request."),
+            field="amount_reason",
+        )
     return amount
 
 

@@ -222,37 +222,9 @@ def detail(request, pk):
     may_screen = can_screen_proposal(request.user, proposal)
     form = None
     if request.method == "POST":
-        if not can_screen_proposal(request.user):
-            raise PermissionDenied
-        form = ScreeningForm(request.POST, criteria=criteria, proposal=proposal)
-        valid = form.is_valid()
-        notify_stripped(request, form.stripped_fields)
-        if valid:
-            data = form.cleaned_data
-            try:
-                services.screen_proposal(
-                    proposal_id=proposal.pk,
-                    actor=request.user,
-                    recommendation=data["recommendation"],
-                    reasons=data["reasons"],
-                    recommended_amount=data["recommended_amount"],
-                    amount_reason=data["amount_reason"],
-                    corrected_stage=data["corrected_stage"],
-                    assessments=form.assessments(),
-                    expected_version=data["lock_version"],
-                )
-            except services.StaleProposalError as error:
-                messages.error(request, str(error))
-                return redirect("screening:detail", pk=proposal.pk)
-            except ProposalError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(
-                    request,
-                    _("Screening of %(code)s saved; the agency has been told.")
-                    % {"code": proposal.code},
-                )
-                return redirect("screening:detail", pk=proposal.pk)
+        form, response = _screen_from_form(request, proposal, criteria)
+        if response is not None:
+            return response
         may_screen = True
     elif may_screen:
         form = ScreeningForm(
@@ -260,11 +232,7 @@ def detail(request, pk):
             criteria=criteria,
             proposal=proposal,
         )
-    try:
-        threshold = float(request.GET.get("threshold", duplicates.DEFAULT_THRESHOLD))
-    except ValueError:
-        threshold = duplicates.DEFAULT_THRESHOLD
-    threshold = min(max(threshold, 0.2), 1.0)
+    threshold = _similarity_threshold(request)
     context = {
         "proposal": proposal,
         "proposal_template": _proposal_template(),
@@ -283,6 +251,54 @@ def detail(request, pk):
         "display": get_proposal_display(proposal),
     }
     return render(request, "screening/detail.html", context)
+
+
+def _screen_from_form(request, proposal, criteria):
+    """Screen the proposal from the posted form: ``(form, redirect)`` once saved (or stale),
+    ``(form, None)`` when the form, or the service's rules, refused the input."""
+    if not can_screen_proposal(request.user):
+        raise PermissionDenied
+    form = ScreeningForm(request.POST, criteria=criteria, proposal=proposal)
+    valid = form.is_valid()
+    notify_stripped(request, form.stripped_fields)
+    if not valid:
+        return form, None
+    data = form.cleaned_data
+    try:
+        services.screen_proposal(
+            proposal_id=proposal.pk,
+            actor=request.user,
+            recommendation=data["recommendation"],
+            reasons=data["reasons"],
+            recommended_amount=data["recommended_amount"],
+            amount_reason=data["amount_reason"],
+            corrected_stage=data["corrected_stage"],
+            assessments=form.assessments(),
+            expected_version=data["lock_version"],
+        )
+    except services.StaleProposalError as error:
+        messages.error(request, str(error))
+    except services.ScreeningError as error:
+        form.add_service_error(error)
+        return form, None
+    except ProposalError as error:
+        form.add_error(None, str(error))
+        return form, None
+    else:
+        messages.success(
+            request,
+            _("Screening of %(code)s saved; the agency has been told.") % {"code": proposal.code},
+        )
+    return form, redirect("screening:detail", pk=proposal.pk)
+
+
+def _similarity_threshold(request) -> float:
+    """The duplicates' threshold asked for in the query string, within 0.2–1."""
+    try:
+        threshold = float(request.GET.get("threshold", duplicates.DEFAULT_THRESHOLD))
+    except ValueError:
+        threshold = duplicates.DEFAULT_THRESHOLD
+    return min(max(threshold, 0.2), 1.0)
 
 
 @writers_only

@@ -285,6 +285,26 @@ def test_approve_as_recommended_makes_one_resolution_per_item(setup):
     assert Vote.objects.get().agenda_item == full
 
 
+def test_approve_as_recommended_approves_the_figure_the_meeting_page_shows(setup):
+    """One recommended amount: a figure kept only in the latest review (the proposal carries
+    none) is what the board shows and what "approve as recommended" records."""
+    from committee.selectors import get_meeting_board
+    from screening.models import ScreeningReview
+
+    all_present(setup)
+    item = add_item(setup, requested=Decimal("1000000.00"))
+    ScreeningReview.objects.create(
+        proposal=item.proposal, screener=make_user(Role.SCREENER), recommendation="forward",
+        recommended_amount=Decimal("900000.00"),
+    )  # fmt: skip
+    (board,) = get_meeting_board(setup.meeting).items
+    assert board.recommended_amount == Decimal("900000.00")
+    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    assert (resolution.outcome, resolution.approved_amount) == (
+        Outcome.APPROVED_REDUCED, board.recommended_amount,
+    )  # fmt: skip
+
+
 def test_approve_as_recommended_is_all_or_nothing(setup):
     all_present(setup)
     ok = add_item(setup)
@@ -569,3 +589,16 @@ def test_reopened_and_closed_again_keeps_its_opening_time(setup):
 def test_the_database_refuses_a_meeting_that_closes_before_it_opens(setup):
     with pytest.raises(IntegrityError), transaction.atomic():
         Meeting.objects.filter(pk=setup.meeting.pk).update(opened_at=at(10, 0), closed_at=at(9, 0))
+
+
+def test_a_meeting_cannot_end_before_it_starts(setup):
+    """The rule lives in update_meeting (the form only reads the times); the error names its field."""
+    with pytest.raises(CommitteeError) as caught:
+        services.update_meeting(
+            meeting=setup.meeting, actor=setup.secretary,
+            start_time=datetime.time(12, 0), end_time=datetime.time(9, 0),
+        )  # fmt: skip
+    assert caught.value.field == "end_time"
+    services.update_meeting(meeting=setup.meeting, actor=setup.secretary, end_time=datetime.time(11, 0))
+    with pytest.raises(CommitteeError):
+        services.update_meeting(meeting=setup.meeting, actor=setup.secretary, start_time=datetime.time(11, 30))

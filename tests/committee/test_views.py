@@ -99,6 +99,16 @@ def test_refused_vote_shows_a_thai_message_and_saves_nothing(client, setup):
     assert response.status_code == 200 and not Vote.objects.exists()
 
 
+def test_a_reduced_vote_without_its_amount_is_refused_by_the_service(client, setup):
+    """The rule lives in cast_vote alone (VoteForm only reads the amount); the page says it."""
+    mark_present(setup, setup.voters)
+    item = add_item(setup)
+    client.force_login(setup.members[0])
+    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": ""}, follow=True)
+    assert not Vote.objects.exists()
+    assert [str(m) for m in response.context["messages"]] == ["กรุณาระบุวงเงินที่ปรับลดซึ่งท่านเห็นชอบ"]
+
+
 def test_state_json_carries_tally_quorum_and_my_vote(client, setup):
     mark_present(setup, setup.voters[:3])
     item = add_item(setup)
@@ -236,6 +246,15 @@ def test_meeting_details_edit(client, setup):
     assert setup.meeting.place == "ห้องประชุม 501" and setup.meeting.end_time.hour == 12
     response = client.post(meeting_url(setup, "committee:edit"), {"date": "2024-01-31", "start_time": "12:00", "end_time": "09:00"})
     assert response.status_code == 200  # end before start: the form again
+    response = client.post(meeting_url(setup, "committee:edit"), {
+        "date": "2024-01-31", "start_time": "12:00", "end_time": "09:00", "place": "ห้องประชุม 502",
+        "minute_taker": setup.secretary.pk,
+    })  # fmt: skip
+    assert response.status_code == 200
+    # The rule is update_meeting's; the page shows its message on the field it names.
+    assert response.context["form"].errors["end_time"] == ["เวลาเลิกประชุมต้องไม่ก่อนเวลาเริ่มประชุม"]
+    setup.meeting.refresh_from_db()
+    assert setup.meeting.place == "ห้องประชุม 501" and setup.meeting.end_time.hour == 12
 
 
 def test_next_meeting_selector(setup):

@@ -13,8 +13,10 @@ from screening.models import CriterionAssessment, Recommendation, ScreeningRevie
 from screening.services import (
     AssessmentInput,
     Assignment,
+    ReviewInputError,
     ScreeningError,
     StaleProposalError,
+    UnassessedCriteriaError,
     assign_screener,
     distribute_by_ministry,
     place_on_agenda,
@@ -289,3 +291,25 @@ def test_assignment_never_touches_decided_or_unsent_proposals(screener, inbox_da
     event = AuditEvent.objects.filter(code="screening.assigned").latest("id")
     assert sorted(event.extra["proposals"]) == sorted([d.p["A1"].pk, d.p["A3"].pk])
     assert sorted(event.extra["skipped_decided"]) == sorted(p.pk for p in decided)
+
+
+def test_refusals_name_the_input_they_are_about(inbox_data, screener):
+    """Views attach ``error.field`` to the form; the rules themselves live here."""
+    proposal = inbox_data.p["A1"]
+    criteria = make_criteria(inbox_data.round)
+    with pytest.raises(ScreeningError) as caught:
+        screen_proposal(
+            proposal_id=proposal.pk, actor=screener, recommendation="forward",
+            recommended_amount=proposal.requested_amount + 1,
+        )  # fmt: skip
+    assert isinstance(caught.value, ReviewInputError)
+    fields = {error.field for error in caught.value.errors}
+    assert fields == {"recommended_amount", "assessments"}
+    (unassessed,) = [e for e in caught.value.errors if isinstance(e, UnassessedCriteriaError)]
+    assert unassessed.criterion_ids == sorted(c.pk for c in criteria)
+    with pytest.raises(ScreeningError) as caught:
+        screen_proposal(proposal_id=proposal.pk, actor=screener, recommendation="return")
+    assert caught.value.field == "reasons"
+    with pytest.raises(ScreeningError) as caught:
+        screen_proposal(proposal_id=proposal.pk, actor=screener, recommendation="?")
+    assert caught.value.field == "recommendation"

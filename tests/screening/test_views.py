@@ -272,3 +272,25 @@ def test_ticked_decided_proposals_keep_their_screener(screener_client, screener,
     )
     assert any(m.level_tag == "error" for m in response.context["messages"])
     assert Proposal.objects.get(pk=d.p["A5"].pk).assigned_screener is None
+
+
+def test_every_refused_input_is_shown_beside_its_field(screener_client, inbox_data):
+    """The rules live in screen_proposal alone; the page shows each refusal on its own field."""
+    proposal = inbox_data.p["A1"]
+    criteria = make_criteria(inbox_data.round)
+    data = form_data(proposal, criteria, recommendation="return", recommended_amount="500000")
+    response = screener_client.post(reverse("screening:detail", args=[proposal.pk]), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["reasons"] == ["กรุณาระบุเหตุผล หน่วยงานจะได้รับแจ้งเหตุผลนี้"]
+    assert "amount_reason" in errors and "__all__" not in errors
+    assert not ScreeningReview.objects.filter(proposal=proposal).exists()
+
+
+def test_an_amount_above_the_request_names_the_request_in_baht(screener_client, inbox_data):
+    proposal = inbox_data.p["A1"]
+    criteria = make_criteria(inbox_data.round)
+    data = form_data(proposal, criteria, recommended_amount="1,000,000.01")
+    response = screener_client.post(reverse("screening:detail", args=[proposal.pk]), data)
+    (message,) = response.context["form"].errors["recommended_amount"]
+    assert "1,000,000.00" in message
