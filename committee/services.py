@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_event
+from core.errors import DomainError
 from core.formatting import format_baht
 from directory.roles import Role
 from proposals.models import BudgetLine, Proposal
@@ -49,7 +50,7 @@ OUTCOME_ACTIONS = {
 AGENDA_SOURCES = frozenset({Status.FORWARDED, Status.DEFERRED})
 
 
-class CommitteeError(Exception):
+class CommitteeError(DomainError):
     """A committee rule refused the change; the message is meant for the user."""
 
 

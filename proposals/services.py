@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_event
+from core.errors import DomainError
 from core.formatting import format_datetime
 from core.models import AuditEvent
 from core.money import MAX_DIGITS
@@ -37,7 +38,7 @@ from .selectors import SNAPSHOT_FIELDS, diff_snapshots, proposal_snapshot
 from .workflow import TRANSITIONS, Action, Status
 
 
-class ProposalError(Exception):
+class ProposalError(DomainError):
     """A domain rule refused the change; the message is meant for the user."""
 
 
@@ -122,12 +123,16 @@ _LARGEST_AMOUNT = Decimal(10) ** (MAX_DIGITS - 2) - Decimal("0.01")
 
 
 class StaleProposalError(ProposalError):
-    """Somebody else saved the proposal after the form was opened: nothing was written."""
+    """Somebody else saved the proposal after the form was opened: nothing was written.
 
-    def __init__(self, message, *, current, changes, changed_by, changed_at):
+    The editor's conflict page shows what changed (``changes``, by whom and when); other
+    callers (the screening form) raise it with the message alone.
+    """
+
+    def __init__(self, message, *, current=None, changes=(), changed_by=None, changed_at=None):
         super().__init__(message)
         self.current = current
-        self.changes = changes
+        self.changes = list(changes)
         self.changed_by = changed_by
         self.changed_at = changed_at
 

@@ -21,7 +21,12 @@ from directory.models import User
 from directory.roles import Role
 from proposals.models import Proposal, Stage
 from proposals.selectors import list_sent_proposals
-from proposals.services import ProposalError, apply_transition, lock_proposal
+from proposals.services import (
+    ProposalError,
+    StaleProposalError,
+    apply_transition,
+    lock_proposal,
+)
 from proposals.workflow import FINAL, Action, Status
 
 from .models import (
@@ -41,10 +46,6 @@ from .permissions import (
 
 class ScreeningError(ProposalError):
     """A screening rule refused the change; the message is meant for the user."""
-
-
-class StaleProposalError(ScreeningError):
-    """Somebody saved the proposal after the form was opened; nothing was written."""
 
 
 _ACTION_OF = {
