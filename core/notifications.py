@@ -1,6 +1,8 @@
 """In-app notifications and their e-mails, sent only once the transaction commits."""
 
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -8,10 +10,13 @@ from django.db import transaction
 
 from .models import Notification
 
+if TYPE_CHECKING:  # directory sits above core: its model is named here for the type only
+    from directory.models import User
+
 logger = logging.getLogger("budgetscreen")
 
 
-def notify_users(users, *, subject, body="", link=""):
+def notify_users(users: Iterable["User"], *, subject: str, body: str = "", link: str = "") -> None:
     """Store a notification for each user now; e-mail those with an address after commit.
 
     The in-app notification is the record: an e-mail that cannot be sent is logged (with its
