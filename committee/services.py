@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_event
+from core.errors import DomainError
 from core.formatting import format_baht
 from directory.roles import Role
 from proposals.models import BudgetLine, Proposal
@@ -50,16 +51,12 @@ OUTCOME_ACTIONS = {
 AGENDA_SOURCES = frozenset({Status.FORWARDED, Status.DEFERRED})
 
 
-class CommitteeError(Exception):
+class CommitteeError(DomainError):
     """A committee rule refused the change; the message is meant for the user.
 
     ``field`` names the input the message is about (``amount``, ``reason`` ...), ``None`` when
     it is about the whole request; a view with a form attaches it to that field.
     """
-
-    def __init__(self, message: str = "", *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- helpers -----------------------------------------------------------------------------

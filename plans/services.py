@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import anchor_on_commit, record_event
+from core.errors import DomainError
 from core.pdf import PDFUnavailable
 from proposals.models import PlanRound
 
@@ -21,7 +22,7 @@ from .permissions import can_download_plan, can_publish_plan
 from .selectors import build_plan_snapshot, snapshot_checksum
 
 
-class PlanError(Exception):
+class PlanError(DomainError):
     """A plan action that the rules do not allow; the message is for the user."""
 
 

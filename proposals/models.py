@@ -278,6 +278,13 @@ class Proposal(models.Model):
             models.Index(fields=["round", "requested_amount"]),
             models.Index(fields=["agency", "-updated_at"]),
             models.Index(fields=["assigned_screener", "status"]),
+            # The screening inbox's expected-benefit filter, and "my queue" with the workload
+            # figures (named when screening's migration made them with raw SQL; see 0004).
+            models.Index(fields=["round", "benefit"], name="screening_prop_round_benefit"),
+            models.Index(
+                fields=["round", "assigned_screener", "status"],
+                name="screening_prop_round_screener",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,20 +1,31 @@
 """Reads of proposals and rounds that more than one view needs."""
 
+import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Field, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.formatting import format_baht
+from directory.models import User
 from directory.roles import Role
 
-from .models import UNSENT, ZERO, ExpenseCategory, PlanRound, Proposal, StatusChange
+from .models import (
+    UNSENT,
+    ZERO,
+    ExpenseCategory,
+    PlanRound,
+    Proposal,
+    ProposalVersion,
+    StatusChange,
+)
 from .workflow import APPROVED_STATES, SENT_TO_DGA, Status
 
 
-def get_open_round(now=None) -> PlanRound | None:
+def get_open_round(now: datetime.datetime | None = None) -> PlanRound | None:
     """The round accepting submissions now, if any."""
     now = now or timezone.now()
     return (
@@ -24,7 +35,7 @@ def get_open_round(now=None) -> PlanRound | None:
     )
 
 
-def get_current_round(*, with_plan=False) -> PlanRound | None:
+def get_current_round(*, with_plan: bool = False) -> PlanRound | None:
     """The newest round; with ``with_plan``, the newest that has approved projects."""
     rounds = PlanRound.objects.order_by("-fiscal_year")
     if with_plan:
@@ -33,17 +44,17 @@ def get_current_round(*, with_plan=False) -> PlanRound | None:
     return rounds.first()
 
 
-def can_see_all_proposals(user) -> bool:
+def can_see_all_proposals(user: User) -> bool:
     return user.has_role(Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
 
 
-def list_sent_proposals():
+def list_sent_proposals() -> QuerySet[Proposal]:
     """Every proposal its agency has sent to DGA (whatever became of it since): the base of
     every list DGA and the committee see. Unsent drafts are never in it."""
     return Proposal.objects.filter(status__in=SENT_TO_DGA).exclude(UNSENT)
 
 
-def visible_proposals(user):
+def visible_proposals(user: User) -> QuerySet[Proposal]:
     """Proposals the user may read: their own agency's, and for DGA and the committee every one
     the agency has sent (never another agency's unsent drafts, whatever the role)."""
     proposals = Proposal.objects.all()
@@ -56,7 +67,7 @@ def visible_proposals(user):
     return proposals.none()
 
 
-def get_proposal_for(user, pk) -> Proposal:
+def get_proposal_for(user: User, pk: int | str) -> Proposal:
     """The proposal if the user may see it; 404 for missing and forbidden alike."""
     try:
         return (
@@ -73,7 +84,7 @@ def get_proposal_for(user, pk) -> Proposal:
 # --- the agency's own list, the full read-only display, snapshots and their differences ------
 
 
-def list_agency_proposals(user):
+def list_agency_proposals(user: User) -> QuerySet[Proposal]:
     """The user's own agency's proposals in every round, newest round first (list page)."""
     if not user.agency_id:
         return Proposal.objects.none()
@@ -84,7 +95,9 @@ def list_agency_proposals(user):
     )
 
 
-def get_budget_grid(proposal, lines=None) -> dict:
+def get_budget_grid(
+    proposal: Proposal, lines: dict[tuple[int, str], Decimal | None] | None = None
+) -> dict[str, Any]:
     """Fiscal years × the five expense categories with row, column and grand totals.
 
     ``lines`` may be given as ``{(year, category): Decimal}``; by default the proposal's saved
@@ -128,7 +141,7 @@ def get_budget_grid(proposal, lines=None) -> dict:
     }
 
 
-def get_return_reason(proposal) -> StatusChange | None:
+def get_return_reason(proposal: Proposal) -> StatusChange | None:
     """The latest return for revision, when the proposal is currently returned."""
     if proposal.status != Status.RETURNED:
         return None
@@ -140,7 +153,7 @@ def get_return_reason(proposal) -> StatusChange | None:
     )
 
 
-def get_proposal_display(proposal) -> dict:
+def get_proposal_display(proposal: Proposal) -> dict[str, Any]:
     """Everything ``proposals/_proposal_full.html`` shows, read in a fixed handful of queries."""
     return {
         "kpis": list(proposal.kpis.all()),
@@ -164,7 +177,15 @@ SNAPSHOT_FIELDS = [
 _REFERENCE_FIELDS = {"stage", "benefit", "dg_strategy", "national_strategy"}
 
 
-def proposal_snapshot(proposal) -> dict:
+def get_content_field(name: str) -> Field:
+    """The model field of one of the proposal's own columns (never a reverse relation)."""
+    field = Proposal._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{name} is not a field of Proposal's own")
+    return field
+
+
+def proposal_snapshot(proposal: Proposal) -> dict[str, Any]:
     """The proposal's content as plain JSON: stored per submitted version, and compared to tell
     two colleagues what the other changed. Reference data is kept by its name at that time."""
     fields = {}
@@ -186,18 +207,18 @@ def proposal_snapshot(proposal) -> dict:
     }
 
 
-def diff_snapshots(before: dict, after: dict) -> list[dict]:
+def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """What changed from ``before`` to ``after``: rows of label, old value, new value."""
     changes = []
     for name in SNAPSHOT_FIELDS:
         old, new = before["fields"].get(name, ""), after["fields"].get(name, "")
         if old != new:
-            label = Proposal._meta.get_field(name).verbose_name
+            label = get_content_field(name).verbose_name
             changes.append({"label": label, "before": old, "after": new})
     category_labels = dict(ExpenseCategory.choices)
     category_order = {c: i for i, c in enumerate(ExpenseCategory.values)}
 
-    def cell_order(key):
+    def cell_order(key: str) -> tuple[str, int]:
         year, category = key.split(":")
         return (year, category_order.get(category, 99))
 
@@ -235,11 +256,13 @@ def diff_snapshots(before: dict, after: dict) -> list[dict]:
     return changes
 
 
-def _as_money(raw) -> Decimal:
+def _as_money(raw: str | None) -> Decimal:
     return Decimal(raw) if raw not in (None, "") else ZERO
 
 
-def get_version_pair(proposal, first: int, second: int):
+def get_version_pair(
+    proposal: Proposal, first: int, second: int
+) -> tuple[ProposalVersion, ProposalVersion]:
     """Two stored versions of the proposal (404 when either does not exist)."""
     versions = {v.number: v for v in proposal.versions.filter(number__in=[first, second])}
     if first not in versions or second not in versions:

@@ -2,22 +2,26 @@
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import record_event
+from core.errors import DomainError
 from core.formatting import format_datetime
 from core.models import AuditEvent
 from core.money import MAX_DIGITS
 from core.notifications import notify_users
-from directory.models import User
+from directory.models import Agency, User
 from directory.roles import Role
 
 from . import permissions
@@ -34,15 +38,15 @@ from .models import (
     StatusChange,
     proposal_code,
 )
-from .selectors import SNAPSHOT_FIELDS, diff_snapshots, proposal_snapshot
+from .selectors import SNAPSHOT_FIELDS, diff_snapshots, get_content_field, proposal_snapshot
 from .workflow import TRANSITIONS, Action, Status
 
 
-class ProposalError(Exception):
+class ProposalError(DomainError):
     """A domain rule refused the change; the message is meant for the user."""
 
 
-def notify_agency(proposal, *, subject, body=""):
+def notify_agency(proposal: Proposal, *, subject: str, body: str = "") -> None:
     """Tell every active submitter of the proposal's agency (in-app and by e-mail)."""
     recipients = User.objects.filter(
         agency_id=proposal.agency_id, is_active=True, groups__name=Role.SUBMITTER
@@ -51,7 +55,13 @@ def notify_agency(proposal, *, subject, body=""):
 
 
 def apply_transition(
-    *, proposal, action, actor, reason="", extra=None, check_role=True
+    *,
+    proposal: Proposal,
+    action: str,
+    actor: User,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+    check_role: bool = True,
 ) -> Proposal:
     """Move a locked proposal along the workflow table.
 
@@ -103,12 +113,19 @@ def apply_transition(
     return proposal
 
 
-def lock_proposal(pk) -> Proposal:
+def lock_proposal(pk: int) -> Proposal:
     """Fetch a proposal for update (use inside transaction.atomic())."""
     return Proposal.objects.select_for_update().get(pk=pk)
 
 
-def transition_proposal(*, proposal_id, action, actor, reason="", extra=None) -> Proposal:
+def transition_proposal(
+    *,
+    proposal_id: int,
+    action: str,
+    actor: User,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Proposal:
     """Lock, move and save in one transaction: the convenience most callers want."""
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
@@ -123,12 +140,24 @@ _LARGEST_AMOUNT = Decimal(10) ** (MAX_DIGITS - 2) - Decimal("0.01")
 
 
 class StaleProposalError(ProposalError):
-    """Somebody else saved the proposal after the form was opened: nothing was written."""
+    """Somebody else saved the proposal after the form was opened: nothing was written.
 
-    def __init__(self, message, *, current, changes, changed_by, changed_at):
+    The editor's conflict page shows what changed (``changes``, by whom and when); other
+    callers (the screening form) raise it with the message alone.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current: Proposal | None = None,
+        changes: Iterable[dict[str, Any]] = (),
+        changed_by: User | None = None,
+        changed_at: datetime.datetime | None = None,
+    ) -> None:
         super().__init__(message)
         self.current = current
-        self.changes = changes
+        self.changes = list(changes)
         self.changed_by = changed_by
         self.changed_at = changed_at
 
@@ -136,7 +165,7 @@ class StaleProposalError(ProposalError):
 class IncompleteProposalError(ProposalError):
     """Submit refused: ``problems`` lists, in the user's language, every field that stops it."""
 
-    def __init__(self, message, *, problems):
+    def __init__(self, message: str, *, problems: list[str]) -> None:
         super().__init__(message)
         self.problems = problems
 
@@ -155,7 +184,7 @@ class ProposalContent:
     budget: dict = field(default_factory=dict)
 
 
-def _check_content(*, content, plan_round):
+def _check_content(*, content: ProposalContent, plan_round: PlanRound) -> None:
     title = (content.fields.get("title_th") or "").strip()
     if not title:
         raise ProposalError(_("Please give the project's Thai title."))
@@ -176,7 +205,7 @@ def _check_content(*, content, plan_round):
         raise ProposalError(_("The total budget is too large."))
 
 
-def _write_content(*, proposal, content):
+def _write_content(*, proposal: Proposal, content: ProposalContent) -> bool:
     """Copy the content onto the (locked or new) proposal and replace its KPIs and budget."""
     for name in SNAPSHOT_FIELDS:
         if name in content.fields:
@@ -227,7 +256,7 @@ def _write_content(*, proposal, content):
     return cleared_recommendation
 
 
-def _next_code(plan_round) -> str:
+def _next_code(plan_round: PlanRound) -> str:
     prefix = f"{plan_round.fiscal_year}-"
     number = Proposal.objects.filter(code__startswith=prefix).count() + 1
     while Proposal.objects.filter(code=proposal_code(plan_round.fiscal_year, number)).exists():
@@ -235,7 +264,7 @@ def _next_code(plan_round) -> str:
     return proposal_code(plan_round.fiscal_year, number)
 
 
-def create_proposal(*, actor, plan_round, content) -> Proposal:
+def create_proposal(*, actor: User, plan_round: PlanRound, content: ProposalContent) -> Proposal:
     """Start a draft for the actor's agency in ``plan_round``.
 
     Preconditions: the actor is a submitter with an agency. Drafts may be started whenever the
@@ -243,7 +272,8 @@ def create_proposal(*, actor, plan_round, content) -> Proposal:
     ``<fiscal year>-NNNN``, its KPIs and budget lines, the timeline's first row, and the audit
     event ``proposal.created``. Raises ``ProposalError`` for a missing right or bad content.
     """
-    if not permissions.can_create_proposal(actor):
+    agency_id = actor.agency_id
+    if agency_id is None or not permissions.can_create_proposal(actor):
         raise ProposalError(_("Only an agency's submitter may start a proposal."))
     _check_content(content=content, plan_round=plan_round)
     with transaction.atomic():
@@ -252,7 +282,7 @@ def create_proposal(*, actor, plan_round, content) -> Proposal:
         now = timezone.now()
         proposal = Proposal(
             round=plan_round,
-            agency_id=actor.agency_id,
+            agency_id=agency_id,
             code=_next_code(plan_round),
             status=Status.DRAFT,
             created_by=actor,
@@ -278,7 +308,14 @@ def create_proposal(*, actor, plan_round, content) -> Proposal:
     return proposal
 
 
-def save_proposal(*, proposal_id, actor, content, lock_version, base_snapshot=None) -> Proposal:
+def save_proposal(
+    *,
+    proposal_id: int,
+    actor: User,
+    content: ProposalContent,
+    lock_version: int,
+    base_snapshot: dict[str, Any] | None = None,
+) -> Proposal:
     """Save the draft's sections 1–5 (any of them may still be incomplete).
 
     Preconditions: the actor may edit the proposal (own agency; draft or returned).
@@ -316,7 +353,9 @@ def save_proposal(*, proposal_id, actor, content, lock_version, base_snapshot=No
     return proposal
 
 
-def _stale_error(*, proposal, current, base):
+def _stale_error(
+    *, proposal: Proposal, current: dict[str, Any], base: dict[str, Any] | None
+) -> StaleProposalError:
     # The proposal's last audit event tells who changed it.
     last = (
         AuditEvent.objects.filter(
@@ -351,15 +390,15 @@ SUBMIT_REQUIRED_FIELDS = {
 }  # fmt: skip
 
 
-def list_missing_for_submit(proposal) -> list[str]:
+def list_missing_for_submit(proposal: Proposal) -> list[str]:
     """Every reason the proposal cannot be submitted yet, as sentences in the user's language."""
     problems = []
     sections = {1: _("1. General"), 2: _("2. Alignment"), 3: _("3. Content")}
     for name, number in SUBMIT_REQUIRED_FIELDS.items():
         section = sections[number]
-        value = getattr(proposal, Proposal._meta.get_field(name).attname)
+        value = getattr(proposal, get_content_field(name).attname)
         if value in (None, "") or (isinstance(value, str) and not value.strip()):
-            label = Proposal._meta.get_field(name).verbose_name
+            label = get_content_field(name).verbose_name
             problems.append(
                 _("%(section)s: “%(field)s” is required.") % {"section": section, "field": label}
             )
@@ -380,7 +419,9 @@ def list_missing_for_submit(proposal) -> list[str]:
     return problems
 
 
-def submit_proposal(*, proposal_id, actor, now=None) -> Proposal:
+def submit_proposal(
+    *, proposal_id: int, actor: User, now: datetime.datetime | None = None
+) -> Proposal:
     """Send the proposal (first time or after a return for revision) to DGA.
 
     Preconditions: the actor is a submitter of the proposal's agency; for a first submission
@@ -436,7 +477,7 @@ def submit_proposal(*, proposal_id, actor, now=None) -> Proposal:
     return proposal
 
 
-def withdraw_proposal(*, proposal_id, actor, reason) -> Proposal:
+def withdraw_proposal(*, proposal_id: int, actor: User, reason: str) -> Proposal:
     """The agency takes its proposal back before screening ends.
 
     Preconditions: the actor is a submitter of the proposal's agency; the proposal is a draft,
@@ -456,7 +497,9 @@ def withdraw_proposal(*, proposal_id, actor, reason) -> Proposal:
         )
 
 
-def add_attachment(*, proposal_id, actor, upload, description) -> Attachment:
+def add_attachment(
+    *, proposal_id: int, actor: User, upload: UploadedFile, description: str
+) -> Attachment:
     """Store an uploaded document under a generated name, outside the static tree.
 
     Preconditions: the actor may edit the proposal. The type is decided by the content (PDF,
@@ -480,9 +523,9 @@ def add_attachment(*, proposal_id, actor, upload, description) -> Attachment:
         attachment = Attachment(
             proposal=proposal,
             storage_key=f"{uuid.uuid4().hex}.{kind}",
-            original_name=sanitise_filename(upload.name, kind),
+            original_name=sanitise_filename(upload.name or "", kind),
             kind=kind,
-            size=upload.size,
+            size=upload.size or 0,  # validate_upload has read it
             description=description[:500],
             uploaded_by=actor,
         )
@@ -504,12 +547,13 @@ def add_attachment(*, proposal_id, actor, upload, description) -> Attachment:
             )
         except Exception:
             # A rolled-back upload must not leave its file behind.
-            attachment.file.storage.delete(attachment.file.name)
+            if attachment.file.name:
+                attachment.file.storage.delete(attachment.file.name)
             raise
     return attachment
 
 
-def remove_attachment(*, proposal_id, attachment_id, actor) -> None:
+def remove_attachment(*, proposal_id: int, attachment_id: int, actor: User) -> None:
     """Remove a document while the proposal is editable (its file goes after commit).
 
     Effects: the row, the file, the audit event ``proposal.attachment_removed``.
@@ -534,10 +578,11 @@ def remove_attachment(*, proposal_id, attachment_id, actor) -> None:
         attachment.delete()
         proposal.updated_at = timezone.now()
         proposal.save(update_fields=["updated_at"])
-        transaction.on_commit(lambda: storage.delete(name))
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
 
 
-def send_draft_reminders(*, now=None) -> int:
+def send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
     """Remind agencies with unsubmitted proposals that the open round closes soon.
 
     Meant to run daily: within ``settings.REMINDER_DAYS_BEFORE_CLOSE`` days of a round's close,
@@ -557,7 +602,7 @@ def send_draft_reminders(*, now=None) -> int:
         drafts = Proposal.objects.filter(
             round=plan_round, status__in=[Status.DRAFT, Status.RETURNED]
         ).select_related("agency")
-        by_agency = {}
+        by_agency: dict[Agency, list[Proposal]] = {}
         for proposal in drafts:
             by_agency.setdefault(proposal.agency, []).append(proposal)
         for agency, proposals in by_agency.items():
@@ -597,7 +642,7 @@ def send_draft_reminders(*, now=None) -> int:
     return reminded
 
 
-def record_attachment_download(*, attachment, actor) -> None:
+def record_attachment_download(*, attachment: Attachment, actor: User) -> None:
     """Note who downloaded a document (attachments may carry personal data under the PDPA).
 
     Effects: the audit event ``proposal.attachment_downloaded``. Raises nothing.

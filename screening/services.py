@@ -22,7 +22,12 @@ from directory.models import User
 from directory.roles import Role
 from proposals.models import Proposal, Stage
 from proposals.selectors import list_sent_proposals
-from proposals.services import ProposalError, apply_transition, lock_proposal
+from proposals.services import (
+    ProposalError,
+    StaleProposalError,
+    apply_transition,
+    lock_proposal,
+)
 from proposals.workflow import FINAL, Action, Status
 
 from .models import (
@@ -44,12 +49,9 @@ class ScreeningError(ProposalError):
     """A screening rule refused the change; the message is meant for the user.
 
     ``field`` names the input the message is about (``reasons``, ``recommended_amount`` ...),
-    ``None`` when it is about the whole request; views attach it to that form field.
+    ``None`` when it is about the whole request; views attach it to that form field
+    (``core.errors.DomainError`` keeps it).
     """
-
-    def __init__(self, message: str = "", *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class ReviewInputError(ScreeningError):
@@ -66,10 +68,6 @@ class UnassessedCriteriaError(ScreeningError):
     def __init__(self, message: str, *, criterion_ids: Iterable[int]):
         super().__init__(message, field="assessments")
         self.criterion_ids = sorted(criterion_ids)
-
-
-class StaleProposalError(ScreeningError):
-    """Somebody saved the proposal after the form was opened; nothing was written."""
 
 
 _ACTION_OF = {

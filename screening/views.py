@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core.charts import bar_chart_svg
+from core.errors import DomainError
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.formatting import format_baht, format_million_baht
 from core.text import notify_stripped
@@ -355,7 +356,7 @@ def _back_to_inbox(form_or_query):
     )
 
 
-class BulkRefused(Exception):
+class BulkRefused(DomainError):
     """A bulk action on "all matching" cannot run as asked; the message says why."""
 
 

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, database_from_env
+from .base import database_from_env
 
 # The demo runs as production users see it (the app's own 404/403/500 pages, static files through
 # WhiteNoise); DEBUG=1 gives Django's debug pages while developing.
@@ -18,6 +18,3 @@ DATABASES = {"default": database_from_env(os.environ)}
 AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
 if os.environ.get("AUDIT_ANCHOR_PATH"):
     AUDIT_ANCHOR_PATH = os.environ["AUDIT_ANCHOR_PATH"]
-
-# The embedded database and uploaded files live in var/ (ignored by git).
-(BASE_DIR / "var").mkdir(exist_ok=True)

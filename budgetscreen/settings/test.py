@@ -26,7 +26,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-(BASE_DIR / "var").mkdir(exist_ok=True)
 # Lockout is switched on by the tests that exercise it (Django's test client logs in without
 # a request, which django-axes refuses).
 AXES_ENABLED = False
