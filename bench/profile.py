@@ -57,7 +57,9 @@ def main(argv):
     profiler.disable()
     elapsed = (time.perf_counter() - t0) / count
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("LINES", "45")))
+    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+        int(os.environ.get("LINES", "45"))
+    )
     print(f"{target}: {elapsed * 1000:.1f} ms per request under the profiler")
     print(out.getvalue())
     if target == "vote":

@@ -36,9 +36,21 @@ def bar_chart_svg(rows, *, title: str, value_label=str, width=720, bar_height=26
                 '<g><text x="{}" y="{}" text-anchor="end" font-size="14" font-family="{}">{}</text>'
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>{}: {}</title></rect>'
                 '<text x="{}" y="{}" font-size="14" font-family="{}">{}</text></g>',
-                label_width - 8, y + bar_height * 0.7, FONT_FAMILY, _shorten(label),
-                label_width, y, max(length, 1), bar_height, PALETTE[index % len(PALETTE)], label, value_label(value),
-                label_width + length + 6, y + bar_height * 0.7, FONT_FAMILY, value_label(value),
+                label_width - 8,
+                y + bar_height * 0.7,
+                FONT_FAMILY,
+                _shorten(label),
+                label_width,
+                y,
+                max(length, 1),
+                bar_height,
+                PALETTE[index % len(PALETTE)],
+                label,
+                value_label(value),
+                label_width + length + 6,
+                y + bar_height * 0.7,
+                FONT_FAMILY,
+                value_label(value),
             )  # fmt: skip
         )
     return format_html(

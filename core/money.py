@@ -25,9 +25,13 @@ def parse_amount(raw) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValidationError(_("Enter an amount in baht, for example 1,234,567.50."), code="invalid") from None
+        raise ValidationError(
+            _("Enter an amount in baht, for example 1,234,567.50."), code="invalid"
+        ) from None
     if not value.is_finite():
-        raise ValidationError(_("Enter an amount in baht, for example 1,234,567.50."), code="invalid")
+        raise ValidationError(
+            _("Enter an amount in baht, for example 1,234,567.50."), code="invalid"
+        )
     if value < 0:
         raise ValidationError(_("The amount cannot be negative."), code="negative")
     if value.adjusted() >= MAX_DIGITS - 2:

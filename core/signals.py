@@ -33,5 +33,8 @@ def audit_failed_login(sender, credentials, request=None, **kwargs):
     with transaction.atomic():
         record_event(
             "auth.login_failed",
-            extra={"username": str(credentials.get("username", ""))[:150], "address": _address(request)},
+            extra={
+                "username": str(credentials.get("username", ""))[:150],
+                "address": _address(request),
+            },
         )

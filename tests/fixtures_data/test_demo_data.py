@@ -419,7 +419,9 @@ def test_new_and_demo_proposals_share_one_reference_scheme(demo):
     new = create_proposal(
         actor=submitter,
         plan_round=plan_round,
-        content=ProposalContent(fields={"title_th": "โครงการใหม่", "duration_years": 1}, kpis=[], budget={}),
+        content=ProposalContent(
+            fields={"title_th": "โครงการใหม่", "duration_years": 1}, kpis=[], budget={}
+        ),
     )
     assert new.code not in before
     rounds = dict(PlanRound.objects.values_list("pk", "fiscal_year"))

@@ -95,7 +95,9 @@ def test_one_vote_per_member_per_item_and_amount_rules():
 def test_one_chair_per_committee_and_resolution_amounts():
     committee, item = _meeting_with_item()
     Membership.objects.create(committee=committee, user=make_user(), position="chair")
-    refused(lambda: Membership.objects.create(committee=committee, user=make_user(), position="chair"))
+    refused(
+        lambda: Membership.objects.create(committee=committee, user=make_user(), position="chair")
+    )
     refused(lambda: Resolution.objects.create(agenda_item=item, outcome="approved"))
     refused(
         lambda: Resolution.objects.create(

@@ -12,8 +12,18 @@ from tests.factories import make_proposal, make_round, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("url", ["/", "/proposals/", "/screening/", "/meetings/", "/plans/2568/",
-                                 "/notifications/", "/proposals/1/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/proposals/",
+        "/screening/",
+        "/meetings/",
+        "/plans/2568/",
+        "/notifications/",
+        "/proposals/1/",
+    ],
+)
 def test_anonymous_is_redirected_to_login(client, url):
     response = client.get(url)
     assert response.status_code == 302
@@ -38,7 +48,9 @@ def _landing(client, user):
     return client.get("/")["Location"]
 
 
-def test_each_role_lands_on_its_page(client, submitter, screener, budget_officer, secretary, member):
+def test_each_role_lands_on_its_page(
+    client, submitter, screener, budget_officer, secretary, member
+):
     assert _landing(client, submitter) == "/proposals/"
     assert _landing(client, screener) == "/screening/"
     plan_round = make_round(2568, open_now=False)
@@ -48,10 +60,21 @@ def test_each_role_lands_on_its_page(client, submitter, screener, budget_officer
     committee = Committee.objects.create(name_th="คณะกรรมการ")
     Membership.objects.create(committee=committee, user=member, position="member")
     Membership.objects.create(committee=committee, user=secretary, position="secretary")
-    old = Meeting.objects.create(committee=committee, round=plan_round, number=1, year_be=2567,
-                                 date=datetime.date(2024, 1, 31), status="closed")
-    upcoming = Meeting.objects.create(committee=committee, round=plan_round, number=1, year_be=2569,
-                                      date=timezone.localdate() + datetime.timedelta(days=3))
+    old = Meeting.objects.create(
+        committee=committee,
+        round=plan_round,
+        number=1,
+        year_be=2567,
+        date=datetime.date(2024, 1, 31),
+        status="closed",
+    )
+    upcoming = Meeting.objects.create(
+        committee=committee,
+        round=plan_round,
+        number=1,
+        year_be=2569,
+        date=timezone.localdate() + datetime.timedelta(days=3),
+    )
     assert _landing(client, member) == upcoming.get_absolute_url() != old.get_absolute_url()
     assert _landing(client, secretary) == upcoming.get_absolute_url()  # fmt: skip
 
