@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.formatting import format_baht
-from directory.roles import Role
+from directory.roles import PROPOSAL_READERS, Role
 
 from .models import UNSENT, ZERO, ExpenseCategory, PlanRound, Proposal, StatusChange
 from .workflow import APPROVED_STATES, SENT_TO_DGA, Status
@@ -34,7 +34,7 @@ def get_current_round(*, with_plan=False) -> PlanRound | None:
 
 
 def can_see_all_proposals(user) -> bool:
-    return user.has_role(Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+    return user.has_role(*PROPOSAL_READERS)
 
 
 def list_sent_proposals():
