@@ -4,11 +4,13 @@
 once with ``selectors.get_membership`` so that a page asks the database only once.
 """
 
-from directory.roles import Role
+from django.utils.translation import gettext as _
+
+from directory.roles import MEETING_ROLES, Role
+from proposals.permissions import ALLOWED, Decision, can_take
+from proposals.workflow import Action, Status
 
 from .models import Position
-
-MEETING_ROLES = (Role.SECRETARY, Role.COMMITTEE, Role.SCREENER, Role.ADMIN)
 
 
 def can_view_meetings(user) -> bool:
@@ -80,3 +82,28 @@ def can_close_meeting(user, meeting) -> bool:
 
 def can_reopen_meeting(user, meeting) -> bool:
     return meeting.is_closed and user.has_role(Role.ADMIN)
+
+
+def can_place_on_agenda(user, proposal=None, *, meeting=None, on_open_agenda=False) -> Decision:
+    """Who may put a proposal on a meeting's agenda is the workflow table's PLACE_ON_AGENDA
+    (screeners, the secretary, administrators); the meeting must not be closed; the proposal
+    must be forwarded or deferred, or left ON_AGENDA on no open agenda (it goes on as it is).
+    Without ``proposal`` or ``meeting``, only what is given is asked."""
+    decision = can_take(user, None, Action.PLACE_ON_AGENDA)
+    if not decision:
+        return decision
+    if meeting is not None and meeting.is_closed:
+        return Decision(False, _("This meeting is closed; its agenda cannot change."))
+    if proposal is None:
+        return ALLOWED
+    if can_take(user, proposal, Action.PLACE_ON_AGENDA):
+        return ALLOWED
+    if proposal.status == Status.ON_AGENDA and not on_open_agenda:
+        return ALLOWED
+    return Decision(
+        False,
+        _(
+            "%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an agenda."
+        )
+        % {"code": proposal.code, "status": proposal.get_status_display()},
+    )

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from core import history
 from core.formatting import format_baht
 from directory.roles import Role
+from proposals.duplicates import find_similar_in_round
 from proposals.models import Proposal
-from proposals.workflow import Status
-from screening.duplicates import find_similar_in_round
+from proposals.workflow import TRANSITIONS, Action, Status
 from screening.models import CriterionAssessment, ScreeningReview
 from screening.selectors import get_recommended_amount
 
@@ -40,7 +40,7 @@ from .models import (
 )
 
 # The likely duplicates shown on an agenda item: the most similar first, chosen among at most
-# DUPLICATES_SCORED candidates (screening.duplicates.best_matches), so that a round where
+# DUPLICATES_SCORED candidates (proposals.duplicates.best_matches), so that a round where
 # thousands of titles look alike cannot slow the meeting page down.
 DUPLICATES_SHOWN = 5
 DUPLICATES_SCORED = 200
@@ -110,6 +110,19 @@ def get_membership(user, committee_id) -> Membership | None:
     return Membership.objects.filter(committee_id=committee_id, user_id=user.pk).first()
 
 
+def open_meetings():
+    """Meetings that can still take agenda items (not closed)."""
+    return Meeting.objects.exclude(status=MeetingStatus.CLOSED)
+
+
+def list_open_meetings(plan_round=None):
+    """Meetings that can still take agenda items (not closed), soonest first."""
+    meetings = open_meetings().select_related("committee", "round")
+    if plan_round is not None:
+        meetings = meetings.filter(round=plan_round)
+    return list(meetings.order_by("date", "number"))
+
+
 def list_agenda_candidates(meeting):
     """Proposals of the meeting's round that the secretary may add to its agenda."""
     on_open_agenda = AgendaItem.objects.exclude(meeting__status=MeetingStatus.CLOSED).values(
@@ -118,7 +131,7 @@ def list_agenda_candidates(meeting):
     return (
         Proposal.objects.filter(round_id=meeting.round_id)
         .filter(
-            Q(status__in=[Status.FORWARDED, Status.DEFERRED])
+            Q(status__in=TRANSITIONS[Action.PLACE_ON_AGENDA].sources)
             | (Q(status=Status.ON_AGENDA) & ~Q(pk__in=on_open_agenda))
         )
         .exclude(agenda_items__meeting=meeting)
@@ -636,6 +649,8 @@ def list_meeting_history(meeting):
         Resolution.objects.filter(agenda_item_id__in=item_ids).values_list("pk", flat=True)
     )
     about_its_items = Q(extra__item__in=item_ids) | Q(extra__resolution__in=resolution_ids)
+    # Events name the meeting by its pk (``extra["meeting"]``, as ``services.place_on_agenda``
+    # writes it); events written before that may name it by its number label: both are read.
     about_its_items |= Q(extra__meeting=meeting.pk) | Q(extra__meeting=meeting.number_label)
     on_agenda = history.about_any(Proposal, [proposal for _pk, proposal in items])
     return history.list_history(history.about(meeting) | (on_agenda & about_its_items))

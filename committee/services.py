@@ -8,7 +8,9 @@ serialised on their membership row.
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
+from enum import StrEnum
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -46,9 +48,6 @@ OUTCOME_ACTIONS = {
     Outcome.REJECTED: Action.REJECT,
     Outcome.DEFERRED: Action.DEFER,
 }
-# Proposals the secretary may put on an agenda: the workflow's sources of PLACE_ON_AGENDA,
-# plus proposals a screener already placed on the agenda but not yet in a meeting.
-AGENDA_SOURCES = frozenset({Status.FORWARDED, Status.DEFERRED})
 
 
 class CommitteeError(DomainError):
@@ -332,7 +331,6 @@ def _apply_resolution(*, item, resolution, meeting, actor):
             apply_transition(
                 proposal=proposal, action=action, actor=actor, reason=resolution.reason,
                 extra={"meeting": meeting.number_label, "resolution": resolution.pk},
-                check_role=False,
             )  # fmt: skip
         except ProposalError as error:
             raise CommitteeError(
@@ -394,47 +392,142 @@ def reopen_meeting(*, meeting, actor, reason) -> Meeting:
 # --- agenda ------------------------------------------------------------------------------
 
 
-def add_to_agenda(*, meeting, actor, proposals) -> list[AgendaItem]:
-    """Put proposals of the meeting's round on its agenda, after the existing items.
+class AgendaOrder(StrEnum):
+    """Where ``place_on_agenda`` puts new items."""
 
-    Forwarded or deferred proposals move to ``on_agenda`` through the workflow; proposals
-    already ``on_agenda`` (placed by a screener) are added as they are. Raises
-    ``CommitteeError`` for another round's proposal or one in any other state.
+    # The whole agenda renumbered upstream → midstream → downstream (items already there keep
+    # their order within their stage, new ones follow them): the screeners' inbox.
+    STAGE = "stage"
+    # After the existing items, in the order of the proposals' ids: the secretary's page, whose
+    # own ordering buttons follow.
+    END = "end"
+
+
+def _stage_order(proposal) -> int:
+    return proposal.stage.order if proposal.stage_id else 10_000
+
+
+def place_on_agenda(
+    *, meeting_id: int, proposal_ids: Iterable[int], actor, order: str = AgendaOrder.END
+) -> list[AgendaItem]:
+    """Put proposals of the meeting's round on its agenda: the one writer of agenda items.
+
+    Preconditions: the actor may place proposals on an agenda (the workflow table's roles for
+    PLACE_ON_AGENDA: screeners, the secretary, administrators); the meeting is not closed;
+    every proposal belongs to the meeting's round, is not already on that agenda, and is
+    FORWARDED or DEFERRED (a proposal left ON_AGENDA on no open agenda goes on as it is). All
+    or nothing.
+
+    Effects: one ``AgendaItem`` per proposal, placed by ``order`` (see ``AgendaOrder``); each
+    forwarded or deferred proposal moves to ON_AGENDA (timeline, audit ``proposal.on_agenda``,
+    the agency told); one audit ``agenda.added`` per item on the meeting. Every event names
+    the meeting as ``extra["meeting"] = meeting.pk`` (older events, written by the screening
+    app as ``screening.placed_on_agenda`` or with the meeting's number label, are still read by
+    ``selectors.list_meeting_history``). Returns the new items. Raises ``CommitteeError``.
     """
+    order = AgendaOrder(order)  # ValueError for anything else
+    decision = permissions.can_place_on_agenda(actor)
+    if not decision:
+        raise CommitteeError(decision.reason)
+    ids = sorted({int(pk) for pk in proposal_ids})
+    if not ids:
+        raise CommitteeError(_("Select at least one proposal."))
     with transaction.atomic():
-        meeting = _lock_meeting(meeting.pk)
-        _require_secretary(actor, meeting)
-        last = AgendaItem.objects.filter(meeting=meeting).order_by("-order").first()
-        order = last.order if last else 0
-        added = []
-        for pk in sorted(p.pk for p in proposals):
-            proposal = Proposal.objects.select_for_update(of=("self",)).get(pk=pk)
-            if proposal.round_id != meeting.round_id:
-                raise CommitteeError(
-                    _("%(code)s belongs to another round.") % {"code": proposal.code}
-                )
-            if AgendaItem.objects.filter(meeting=meeting, proposal=proposal).exists():
-                raise CommitteeError(
-                    _("%(code)s is already on this agenda.") % {"code": proposal.code}
-                )
-            if proposal.status in AGENDA_SOURCES:
+        meeting, existing, proposals = _lock_agenda_and_proposals(
+            meeting_id=meeting_id, proposal_ids=ids, actor=actor
+        )
+        _check_may_place(meeting=meeting, existing=existing, proposals=proposals, actor=actor)
+        new_items = _number_new_items(
+            meeting=meeting, existing=existing, proposals=proposals, order=order
+        )
+        for item in new_items:
+            if item.proposal.status != Status.ON_AGENDA:
                 apply_transition(
-                    proposal=proposal, action=Action.PLACE_ON_AGENDA, actor=actor,
-                    extra={"meeting": meeting.number_label},
+                    proposal=item.proposal, action=Action.PLACE_ON_AGENDA, actor=actor,
+                    extra={"meeting": meeting.pk, "number": meeting.number_label,
+                           "agenda_order": item.order},
                 )  # fmt: skip
-            elif proposal.status != Status.ON_AGENDA:
-                raise CommitteeError(
-                    _("%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an agenda.")
-                    % {"code": proposal.code, "status": proposal.get_status_display()}
-                )
-            order += 1
-            item = AgendaItem.objects.create(meeting=meeting, proposal=proposal, order=order)
             record_event(
                 "agenda.added", actor=actor, target=meeting,
-                extra={"proposal": proposal.code, "item": item.pk},
+                extra={"meeting": meeting.pk, "proposal": item.proposal.code, "item": item.pk,
+                       "order": order},
             )  # fmt: skip
-            added.append(item)
-    return added
+    return new_items
+
+
+def _lock_agenda_and_proposals(*, meeting_id: int, proposal_ids: list[int], actor):
+    """Lock the meeting, its agenda items (in order) and the proposals; ``CommitteeError``
+    for a missing meeting or proposal, or a meeting the actor may not add to."""
+    meeting = Meeting.objects.select_for_update(of=("self",)).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise CommitteeError(_("Choose a meeting."))
+    decision = permissions.can_place_on_agenda(actor, meeting=meeting)
+    if not decision:
+        raise CommitteeError(decision.reason)
+    existing = list(
+        AgendaItem.objects.select_for_update(of=("self",))
+        .filter(meeting=meeting)
+        .select_related("proposal__stage")
+        .order_by("order", "id")
+    )
+    proposals = list(
+        # Lock only the proposals: the stage join is an outer join PostgreSQL cannot lock.
+        Proposal.objects.select_for_update(of=("self",))
+        .filter(pk__in=proposal_ids)
+        .select_related("stage")
+        .order_by("pk")
+    )
+    if len(proposals) != len(proposal_ids):
+        raise CommitteeError(_("Some of the selected proposals no longer exist."))
+    return meeting, existing, proposals
+
+
+def _check_may_place(*, meeting, existing, proposals, actor) -> None:
+    """Each proposal: not on this agenda yet, of the meeting's round, and in a status (and not
+    on another open agenda) that the workflow table lets the actor place."""
+    already = {item.proposal_id for item in existing}
+    on_open_agenda = set(
+        AgendaItem.objects.filter(proposal_id__in=[p.pk for p in proposals])
+        .exclude(meeting__status=MeetingStatus.CLOSED)
+        .values_list("proposal_id", flat=True)
+    )
+    for proposal in proposals:
+        if proposal.pk in already:
+            raise CommitteeError(_("%(code)s is already on this agenda.") % {"code": proposal.code})
+        if proposal.round_id != meeting.round_id:
+            raise CommitteeError(
+                _("%(code)s belongs to another round than this meeting.") % {"code": proposal.code}
+            )
+        decision = permissions.can_place_on_agenda(
+            actor, proposal, on_open_agenda=proposal.pk in on_open_agenda
+        )
+        if not decision:
+            raise CommitteeError(decision.reason)
+
+
+def _number_new_items(*, meeting, existing, proposals, order: AgendaOrder) -> list[AgendaItem]:
+    """Create the new items and renumber the agenda by ``order``; returns the new items."""
+    if order == AgendaOrder.STAGE:
+        new_items = [
+            AgendaItem(meeting=meeting, proposal=p)
+            for p in sorted(proposals, key=lambda p: (_stage_order(p), p.code))
+        ]
+        # A stable sort keeps the secretary's order within a stage and appends the new items.
+        ordered = sorted(existing + new_items, key=lambda item: _stage_order(item.proposal))
+    else:
+        new_items = [
+            AgendaItem(meeting=meeting, proposal=p)
+            for p in proposals
+        ]
+        ordered = existing + new_items
+    moved = []
+    for position, item in enumerate(ordered, start=1):
+        if item.pk is not None and item.order != position:
+            moved.append(item)
+        item.order = position
+    AgendaItem.objects.bulk_update(moved, ["order"])
+    AgendaItem.objects.bulk_create(new_items)
+    return new_items
 
 
 def remove_from_agenda(*, item, actor) -> None:

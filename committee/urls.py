@@ -7,6 +7,7 @@ app_name = "committee"
 urlpatterns = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_create, name="create"),
+    path("agenda/place/", views.place_from_inbox, name="place_from_inbox"),
     path("<int:pk>/", views.meeting_detail, name="meeting"),
     path("<int:pk>/state.json", views.meeting_state, name="state"),
     path("<int:pk>/edit/", views.meeting_edit, name="edit"),

@@ -7,6 +7,7 @@ tally and the quorum on every open screen.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.text import notify_stripped
 from directory.permissions import role_required
+from directory.roles import SCREENERS
 from proposals.models import Proposal
+from proposals.services import ProposalError
+from proposals.workflow import TRANSITIONS, Action
+from screening.forms import AgendaForm
+from screening.views import back_to_inbox, bulk_target, confirm_page
 
 from . import permissions, selectors, services
 from .forms import (
@@ -344,11 +350,14 @@ def _agenda_action(request, meeting):
     try:
         if action == "add":
             ids = [int(x) for x in request.POST.getlist("proposals") if x.isdigit()]
-            proposals = list(Proposal.objects.filter(pk__in=ids))
-            if not proposals:
+            ids = list(Proposal.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            if not ids:
                 messages.error(request, _("Select the proposals to add."))
                 return
-            added = services.add_to_agenda(meeting=meeting, actor=request.user, proposals=proposals)
+            added = services.place_on_agenda(
+                meeting_id=meeting.pk, proposal_ids=ids, actor=request.user,
+                order=services.AgendaOrder.END,
+            )  # fmt: skip
             messages.success(request, _("%(count)s items added.") % {"count": len(added)})
         elif action == "order_by_stage":
             services.order_agenda_by_stage(meeting=meeting, actor=request.user)
@@ -366,8 +375,56 @@ def _agenda_action(request, meeting):
                 services.move_agenda_item(item=item, actor=request.user, direction=action)
         else:
             messages.error(request, _("Unknown action."))
-    except (CommitteeError, ValidationError) as error:
+    except (CommitteeError, ProposalError, ValidationError) as error:
         messages.error(request, error.message if isinstance(error, ValidationError) else str(error))
+
+
+@role_required(*SCREENERS)
+@require_POST
+def place_from_inbox(request):
+    """The screening inbox's "put on the agenda": the ticked proposals (or every forwarded one
+    matching the inbox's filter, once confirmed) go on a meeting, ordered by stage.
+
+    It lives here, not in screening, because it writes the committee's agenda: screening never
+    imports the committee (README, Architecture). The inbox's bulk helpers are screening's.
+    """
+    form = AgendaForm(request.POST, meetings=selectors.open_meetings())
+    if not form.is_valid():
+        messages.error(request, _("Choose a meeting that is not closed."))
+        return back_to_inbox(request.POST.get("query", ""))
+    meeting = form.cleaned_data["meeting"]
+    query = form.cleaned_data.get("query") or ""
+
+    def confirm(target):
+        return confirm_page(
+            request, target=target, query=query,
+            what=_("Put %(count)s forwarded proposals on the agenda of meeting %(meeting)s.")
+            % {"count": len(target.ids), "meeting": meeting.number_label},
+            skipped_note=_("%(count)s proposals matching the filters are not forwarded to the "
+                           "committee and stay as they are.") % {"count": target.skipped},
+            fields={"meeting": meeting.pk},
+        )  # fmt: skip
+
+    eligible = Q(status__in=TRANSITIONS[Action.PLACE_ON_AGENDA].sources)
+    ids, _skipped, response = bulk_target(request, form, eligible=eligible, confirm=confirm)
+    if response is not None:
+        return response
+    try:
+        items = services.place_on_agenda(
+            meeting_id=meeting.pk, proposal_ids=ids, actor=request.user,
+            order=services.AgendaOrder.STAGE,
+        )  # fmt: skip
+    except (CommitteeError, ProposalError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(count)s proposals put on the agenda of meeting %(meeting)s.")
+            % {"count": len(items), "meeting": meeting.number_label},
+        )
+    return back_to_inbox(query)
+
+
 
 
 @role_required(*MEETING_ROLES)

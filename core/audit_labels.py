@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "screening.reopened": _("Screening reopened"),
     "screening.assigned": _("Screener assigned"),
     "screening.distributed": _("Proposals distributed to screeners"),
+    # Written before issue 15.1 (placements are now agenda.added); kept to read the old events.
     "screening.placed_on_agenda": _("Proposals placed on the agenda"),
     # committee
     "meeting.created": _("Meeting created"),

@@ -2,21 +2,20 @@
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
 from .models import Notification
 
-if TYPE_CHECKING:  # directory sits above core: its model is named here for the type only
-    from directory.models import User
-
 logger = logging.getLogger("budgetscreen")
 
 
-def notify_users(users: Iterable["User"], *, subject: str, body: str = "", link: str = "") -> None:
+def notify_users(
+    users: Iterable[AbstractUser], *, subject: str, body: str = "", link: str = ""
+) -> None:
     """Store a notification for each user now; e-mail those with an address after commit.
 
     The in-app notification is the record: an e-mail that cannot be sent is logged (with its
@@ -24,7 +23,10 @@ def notify_users(users: Iterable["User"], *, subject: str, body: str = "", link:
     """
     users = [u for u in users if u.is_active]
     Notification.objects.bulk_create(
-        [Notification(recipient=u, subject=subject[:300], body=body, link=link) for u in users]
+        [
+            Notification(recipient_id=u.pk, subject=subject[:300], body=body, link=link)
+            for u in users
+        ]
     )
     emails = [u.email for u in users if u.email]
     if emails:

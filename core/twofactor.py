@@ -22,8 +22,6 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from directory.roles import Role
-
 from .audit import record_event
 
 SESSION_KEY = "two_factor_pending"
@@ -31,8 +29,6 @@ SESSION_KEY = "two_factor_pending"
 # the session is ended (see core.middleware.TwoFactorMiddleware).
 DONE_SESSION_KEY = "two_factor_done"
 VERIFY, SETUP = "verify", "setup"
-# Everyone who sees or decides beyond their own agency's proposals.
-REQUIRED_ROLES = frozenset({Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
 
@@ -59,7 +55,9 @@ def pending_step(user) -> str | None:
     or nothing. Computed once at sign-in and kept in the session."""
     if has_confirmed_device(user):
         return VERIFY
-    if settings.TWO_FACTOR_REQUIRED and (user.is_superuser or user.has_role(*REQUIRED_ROLES)):
+    # Who must enrol is the user model's to say (directory.roles.TWO_FACTOR_ROLES: everyone who
+    # sees or decides beyond their own agency's proposals); core names no role.
+    if settings.TWO_FACTOR_REQUIRED and user.requires_two_factor:
         return SETUP
     return None
 

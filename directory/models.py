@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .roles import STAFF_ROLES, Role
+from .roles import STAFF_ROLES, TWO_FACTOR_ROLES, Role
 
 
 class BilingualName(models.Model):
@@ -97,3 +97,9 @@ class User(AbstractUser):
     @property
     def is_dga_staff(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Must enrol in two-factor sign-in when TWO_FACTOR_REQUIRED is on (``core.twofactor``
+        asks the user model, so that core names no role)."""
+        return self.is_superuser or bool(self.roles & TWO_FACTOR_ROLES)

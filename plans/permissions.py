@@ -1,9 +1,6 @@
 """Who may read, download and publish the consolidated plan. Pure functions of the user."""
 
-from directory.roles import Role
-
-PLAN_READERS = (Role.BUDGET_OFFICE, Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
-PLAN_PUBLISHERS = (Role.SECRETARY, Role.ADMIN)
+from directory.roles import PLAN_PUBLISHERS, PLAN_READERS
 
 
 def can_view_plan(user) -> bool:

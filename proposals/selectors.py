@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.formatting import format_baht
 from directory.models import User
-from directory.roles import Role
+from directory.roles import PROPOSAL_READERS, Role
 
 from .models import (
     UNSENT,
@@ -45,7 +45,7 @@ def get_current_round(*, with_plan: bool = False) -> PlanRound | None:
 
 
 def can_see_all_proposals(user: User) -> bool:
-    return user.has_role(Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN)
+    return user.has_role(*PROPOSAL_READERS)
 
 
 def list_sent_proposals() -> QuerySet[Proposal]:

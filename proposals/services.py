@@ -61,7 +61,6 @@ def apply_transition(
     actor: User,
     reason: str = "",
     extra: dict[str, Any] | None = None,
-    check_role: bool = True,
 ) -> Proposal:
     """Move a locked proposal along the workflow table.
 
@@ -69,16 +68,13 @@ def apply_transition(
     ``select_for_update()``. Effects: status, a timeline row, an audit event
     ``proposal.<target status>``, and a notification to the agency after commit.
     Raises ``ProposalError`` when the table does not allow the move, the actor's role may not
-    make it, or a required reason is missing.
+    make it (``permissions.can_take``: there is no way around the table), or a required reason
+    is missing.
     """
     transition = TRANSITIONS[action]
-    if proposal.status not in transition.sources:
-        raise ProposalError(
-            _("This proposal is “%(status)s”; it cannot be changed that way now.")
-            % {"status": proposal.get_status_display()}
-        )
-    if check_role and not (actor.roles & transition.roles):
-        raise ProposalError(_("Your role may not do this."))
+    decision = permissions.can_take(actor, proposal, action)
+    if not decision:
+        raise ProposalError(decision.reason)
     if transition.reason_required and not reason.strip():
         raise ProposalError(_("Please give a reason."))
     previous = proposal.status
@@ -437,11 +433,9 @@ def submit_proposal(
         proposal = Proposal.objects.select_for_update().select_related("round").get(pk=proposal_id)
         if proposal.status == Status.SUBMITTED:
             raise ProposalError(_("This proposal has already been submitted."))
-        if not permissions.can_submit_proposal(actor, proposal):
-            raise ProposalError(
-                _("This proposal is “%(status)s”; it cannot be submitted now.")
-                % {"status": proposal.get_status_display()}
-            )
+        decision = permissions.can_submit_proposal(actor, proposal)
+        if not decision:
+            raise ProposalError(decision.reason)
         # A proposal DGA returned for revision may come back after the deadline: DGA asked for it.
         if proposal.status == Status.DRAFT and not proposal.round.is_open(now):
             raise ProposalError(
@@ -487,11 +481,9 @@ def withdraw_proposal(*, proposal_id: int, actor: User, reason: str) -> Proposal
     """
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        if not permissions.can_withdraw_proposal(actor, proposal):
-            raise ProposalError(
-                _("This proposal is “%(status)s”; it can no longer be withdrawn.")
-                % {"status": proposal.get_status_display()}
-            )
+        decision = permissions.can_withdraw_proposal(actor, proposal)
+        if not decision:
+            raise ProposalError(decision.reason)
         return apply_transition(
             proposal=proposal, action=Action.WITHDRAW, actor=actor, reason=reason.strip()
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from directory.roles import Role
+from directory.roles import AGENDA_KEEPERS, DECIDERS, SCREENERS, Role
 
 
 class Status(models.TextChoices):
@@ -60,9 +60,7 @@ class Transition:
     reason_required: bool = False
 
 
-_DECIDERS = frozenset({Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
-_SCREENERS = frozenset({Role.SCREENER, Role.ADMIN})
-
+# The roles of each move come from directory.roles, where every role set is kept.
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
@@ -70,22 +68,22 @@ TRANSITIONS: dict[str, Transition] = {
                    frozenset({Role.SUBMITTER})),
         Transition(Action.WITHDRAW, frozenset({Status.DRAFT, Status.SUBMITTED, Status.RETURNED}),
                    Status.WITHDRAWN, frozenset({Role.SUBMITTER}), reason_required=True),
-        Transition(Action.RETURN, frozenset({Status.SUBMITTED}), Status.RETURNED, _SCREENERS,
+        Transition(Action.RETURN, frozenset({Status.SUBMITTED}), Status.RETURNED, SCREENERS,
                    reason_required=True),
         Transition(Action.MARK_INELIGIBLE, frozenset({Status.SUBMITTED}), Status.INELIGIBLE,
-                   _SCREENERS, reason_required=True),
-        Transition(Action.FORWARD, frozenset({Status.SUBMITTED}), Status.FORWARDED, _SCREENERS),
+                   SCREENERS, reason_required=True),
+        Transition(Action.FORWARD, frozenset({Status.SUBMITTED}), Status.FORWARDED, SCREENERS),
         Transition(Action.RECONSIDER, frozenset({Status.FORWARDED, Status.INELIGIBLE}),
-                   Status.SUBMITTED, _SCREENERS, reason_required=True),
+                   Status.SUBMITTED, SCREENERS, reason_required=True),
         Transition(Action.PLACE_ON_AGENDA, frozenset({Status.FORWARDED, Status.DEFERRED}),
-                   Status.ON_AGENDA, frozenset({Role.SCREENER, Role.SECRETARY, Role.ADMIN})),
+                   Status.ON_AGENDA, AGENDA_KEEPERS),
         Transition(Action.REMOVE_FROM_AGENDA, frozenset({Status.ON_AGENDA}), Status.FORWARDED,
-                   frozenset({Role.SCREENER, Role.SECRETARY, Role.ADMIN})),
-        Transition(Action.APPROVE, frozenset({Status.ON_AGENDA}), Status.APPROVED, _DECIDERS),
+                   AGENDA_KEEPERS),
+        Transition(Action.APPROVE, frozenset({Status.ON_AGENDA}), Status.APPROVED, DECIDERS),
         Transition(Action.APPROVE_REDUCED, frozenset({Status.ON_AGENDA}), Status.APPROVED_REDUCED,
-                   _DECIDERS),
-        Transition(Action.REJECT, frozenset({Status.ON_AGENDA}), Status.REJECTED, _DECIDERS),
-        Transition(Action.DEFER, frozenset({Status.ON_AGENDA}), Status.DEFERRED, _DECIDERS),
+                   DECIDERS),
+        Transition(Action.REJECT, frozenset({Status.ON_AGENDA}), Status.REJECTED, DECIDERS),
+        Transition(Action.DEFER, frozenset({Status.ON_AGENDA}), Status.DEFERRED, DECIDERS),
     ]
 }  # fmt: skip
 

@@ -1,33 +1,51 @@
-"""Who may do what in screening. Pure functions: no queries beyond the user's roles."""
+"""Who may do what in screening. Pure functions: no queries beyond the user's roles.
 
-from directory.roles import Role
-from proposals.workflow import Status
+Every move of a proposal is asked of the workflow table (``proposals.permissions.can_take``);
+the role sets are ``directory.roles``'. Checks that a service repeats return a ``Decision``
+whose reason the service raises as it is.
+"""
+
+from django.utils.translation import gettext as _
+
+from directory.roles import SCREENERS, SCREENING_READERS
+from proposals.permissions import ALLOWED, Decision, can_take, role_refused
+from proposals.workflow import Action
 
 # DGA staff open the screening pages; the committee secretary reads them to prepare meetings.
-READERS = (Role.SCREENER, Role.SECRETARY, Role.ADMIN)
-WRITERS = (Role.SCREENER, Role.ADMIN)
+READERS = SCREENING_READERS
+WRITERS = SCREENERS
 
 
 def can_view_screening(user) -> bool:
     return user.is_authenticated and user.has_role(*READERS)
 
 
-def can_screen_proposal(user, proposal=None) -> bool:
-    """Screeners (and administrators) screen proposals that await screening."""
+def can_screen_proposal(user, proposal=None) -> Decision:
+    """Screeners (and administrators) screen proposals that await screening: the moves
+    forward, return and not eligible share their sources and roles in the table."""
+    decision = can_take(user, None, Action.FORWARD)
+    if not decision or proposal is None:
+        return decision
+    if not can_take(user, proposal, Action.FORWARD):
+        return Decision(
+            False,
+            _("This proposal is “%(status)s”; only proposals awaiting screening can be screened.")
+            % {"status": proposal.get_status_display()},
+        )
+    return decision
+
+
+def can_reopen_proposal(user, proposal) -> Decision:
+    if can_take(user, proposal, Action.RECONSIDER):
+        return ALLOWED
+    return Decision(
+        False,
+        _("This proposal is “%(status)s”; it cannot be reopened for screening.")
+        % {"status": proposal.get_status_display()},
+    )
+
+
+def can_assign_proposals(user) -> Decision:
     if not user.is_authenticated or not user.has_role(*WRITERS):
-        return False
-    return proposal is None or proposal.status == Status.SUBMITTED
-
-
-def can_reopen_proposal(user, proposal) -> bool:
-    return user.has_role(*WRITERS) and proposal.status in (Status.FORWARDED, Status.INELIGIBLE)
-
-
-def can_assign_proposals(user) -> bool:
-    return user.is_authenticated and user.has_role(*WRITERS)
-
-
-def can_place_on_agenda(user, proposal=None) -> bool:
-    if not user.is_authenticated or not user.has_role(*WRITERS):
-        return False
-    return proposal is None or proposal.status in (Status.FORWARDED, Status.DEFERRED)
+        return role_refused()
+    return ALLOWED

@@ -10,9 +10,6 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-# The committee's models are read (open meetings) by the agenda placement: a deliberate, read-only
-# exception to the layering; the committee app owns all of its own code.
-from committee.models import Meeting, MeetingStatus
 from directory.models import User
 from directory.roles import Role
 from proposals.models import ZERO, PlanRound, Stage
@@ -143,18 +140,6 @@ def screener_queryset():
 
 def list_screeners():
     return list(screener_queryset())
-
-
-def open_meetings_queryset():
-    return Meeting.objects.exclude(status=MeetingStatus.CLOSED)
-
-
-def list_open_meetings(plan_round=None):
-    """Meetings that can still take agenda items (not closed), soonest first."""
-    meetings = open_meetings_queryset().select_related("committee", "round")
-    if plan_round is not None:
-        meetings = meetings.filter(round=plan_round)
-    return list(meetings.order_by("date", "number"))
 
 
 @dataclass

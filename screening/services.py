@@ -1,4 +1,7 @@
-"""Every write of the screening work: reviews, reopening, assignment, agenda placement.
+"""Every write of the screening work: reviews, reopening, assignment.
+
+Putting proposals on a meeting's agenda is the committee's (``committee.services
+.place_on_agenda``): screening never imports the committee.
 
 Each service locks what it changes, checks the permission again (commands and tests skip the
 views), writes an audit event in the same transaction, and leaves the proposal's status to the
@@ -14,8 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-# Agenda placement creates the committee's AgendaItem rows (models only; read-and-create).
-from committee.models import AgendaItem, Meeting, MeetingStatus
 from core.audit import record_event
 from core.formatting import format_baht
 from directory.models import User
@@ -39,7 +40,6 @@ from .models import (
 )
 from .permissions import (
     can_assign_proposals,
-    can_place_on_agenda,
     can_reopen_proposal,
     can_screen_proposal,
 )
@@ -159,14 +159,9 @@ def _check_may_screen(*, proposal: Proposal, actor: User, expected_version: int 
             )
             % {"status": proposal.get_status_display()}
         )
-    if can_screen_proposal(actor, proposal):
-        return
-    if not actor.has_role(Role.SCREENER, Role.ADMIN):
-        raise ScreeningError(_("Your role may not do this."))
-    raise ScreeningError(
-        _("This proposal is “%(status)s”; only proposals awaiting screening can be screened.")
-        % {"status": proposal.get_status_display()}
-    )
+    decision = can_screen_proposal(actor, proposal)
+    if not decision:
+        raise ScreeningError(decision.reason)
 
 
 def _check_review_input(
@@ -341,11 +336,9 @@ def reopen_proposal(*, proposal_id: int, actor: User, reason: str) -> Proposal:
     """
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
-        if not can_reopen_proposal(actor, proposal):
-            raise ScreeningError(
-                _("This proposal is “%(status)s”; it cannot be reopened for screening.")
-                % {"status": proposal.get_status_display()}
-            )
+        decision = can_reopen_proposal(actor, proposal)
+        if not decision:
+            raise ScreeningError(decision.reason)
         apply_transition(proposal=proposal, action=Action.RECONSIDER, actor=actor, reason=reason)
         proposal.lock_version += 1
         proposal.save(update_fields=["lock_version"])
@@ -372,8 +365,9 @@ def assign_screener(
     its work: it is skipped and counted), audit ``screening.assigned``. Returns the counts.
     Raises ``ScreeningError``.
     """
-    if not can_assign_proposals(actor):
-        raise ScreeningError(_("Your role may not do this."))
+    decision = can_assign_proposals(actor)
+    if not decision:
+        raise ScreeningError(decision.reason)
     screener = None
     if screener_id is not None:
         screener = User.objects.filter(
@@ -422,8 +416,9 @@ def distribute_by_ministry(
     on each, audit ``screening.distributed``. Returns ``{screener_id: number newly assigned}``.
     Raises ``ScreeningError`` when there is no screener or the actor may not assign.
     """
-    if not can_assign_proposals(actor):
-        raise ScreeningError(_("Your role may not do this."))
+    decision = can_assign_proposals(actor)
+    if not decision:
+        raise ScreeningError(decision.reason)
     screeners = User.objects.filter(is_active=True, groups__name=Role.SCREENER).distinct()
     if screener_ids is not None:
         screeners = screeners.filter(pk__in=list(screener_ids))
@@ -461,95 +456,3 @@ def distribute_by_ministry(
             extra={"round": round_id, "given": {str(k): v for k, v in given.items()}},
         )
     return given
-
-
-def place_on_agenda(
-    *, meeting_id: int, proposal_ids: Iterable[int], actor: User
-) -> list[AgendaItem]:
-    """Put forwarded proposals on a meeting's agenda, grouped by value-chain stage.
-
-    Preconditions: the actor is a screener (or administrator); the meeting is not closed; every
-    proposal is FORWARDED (or DEFERRED by an earlier meeting), belongs to the meeting's round
-    and is not already on that agenda. All or nothing.
-
-    Effects: one ``AgendaItem`` per proposal; the whole agenda renumbered so that upstream
-    items come first, then midstream, then downstream (items already there keep their order
-    within their stage, new ones follow them); each proposal moves to ON_AGENDA (timeline,
-    audit, the agency told); audit ``screening.placed_on_agenda`` on the meeting.
-    Returns the new items. Raises ``ScreeningError``.
-    """
-    if not can_place_on_agenda(actor):
-        raise ScreeningError(_("Your role may not do this."))
-    ids = sorted({int(pk) for pk in proposal_ids})
-    if not ids:
-        raise ScreeningError(_("Select at least one proposal."))
-    with transaction.atomic():
-        meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
-        if meeting is None:
-            raise ScreeningError(_("Choose a meeting."))
-        if meeting.status == MeetingStatus.CLOSED:
-            raise ScreeningError(_("This meeting is closed; its agenda cannot change."))
-        proposals = list(
-            # Lock only the proposals: the stage join is an outer join PostgreSQL cannot lock.
-            Proposal.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids)
-            .select_related("stage")
-            .order_by("pk")
-        )
-        if len(proposals) != len(ids):
-            raise ScreeningError(_("Some of the selected proposals no longer exist."))
-        already = set(
-            AgendaItem.objects.filter(meeting=meeting, proposal_id__in=ids).values_list(
-                "proposal_id", flat=True
-            )
-        )
-        for proposal in proposals:
-            if proposal.pk in already:
-                raise ScreeningError(
-                    _("%(code)s is already on this agenda.") % {"code": proposal.code}
-                )
-            if not can_place_on_agenda(actor, proposal):
-                raise ScreeningError(
-                    _(
-                        "%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an agenda."
-                    )
-                    % {"code": proposal.code, "status": proposal.get_status_display()}
-                )
-            if proposal.round_id != meeting.round_id:
-                raise ScreeningError(
-                    _("%(code)s belongs to another round than this meeting.")
-                    % {"code": proposal.code}
-                )
-
-        def stage_key(p):
-            return p.stage.order if p.stage_id else 10_000
-
-        existing = list(
-            AgendaItem.objects.filter(meeting=meeting)
-            .select_related("proposal__stage")
-            .order_by("order", "id")
-        )
-        new_items = [
-            AgendaItem(meeting=meeting, proposal=p)
-            for p in sorted(proposals, key=lambda p: (stage_key(p), p.code))
-        ]
-        # A stable sort keeps the secretary's order within a stage and appends the new items.
-        ordered = sorted(existing + new_items, key=lambda item: stage_key(item.proposal))
-        for position, item in enumerate(ordered, start=1):
-            item.order = position
-        AgendaItem.objects.bulk_update(existing, ["order"])
-        AgendaItem.objects.bulk_create(new_items)
-        for item in new_items:
-            apply_transition(
-                proposal=item.proposal,
-                action=Action.PLACE_ON_AGENDA,
-                actor=actor,
-                extra={"meeting": meeting.pk, "agenda_order": item.order},
-            )
-        record_event(
-            "screening.placed_on_agenda",
-            actor=actor,
-            target=meeting,
-            extra={"proposals": [item.proposal_id for item in new_items]},
-        )
-    return new_items

@@ -13,7 +13,6 @@ urlpatterns = [
     path("duplicates/", views.duplicate_clusters, name="duplicates"),
     path("assign/", views.bulk_assign, name="bulk_assign"),
     path("distribute/", views.distribute, name="distribute"),
-    path("agenda/", views.agenda, name="agenda"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
     path("<int:pk>/assign/", views.assign, name="assign"),

@@ -24,19 +24,19 @@ from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.formatting import format_baht, format_million_baht
 from core.text import notify_stripped
 from directory.permissions import role_required
+from proposals import duplicates
 from proposals.models import Proposal
 from proposals.selectors import get_proposal_display, get_proposal_for
 from proposals.services import ProposalError
 from proposals.workflow import FINAL, Status
 
-from . import duplicates, exports, selectors, services
+from . import exports, selectors, services
 from .filters import ProposalFilter
-from .forms import AgendaForm, AssignForm, BulkAssignForm, ReopenForm, ScreeningForm
+from .forms import AssignForm, BulkAssignForm, ReopenForm, ScreeningForm
 from .permissions import (
     READERS,
     WRITERS,
     can_assign_proposals,
-    can_place_on_agenda,
     can_reopen_proposal,
     can_screen_proposal,
 )
@@ -145,7 +145,8 @@ def inbox(request):
     user = request.user
     may_write = can_assign_proposals(user)
     selected_round = filterset.form.cleaned_data.get("round")
-    meetings = selectors.list_open_meetings(selected_round) if may_write else []
+    # The "put on the agenda" control is the committee's ({% agenda_placement %} in the
+    # template): screening's code does not read meetings.
     screeners = selectors.list_screeners() if may_write else []
     context = {
         "filterset": filterset,
@@ -160,8 +161,6 @@ def inbox(request):
         "selected_round": selected_round,
         "mine": bool(filterset.form.cleaned_data.get("mine")),
         "may_write": may_write,
-        "may_place": can_place_on_agenda(user),
-        "meetings": meetings,
         "screeners": screeners,
         "sort": request.GET.get("sort", ""),
         "columns": _sort_columns(request),
@@ -349,7 +348,7 @@ def assign(request, pk):
     return redirect("screening:detail", pk=proposal.pk)
 
 
-def _back_to_inbox(form_or_query):
+def back_to_inbox(form_or_query):
     query = form_or_query if isinstance(form_or_query, str) else ""
     return redirect(
         f"{reverse('screening:inbox')}?{query}" if query else reverse("screening:inbox")
@@ -403,7 +402,7 @@ def _is_confirmed(request, target: BulkTarget) -> bool:
     )
 
 
-def _confirm_page(request, *, target, query, what, skipped_note, fields):
+def confirm_page(request, *, target, query, what, skipped_note, fields):
     """Ask before an action on every matching proposal; a stale confirmation is asked again."""
     stale = "confirm_count" in request.POST
     return render(
@@ -423,7 +422,7 @@ def _confirm_page(request, *, target, query, what, skipped_note, fields):
     )
 
 
-def _bulk_target(request, form, *, eligible: Q, confirm):
+def bulk_target(request, form, *, eligible: Q, confirm):
     """The ticked proposals, or every proposal matching the filter once the user has confirmed
     their number; ``confirm(target)`` renders the question.
 
@@ -437,14 +436,14 @@ def _bulk_target(request, form, *, eligible: Q, confirm):
         target = _all_matching(request, query, eligible=eligible)
     except BulkRefused as error:
         messages.error(request, str(error))
-        return None, 0, _back_to_inbox(query)
+        return None, 0, back_to_inbox(query)
     if not target.ids:
         messages.error(
             request,
             _("None of the proposals matching the filters can be changed this way; "
               "nothing was changed."),
         )  # fmt: skip
-        return None, 0, _back_to_inbox(query)
+        return None, 0, back_to_inbox(query)
     if _is_confirmed(request, target):
         return target.ids, target.skipped, None
     return None, 0, confirm(target)
@@ -456,7 +455,7 @@ def bulk_assign(request):
     form = BulkAssignForm(request.POST, screeners=selectors.screener_queryset())
     if not form.is_valid():
         messages.error(request, _("Choose a screener."))
-        return _back_to_inbox(request.POST.get("query", ""))
+        return back_to_inbox(request.POST.get("query", ""))
     screener = form.cleaned_data["screener"]
     query = form.cleaned_data.get("query") or ""
 
@@ -469,7 +468,7 @@ def bulk_assign(request):
             else _("Return %(count)s proposals to the shared pool (no screener).")
             % {"count": count}
         )
-        return _confirm_page(
+        return confirm_page(
             request, target=target, query=query, what=what,
             skipped_note=_("%(count)s decided proposals matching the filters keep their "
                            "screener.") % {"count": target.skipped},
@@ -477,7 +476,7 @@ def bulk_assign(request):
         )  # fmt: skip
 
     # Decided proposals keep the screener who did their work (the service skips them too).
-    ids, skipped, response = _bulk_target(
+    ids, skipped, response = bulk_target(
         request, form, eligible=~Q(status__in=FINAL), confirm=confirm
     )
     if response is not None:
@@ -494,7 +493,7 @@ def bulk_assign(request):
         messages.success(request, _("%(count)s proposals assigned.") % {"count": result.changed})
         if skipped + result.skipped_decided:
             messages.info(request, _skipped_message(skipped + result.skipped_decided))
-    return _back_to_inbox(query)
+    return back_to_inbox(query)
 
 
 def _skipped_message(count):
@@ -509,7 +508,7 @@ def distribute(request):
     plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
     if plan_round is None:
         messages.error(request, _("Choose a round first."))
-        return _back_to_inbox(request.POST.get("query", ""))
+        return back_to_inbox(request.POST.get("query", ""))
     try:
         given = services.distribute_by_ministry(round_id=plan_round.pk, actor=request.user)
     except ProposalError as error:
@@ -520,48 +519,7 @@ def distribute(request):
             _("%(count)s unassigned proposals spread over %(screeners)s screeners by ministry.")
             % {"count": sum(given.values()), "screeners": len(given)},
         )
-    return _back_to_inbox(request.POST.get("query", ""))
-
-
-@writers_only
-@require_POST
-def agenda(request):
-    """Put the ticked forwarded proposals (or all forwarded ones matching the filter) on a meeting."""
-    form = AgendaForm(request.POST, meetings=selectors.open_meetings_queryset())
-    if not form.is_valid():
-        messages.error(request, _("Choose a meeting that is not closed."))
-        return _back_to_inbox(request.POST.get("query", ""))
-    meeting = form.cleaned_data["meeting"]
-    query = form.cleaned_data.get("query") or ""
-
-    def confirm(target):
-        return _confirm_page(
-            request, target=target, query=query,
-            what=_("Put %(count)s forwarded proposals on the agenda of meeting %(meeting)s.")
-            % {"count": len(target.ids), "meeting": meeting.number_label},
-            skipped_note=_("%(count)s proposals matching the filters are not forwarded to the "
-                           "committee and stay as they are.") % {"count": target.skipped},
-            fields={"meeting": meeting.pk},
-        )  # fmt: skip
-
-    ids, _skipped, response = _bulk_target(
-        request, form, eligible=Q(status__in=[Status.FORWARDED, Status.DEFERRED]), confirm=confirm
-    )
-    if response is not None:
-        return response
-    try:
-        items = services.place_on_agenda(
-            meeting_id=meeting.pk, proposal_ids=ids, actor=request.user
-        )
-    except ProposalError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("%(count)s proposals put on the agenda of meeting %(meeting)s.")
-            % {"count": len(items), "meeting": meeting.number_label},
-        )
-    return _back_to_inbox(query)
+    return back_to_inbox(request.POST.get("query", ""))
 
 
 @readers_only

@@ -53,6 +53,8 @@ PURE_RULES = {
     "can_vote":                 ("", "",    "",    "SI",  "SI",  "SI",  "SI",  "", ""),
     "has_resolution_seat":      ("", "",    "SIC", "SIC", "",    "",    "",    "", ""),
     "can_record_resolution":    ("", "",    "SI",  "SI",  "",    "",    "",    "", ""),
+    # to this meeting's agenda (the workflow table's PLACE_ON_AGENDA roles), while not closed
+    "can_place_on_agenda":      ("", "SI",  "SI",  "",    "",    "",    "",    "", "SI"),
 }
 
 # --- what each person can actually do (services; pages for reading) -------------------------
@@ -90,6 +92,7 @@ def test_the_tables_are_whole():
     assert set(PURE_RULES) == {
         name for name in dir(permissions)
         if name.startswith(("can_", "may_", "has_"))
+        and getattr(permissions, name).__module__ == permissions.__name__  # not can_take
     }  # fmt: skip
 
 
@@ -170,6 +173,7 @@ def pure_answers(world, user) -> dict:
         "can_vote": permissions.can_vote(user, meeting, membership),
         "has_resolution_seat": permissions.has_resolution_seat(user, meeting, membership),
         "can_record_resolution": permissions.can_record_resolution(user, meeting, membership),
+        "can_place_on_agenda": permissions.can_place_on_agenda(user, meeting=meeting),
     }
     # bool(): a rule may answer with a truthy or falsy decision that carries its reason.
     return {rule: bool(answer) for rule, answer in answers.items()}

@@ -450,7 +450,7 @@ def test_agenda_add_order_move_remove(setup):
     down = Stage.objects.get(code="downstream")
     stages_proposals[0].stage = down
     stages_proposals[0].save(update_fields=["stage"])
-    items = services.add_to_agenda(meeting=setup.meeting, actor=setup.secretary, proposals=stages_proposals)
+    items = services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[p.pk for p in stages_proposals])
     assert all(i.proposal.status == Status.ON_AGENDA for i in items)
     services.order_agenda_by_stage(meeting=setup.meeting, actor=setup.secretary)
     ordered = list(setup.meeting.agenda_items.order_by("order").values_list("proposal_id", flat=True))
@@ -461,9 +461,100 @@ def test_agenda_add_order_move_remove(setup):
     assert stages_proposals[1].status == Status.FORWARDED
     assert setup.meeting.agenda_items.count() == 2
     with pytest.raises(CommitteeError, match="only proposals forwarded"):
-        services.add_to_agenda(meeting=setup.meeting, actor=setup.secretary, proposals=[make_proposal(plan_round=setup.meeting.round, status=Status.SUBMITTED)])
+        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[make_proposal(plan_round=setup.meeting.round, status=Status.SUBMITTED).pk])
     with pytest.raises(CommitteeError, match="another round"):
-        services.add_to_agenda(meeting=setup.meeting, actor=setup.secretary, proposals=[make_proposal(status=Status.FORWARDED)])
+        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[make_proposal(status=Status.FORWARDED).pk])
+
+
+# --- one writer of agenda items (issue 15, point 1) ----------------------------------------
+
+
+def _agenda(meeting):
+    return list(meeting.agenda_items.order_by("order").values_list("proposal_id", flat=True))
+
+
+def test_place_on_agenda_appends_or_orders_by_stage(setup):
+    from proposals.models import Stage
+
+    make_proposal()  # the reference data, stages included
+    up, down = Stage.objects.get(code="upstream"), Stage.objects.get(code="downstream")
+    first = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED, stage=down)
+    second = make_proposal(plan_round=setup.meeting.round, status=Status.DEFERRED, stage=up)
+    third = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED, stage=up)
+    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[first.pk])
+    # The secretary's page appends, whatever the stage.
+    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[second.pk])
+    assert _agenda(setup.meeting) == [first.pk, second.pk]
+    # The inbox orders the whole agenda by stage: upstream items first, in their order.
+    services.place_on_agenda(
+        meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[third.pk],
+        order=services.AgendaOrder.STAGE,
+    )  # fmt: skip
+    assert _agenda(setup.meeting) == [second.pk, third.pk, first.pk]
+    assert list(setup.meeting.agenda_items.order_by("order").values_list("order", flat=True)) == [1, 2, 3]
+    # One audit code, one key for the meeting, on the placement and on the proposal's move.
+    added = AuditEvent.objects.filter(code="agenda.added")
+    assert added.count() == 3
+    assert {e.extra["meeting"] for e in added} == {setup.meeting.pk}
+    moved = AuditEvent.objects.filter(code="proposal.on_agenda")
+    assert {e.extra["meeting"] for e in moved} == {setup.meeting.pk}
+    with pytest.raises(ValueError):
+        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[first.pk], order="random")
+
+
+def test_place_on_agenda_asks_the_workflow_table_who_may(setup):
+    """PLACE_ON_AGENDA's roles in the table: screeners, the secretary, administrators; not a
+    committee member nor an agency. The reason comes with the refusal."""
+    proposal = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
+    for user in (setup.chair, make_user(Role.SUBMITTER), make_user(Role.BUDGET_OFFICE)):
+        with pytest.raises(CommitteeError, match="Your role may not|บทบาท"):
+            services.place_on_agenda(meeting_id=setup.meeting.pk, actor=user, proposal_ids=[proposal.pk])
+    assert not setup.meeting.agenda_items.exists()
+    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=make_user(Role.SCREENER), proposal_ids=[proposal.pk])
+    proposal.refresh_from_db()
+    assert proposal.status == Status.ON_AGENDA
+
+
+def test_a_proposal_on_another_open_agenda_is_refused_a_stray_one_goes_on(setup):
+    from committee.models import Meeting
+
+    other = Meeting.objects.create(
+        committee=setup.committee, round=setup.meeting.round, number=2, year_be=2567,
+        date=setup.meeting.date,
+    )  # fmt: skip
+    busy = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
+    services.place_on_agenda(meeting_id=other.pk, actor=setup.secretary, proposal_ids=[busy.pk])
+    with pytest.raises(CommitteeError, match="only proposals forwarded"):
+        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[busy.pk])
+    # ON_AGENDA on no open agenda (as the committee's page always allowed): placed as it is.
+    stray = make_proposal(plan_round=setup.meeting.round, status=Status.ON_AGENDA)
+    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[stray.pk])
+    stray.refresh_from_db()
+    assert stray.status == Status.ON_AGENDA and setup.meeting.agenda_items.filter(proposal=stray).exists()
+
+
+def test_meeting_history_reads_placements_old_and_new(setup):
+    """Events are append-only: those written before issue 15.1 (screening.placed_on_agenda,
+    proposal.on_agenda naming the meeting by its number label) are still in the history."""
+    from committee.selectors import list_meeting_history
+    from core.audit import record_event
+
+    old = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
+    new = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
+    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[old.pk, new.pk])
+    record_event("screening.placed_on_agenda", actor=setup.secretary, target=setup.meeting,
+                 extra={"proposals": [old.pk]})  # fmt: skip
+    record_event("proposal.on_agenda", actor=setup.secretary, target=old,
+                 extra={"meeting": setup.meeting.number_label})  # fmt: skip
+    elsewhere = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
+    record_event("proposal.on_agenda", actor=setup.secretary, target=elsewhere,
+                 extra={"meeting": setup.meeting.pk})  # fmt: skip
+    codes = [(row.code, row.event.target_id) for row in list_meeting_history(setup.meeting)]
+    assert codes.count(("screening.placed_on_agenda", str(setup.meeting.pk))) == 1
+    assert codes.count(("agenda.added", str(setup.meeting.pk))) == 2
+    assert codes.count(("proposal.on_agenda", str(old.pk))) == 2  # the new event and the old one
+    assert codes.count(("proposal.on_agenda", str(new.pk))) == 1
+    assert ("proposal.on_agenda", str(elsewhere.pk)) not in codes  # not on this agenda
 
 
 # --- how a resolution was taken (issue 14, point 3) ----------------------------------------

@@ -8,8 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from proposals.workflow import Status
-from screening.duplicates import (
+from proposals.duplicates import (
     DEFAULT_THRESHOLD,
     compare_texts,
     find_clusters,
@@ -17,6 +16,7 @@ from screening.duplicates import (
     normalise,
     text_similarity,
 )
+from proposals.workflow import Status
 from tests.factories import make_agency, make_proposal, make_round
 
 MATCHING = [
@@ -124,7 +124,7 @@ def make_look_alike_proposals(
 def test_clusters_score_few_pairs_exactly(django_assert_max_num_queries, monkeypatch):
     """The inverted index keeps exact scoring away from most of the n² pairs (speed itself is
     measured by the benchmark, not here)."""
-    from screening import duplicates
+    from proposals import duplicates
 
     plan_round = make_round(2582, open_now=False)
     agencies = [make_agency() for _ in range(40)]
@@ -157,7 +157,7 @@ def test_clusters_score_few_pairs_exactly(django_assert_max_num_queries, monkeyp
 @pytest.mark.django_db
 def test_similar_in_round_agrees_with_the_clusters():
     """Scoring a few proposals against the round finds exactly the pairs the clusters hold."""
-    from screening.duplicates import find_clusters, find_similar_in_round
+    from proposals.duplicates import find_clusters, find_similar_in_round
 
     plan_round = make_round(2583, open_now=False)
     titles = [
@@ -185,8 +185,8 @@ def test_similar_in_round_agrees_with_the_clusters():
 def test_the_best_few_are_exact_and_a_budget_bounds_the_scoring(monkeypatch):
     """With a limit the search stops early yet returns exactly the exhaustive search's best; with
     a budget it scores at most that many candidates per proposal and says more may exist."""
+    from proposals import duplicates
     from proposals.models import Proposal
-    from screening import duplicates
 
     plan_round = make_round(2581, open_now=False)
     agencies = [make_agency() for _ in range(30)]
@@ -222,7 +222,7 @@ def test_the_best_few_are_exact_and_a_budget_bounds_the_scoring(monkeypatch):
 
 
 def test_a_trigram_most_proposals_use_weighs_nothing():
-    from screening.duplicates import STOCK_MIN_DOCS, Weights, document
+    from proposals.duplicates import STOCK_MIN_DOCS, Weights, document
 
     stock = "เพื่อยกระดับการให้บริการประชาชนด้วยเทคโนโลยีดิจิทัล"
     docs = [
@@ -255,7 +255,7 @@ def test_a_field_of_stock_phrases_counts_for_nothing_however_equal():
 
 def test_groups_do_not_chain_through_one_link():
     """A is like B and B is like C, but A is not like C: complete linkage keeps C out."""
-    from screening.duplicates import Fingerprint, complete_linkage
+    from proposals.duplicates import Fingerprint, complete_linkage
 
     fps = [Fingerprint(n, agency, ()) for n, agency in enumerate([1, 2, 3, 4, 1])]
     # 0~1 strongly, 1~2 weakly, 0 and 2 not alike; 3 is alike both 0 and 1; 4 is 0's agency.
@@ -292,7 +292,7 @@ def _labelled_round():
 def test_precision_and_recall_on_the_labelled_pairs():
     """The figures of docs/DUPLICATES.md: every pair the search flags at the default threshold
     in a round of 100 proposals full of stock phrases, against the labelled true duplicates."""
-    from screening.duplicates import find_similar_in_round
+    from proposals.duplicates import find_similar_in_round
 
     plan_round, made, true, false = _labelled_round()
     found = find_similar_in_round(plan_round, [p.pk for p in made])

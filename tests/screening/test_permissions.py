@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from committee import permissions as committee_permissions
 from directory.roles import Role
 from screening import permissions
 from tests.factories import make_user
@@ -26,7 +27,7 @@ def urls(d):
         ("post", reverse("screening:assign", args=[a1])),
         ("post", reverse("screening:bulk_assign")),
         ("post", reverse("screening:distribute")),
-        ("post", reverse("screening:agenda")),
+        ("post", reverse("committee:place_from_inbox")),
     ]
 
 
@@ -61,8 +62,8 @@ def test_screener_and_admin_may_write(screener, admin_user, inbox_data):
     for user in (screener, admin_user):
         assert permissions.can_screen_proposal(user, inbox_data.p["A1"])
         assert not permissions.can_screen_proposal(user, inbox_data.p["A3"])
-        assert permissions.can_place_on_agenda(user, inbox_data.p["A3"])
-        assert not permissions.can_place_on_agenda(user, inbox_data.p["A1"])
+        assert committee_permissions.can_place_on_agenda(user, inbox_data.p["A3"])
+        assert not committee_permissions.can_place_on_agenda(user, inbox_data.p["A1"])
         assert permissions.can_reopen_proposal(user, inbox_data.p["A5"])
         assert permissions.can_assign_proposals(user)
 
@@ -78,4 +79,7 @@ def test_meeting_list_only_for_writers(client, screener, secretary, inbox_data):
     client.force_login(screener)
     assert len(client.get(reverse("screening:inbox")).context["meetings"]) == 1
     client.force_login(secretary)
-    assert client.get(reverse("screening:inbox")).context["meetings"] == []
+    # The placement control (the committee's {% agenda_placement %}) is not rendered at all.
+    page = client.get(reverse("screening:inbox"))
+    assert "meetings" not in page.context
+    assert b'id="bulk_meeting"' not in page.content

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 
 from committee.models import AgendaItem, MeetingStatus
+from committee.services import AgendaOrder, CommitteeError
+from committee.services import place_on_agenda as committee_place_on_agenda
 from core.models import AuditEvent, Notification
 from directory.roles import Role
 from proposals.models import Proposal, StatusChange
@@ -19,7 +21,6 @@ from screening.services import (
     UnassessedCriteriaError,
     assign_screener,
     distribute_by_ministry,
-    place_on_agenda,
     reopen_proposal,
     screen_proposal,
 )
@@ -190,6 +191,14 @@ def test_reopen(setup, screener):
     assert codes_for(proposal)[-2:] == ["proposal.submitted", "screening.reopened"]
 
 
+def place_on_agenda(*, meeting_id, proposal_ids, actor):
+    """The inbox's placement, which the committee's one writer of agenda items now does
+    (issue 15.1): ordered by stage, as the screening service used to."""
+    return committee_place_on_agenda(
+        meeting_id=meeting_id, proposal_ids=proposal_ids, actor=actor, order=AgendaOrder.STAGE
+    )
+
+
 def test_place_on_agenda_groups_by_stage(screener, inbox_data):
     d = inbox_data
     meeting = make_meeting(d.round)
@@ -210,14 +219,19 @@ def test_place_on_agenda_groups_by_stage(screener, inbox_data):
     assert set(
         Proposal.objects.filter(code__in=["U1", "A3", "A6"]).values_list("status", flat=True)
     ) == {Status.ON_AGENDA}
-    assert AuditEvent.objects.filter(code="screening.placed_on_agenda").count() == 2
+    # One audit code for every placement (issue 15.1; was screening.placed_on_agenda, one per
+    # call): agenda.added, one per item, naming the meeting by its pk.
+    added = AuditEvent.objects.filter(code="agenda.added")
+    assert added.count() == 3
+    assert {event.extra["meeting"] for event in added} == {meeting.pk}
+    assert not AuditEvent.objects.filter(code="screening.placed_on_agenda").exists()
     assert AuditEvent.objects.filter(code="proposal.on_agenda").count() == 3
 
 
 def test_place_on_agenda_is_all_or_nothing(screener, inbox_data):
     d = inbox_data
     meeting = make_meeting(d.round)
-    with pytest.raises(ScreeningError):
+    with pytest.raises(CommitteeError):
         place_on_agenda(
             meeting_id=meeting.pk, proposal_ids=[d.p["A3"].pk, d.p["A1"].pk], actor=screener
         )
@@ -228,12 +242,12 @@ def test_place_on_agenda_is_all_or_nothing(screener, inbox_data):
 def test_place_on_agenda_refuses_closed_meetings_and_other_rounds(screener, inbox_data):
     d = inbox_data
     closed = make_meeting(d.round, number=2, status=MeetingStatus.CLOSED)
-    with pytest.raises(ScreeningError):
+    with pytest.raises(CommitteeError):
         place_on_agenda(meeting_id=closed.pk, proposal_ids=[d.p["A3"].pk], actor=screener)
     other = make_meeting(d.old_round, number=3)
-    with pytest.raises(ScreeningError):
+    with pytest.raises(CommitteeError):
         place_on_agenda(meeting_id=other.pk, proposal_ids=[d.p["A3"].pk], actor=screener)
-    with pytest.raises(ScreeningError):
+    with pytest.raises(CommitteeError):
         place_on_agenda(meeting_id=make_meeting(d.round, number=4).pk, proposal_ids=[d.p["A3"].pk],
                         actor=make_user(Role.SUBMITTER))  # fmt: skip
 

@@ -95,7 +95,7 @@ def test_agenda_from_the_inbox_ticked_and_by_filter(screener_client, inbox_data)
     d = inbox_data
     meeting = make_meeting(d.round)
     response = screener_client.post(
-        reverse("screening:agenda"),
+        reverse("committee:place_from_inbox"),
         {"meeting": meeting.pk, "proposal": [d.p["A6"].pk], "query": "round=2590"},
     )
     assert response.status_code == 302
@@ -103,17 +103,17 @@ def test_agenda_from_the_inbox_ticked_and_by_filter(screener_client, inbox_data)
     assert list(AgendaItem.objects.values_list("proposal__code", flat=True)) == ["A6"]
     # "All matching the filter" takes only the forwarded ones among them, once confirmed.
     asked = {"meeting": meeting.pk, "all_matching": "1", "query": "round=2590&ministry=m-one"}
-    confirm = screener_client.post(reverse("screening:agenda"), asked)
+    confirm = screener_client.post(reverse("committee:place_from_inbox"), asked)
     assert confirm.status_code == 200
     assert confirm.context["count"] == 1 and confirm.context["target"].skipped == 3  # A1 A2 A4
     assert AgendaItem.objects.count() == 1
-    screener_client.post(reverse("screening:agenda"), _confirmed(asked, confirm))
+    screener_client.post(reverse("committee:place_from_inbox"), _confirmed(asked, confirm))
     assert sorted(AgendaItem.objects.values_list("proposal__code", flat=True)) == ["A3", "A6"]
     # Both downstream: the item already there keeps its place, the new one follows it.
     assert AgendaItem.objects.get(proposal__code="A3").order == 2
     # A proposal not forwarded: refused with a message, nothing placed.
     response = screener_client.post(
-        reverse("screening:agenda"),
+        reverse("committee:place_from_inbox"),
         {"meeting": meeting.pk, "proposal": [d.p["A1"].pk]},
         follow=True,
     )
@@ -181,7 +181,7 @@ def _assignments():
         "round=2590&ministry=%00",
     ],
 )
-@pytest.mark.parametrize("url", ["screening:bulk_assign", "screening:agenda"])
+@pytest.mark.parametrize("url", ["screening:bulk_assign", "committee:place_from_inbox"])
 def test_all_matching_refuses_an_unreadable_filter(
     screener_client, screener, inbox_data, query, url
 ):

@@ -178,7 +178,7 @@ ENDPOINTS = {
         lambda w: {"round": str(w.open_round.fiscal_year)},
         10,
     ),
-    "screening:agenda": (
+    "committee:place_from_inbox": (
         "screener",
         None,
         lambda w: {"proposal": [w.submitted.pk], "meeting": w.setup.meeting.pk},

@@ -414,7 +414,7 @@ MATRIX = {
     "screening:distribute": Entry(
         expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
     ),
-    "screening:agenda": Entry(
+    "committee:place_from_inbox": Entry(
         expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
     ),
     "screening:detail": Entry(

@@ -49,8 +49,8 @@ from typing import NamedTuple
 from django.utils.translation import gettext_lazy as _
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from proposals.models import Proposal
-from proposals.workflow import SENT_TO_DGA, Status
+from .models import Proposal
+from .workflow import SENT_TO_DGA, Status
 
 # Chosen on the labelled pairs of tests/screening/duplicate_pairs.py (docs/DUPLICATES.md).
 DEFAULT_THRESHOLD = 0.35

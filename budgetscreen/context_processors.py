@@ -1,15 +1,17 @@
-"""The navigation bar: which sections the signed-in user's roles open."""
+"""The navigation bar: which sections the signed-in user's roles open.
+
+It names every app's section, so it lives at the top of the layering (not in ``core``)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from directory.roles import Role
+from directory.roles import MEETING_ROLES, PLAN_READERS, SCREENING_READERS, Role
 
 _SECTIONS = [
     ("proposals:list", _("My agency's proposals"), {Role.SUBMITTER}),
-    ("screening:inbox", _("Screening"), {Role.SCREENER, Role.SECRETARY, Role.ADMIN}),
-    ("committee:list", _("Meetings"), {Role.SECRETARY, Role.COMMITTEE, Role.SCREENER, Role.ADMIN}),
-    ("plans:index", _("Plans"), set(Role.values) - {Role.SUBMITTER}),
+    ("screening:inbox", _("Screening"), SCREENING_READERS),
+    ("committee:list", _("Meetings"), MEETING_ROLES),
+    ("plans:index", _("Plans"), PLAN_READERS),
 ]
 
 
