@@ -230,21 +230,33 @@ def _proposals(ctx, plan_round, statuses, prefix):
         submitted = (
             None if status == Status.DRAFT else now - datetime.timedelta(days=rng.randrange(1, 60))
         )
-        proposals.append({
-            "id": pk, "round_id": plan_round.pk, "agency_id": agency, "code": f"{prefix}-{i + 1:06d}",
-            "status": status, "title_th": _title(rng, i), "title_en": "", "project_type": "new",
-            "duration_years": years, "stage_id": ctx["stages"][i % 3].pk,
-            "benefit_id": ctx["benefits"][i % 3].pk, "dg_strategy_id": ctx["strategies"][i % 6].pk,
-            "national_strategy_id": ctx["national"][i % 6].pk,
-            "summary": "สรุปโครงการสังเคราะห์สำหรับการวัดประสิทธิภาพ " * 3,
-            "requested_amount": Decimal(requested), "recommended_amount":
-                None if recommended is None else Decimal(recommended),
-            "approved_amount": None if approved is None else Decimal(approved),
-            "assigned_screener_id": None if status == Status.DRAFT else ctx["screeners"][i % 5].pk,
-            "created_at": now - datetime.timedelta(days=90), "updated_at":
-                now - datetime.timedelta(minutes=rng.randrange(1, 100_000)),
-            "submitted_at": submitted, "lock_version": 1,
-        })  # fmt: skip
+        screener = None if status == Status.DRAFT else ctx["screeners"][i % 5].pk
+        proposals.append(
+            {
+                "id": pk,
+                "round_id": plan_round.pk,
+                "agency_id": agency,
+                "code": f"{prefix}-{i + 1:06d}",
+                "status": status,
+                "title_th": _title(rng, i),
+                "title_en": "",
+                "project_type": "new",
+                "duration_years": years,
+                "stage_id": ctx["stages"][i % 3].pk,
+                "benefit_id": ctx["benefits"][i % 3].pk,
+                "dg_strategy_id": ctx["strategies"][i % 6].pk,
+                "national_strategy_id": ctx["national"][i % 6].pk,
+                "summary": "สรุปโครงการสังเคราะห์สำหรับการวัดประสิทธิภาพ " * 3,
+                "requested_amount": Decimal(requested),
+                "recommended_amount": None if recommended is None else Decimal(recommended),
+                "approved_amount": None if approved is None else Decimal(approved),
+                "assigned_screener_id": screener,
+                "created_at": now - datetime.timedelta(days=90),
+                "updated_at": now - datetime.timedelta(minutes=rng.randrange(1, 100_000)),
+                "submitted_at": submitted,
+                "lock_version": 1,
+            }
+        )
         split = [(ExpenseCategory.OPERATING, first), (ExpenseCategory.INVESTMENT, second)]
         given = 0
         for k, (category, amount) in enumerate(split):
@@ -256,11 +268,16 @@ def _proposals(ctx, plan_round, statuses, prefix):
                 if k == 1 or not second:
                     line_approved = approved - given
                 given += line_approved
-            lines.append({
-                "id": ids.take(BudgetLine), "proposal_id": pk, "fiscal_year": plan_round.fiscal_year,
-                "category": category, "amount": Decimal(amount),
-                "approved_amount": None if line_approved is None else Decimal(line_approved),
-            })  # fmt: skip
+            lines.append(
+                {
+                    "id": ids.take(BudgetLine),
+                    "proposal_id": pk,
+                    "fiscal_year": plan_round.fiscal_year,
+                    "category": category,
+                    "amount": Decimal(amount),
+                    "approved_amount": None if line_approved is None else Decimal(line_approved),
+                }
+            )
         for year in range(1, years):
             lines.append({
                 "id": ids.take(BudgetLine), "proposal_id": pk,
@@ -310,11 +327,16 @@ def build(n: int, *, seed: int = 2568) -> Dataset:
     copy_rows(Ministry, ministries)
     agency_count = min(max(n // 20, 60), 3000)
     agencies = [
-        {"id": ids.take(Agency), "code": f"a{i:04d}", "name_th": f"กรมทดสอบ {rng.choice(WORDS)} ที่ {i}",
-         "name_en": "", "ministry_id": ministries[i % 20]["id"] if i % 25 else None,
-         "abbreviation": f"ท{i}"}
+        {
+            "id": ids.take(Agency),
+            "code": f"a{i:04d}",
+            "name_th": f"กรมทดสอบ {rng.choice(WORDS)} ที่ {i}",
+            "name_en": "",
+            "ministry_id": ministries[i % 20]["id"] if i % 25 else None,
+            "abbreviation": f"ท{i}",
+        }
         for i in range(agency_count)
-    ]  # fmt: skip
+    ]
     copy_rows(Agency, agencies)
 
     ds.open_round = _round(OPEN_YEAR, open_now=True)
@@ -406,14 +428,27 @@ def _committee(ds, ids, open_rows, now):
 
 def _fresh_proposal(ds, ids, now, k) -> int:
     pk = ids.take(Proposal)
-    copy_rows(Proposal, [{
-        "id": pk, "round_id": ds.open_round.pk, "agency_id": Agency.objects.order_by("pk").first().pk,
-        "code": f"VOTE-{k + 1}", "status": Status.ON_AGENDA,
-        "title_th": f"โครงการสำหรับวัดการลงมติพร้อมกัน {k + 1}",
-        "requested_amount": Decimal("12000000.00"), "recommended_amount": Decimal("12000000.00"),
-        "stage_id": ds.stage_downstream.pk, "created_at": now, "updated_at": now,
-        "submitted_at": now, "lock_version": 1, "duration_years": 1,
-    }])  # fmt: skip
+    copy_rows(
+        Proposal,
+        [
+            {
+                "id": pk,
+                "round_id": ds.open_round.pk,
+                "agency_id": Agency.objects.order_by("pk").first().pk,
+                "code": f"VOTE-{k + 1}",
+                "status": Status.ON_AGENDA,
+                "title_th": f"โครงการสำหรับวัดการลงมติพร้อมกัน {k + 1}",
+                "requested_amount": Decimal("12000000.00"),
+                "recommended_amount": Decimal("12000000.00"),
+                "stage_id": ds.stage_downstream.pk,
+                "created_at": now,
+                "updated_at": now,
+                "submitted_at": now,
+                "lock_version": 1,
+                "duration_years": 1,
+            }
+        ],
+    )
     return pk
 
 

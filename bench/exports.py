@@ -165,8 +165,13 @@ def measure_exports(year, projects, *, repeats, timeout=TIMEOUT):
             results[kind] = {
                 "ours": ours,
                 "floor": floor,
-                "ratio_time": round(ours["seconds"] / floor["seconds"], 2) if floor["seconds"] else None,
-                "ratio_added_rss": round(ours["added_rss_mb"] / floor["added_rss_mb"], 2)
-                if floor["added_rss_mb"] > 0 else None,
-            }  # fmt: skip
+                "ratio_time": (
+                    round(ours["seconds"] / floor["seconds"], 2) if floor["seconds"] else None
+                ),
+                "ratio_added_rss": (
+                    round(ours["added_rss_mb"] / floor["added_rss_mb"], 2)
+                    if floor["added_rss_mb"] > 0
+                    else None
+                ),
+            }
     return results

@@ -37,8 +37,8 @@ class _Table:
 
     def render(self) -> str:
         header = ("measure", "size", "figure", "target", "verdict")
-        widths = [max(len(str(r[i])) for r in self.rows + [("measure", "size", "figure", "target", "")])
-                  for i in range(5)]  # fmt: skip
+        rows = self.rows + [("measure", "size", "figure", "target", "")]
+        widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
         lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True))]
         lines.append("-+-".join("-" * w for w in widths))
         lines += [
@@ -71,8 +71,11 @@ def _add_scale(out, s, t):
             f"load {_load(s.get('load_average_before'))} → {_load(s.get('load_average_after'))}; "
             f"CPU check {s['cpu_check_ms_before']} → {s.get('cpu_check_ms_after', '?')} ms",
         )
-    for key, label in (("inbox", "inbox /screening/"),
-                       ("inbox_filtered", "inbox ?stage=downstream&min_amount=1000000")):  # fmt: skip
+    inboxes = (
+        ("inbox", "inbox /screening/"),
+        ("inbox_filtered", "inbox ?stage=downstream&min_amount=1000000"),
+    )
+    for key, label in inboxes:
         _add_inbox(out, n, p[key], p[key.replace("inbox", "admin")], label, t)
     out.add(
         "plan page /plans/2568/ p50/p95 ms",

@@ -75,18 +75,30 @@ SUBMITTER2_AGENCY = "nso"  # สำนักงานสถิติแห่ง
 
 # username, role, first name, last name, position, agency code, committee position, order
 ACCOUNTS = [
-    ("submitter", Role.SUBMITTER, "สมชาย", "รักษ์ถนน", "นักวิชาการคอมพิวเตอร์ชำนาญการ", SUBMITTER_AGENCY, None, 0),
-    ("submitter2", Role.SUBMITTER, "สุดารัตน์", "นับเลขดี", "นักวิชาการสถิติชำนาญการ", SUBMITTER2_AGENCY, None, 0),
-    ("screener", Role.SCREENER, "ปิยะนุช", "คัดกรองดี", "เจ้าหน้าที่ สพร.", None, None, 0),
-    ("secretary", Role.SECRETARY, "ธีรพงศ์", "บันทึกการ", "เจ้าหน้าที่ สพร. ฝ่ายเลขานุการ", None, Position.SECRETARY, 9),
-    ("chair", Role.COMMITTEE, "ปานปรีย์", "พหิทธานุกร", "รองนายกรัฐมนตรี", None, Position.CHAIR, 1),
-    ("member1", Role.COMMITTEE, "พวงเพ็ชร", "ชุนละเอียด", "รัฐมนตรีประจำสำนักนายกรัฐมนตรี", None, Position.VICE_CHAIR, 2),
-    ("member2", Role.COMMITTEE, "อรุณี", "ทรัพย์สมบูรณ์", "ผู้แทนสำนักงบประมาณ", None, Position.MEMBER, 3),
-    ("member3", Role.COMMITTEE, "วิชัย", "ปัญญาวงศ์", "ผู้ทรงคุณวุฒิด้านเทคโนโลยีดิจิทัล", None, Position.MEMBER, 4),
-    ("member4", Role.COMMITTEE, "มาลี", "ศรีประเสริฐ", "ผู้แทนสำนักงานคณะกรรมการพัฒนาระบบราชการ", None, Position.MEMBER, 5),
-    ("member5", Role.COMMITTEE, "ประสิทธิ์", "เจริญธรรม", "ผู้ทรงคุณวุฒิด้านกฎหมาย", None, Position.MEMBER, 6),
-    ("budget", Role.BUDGET_OFFICE, "กาญจนา", "งบดุลดี", "นักวิเคราะห์งบประมาณ สำนักงบประมาณ", None, None, 0),
-    ("admin", Role.ADMIN, "ผู้ดูแล", "ระบบ", "ผู้ดูแลระบบ", None, None, 0),
+    ("submitter", Role.SUBMITTER, "สมชาย", "รักษ์ถนน",
+     "นักวิชาการคอมพิวเตอร์ชำนาญการ", SUBMITTER_AGENCY, None, 0),
+    ("submitter2", Role.SUBMITTER, "สุดารัตน์", "นับเลขดี",
+     "นักวิชาการสถิติชำนาญการ", SUBMITTER2_AGENCY, None, 0),
+    ("screener", Role.SCREENER, "ปิยะนุช", "คัดกรองดี",
+     "เจ้าหน้าที่ สพร.", None, None, 0),
+    ("secretary", Role.SECRETARY, "ธีรพงศ์", "บันทึกการ",
+     "เจ้าหน้าที่ สพร. ฝ่ายเลขานุการ", None, Position.SECRETARY, 9),
+    ("chair", Role.COMMITTEE, "ปานปรีย์", "พหิทธานุกร",
+     "รองนายกรัฐมนตรี", None, Position.CHAIR, 1),
+    ("member1", Role.COMMITTEE, "พวงเพ็ชร", "ชุนละเอียด",
+     "รัฐมนตรีประจำสำนักนายกรัฐมนตรี", None, Position.VICE_CHAIR, 2),
+    ("member2", Role.COMMITTEE, "อรุณี", "ทรัพย์สมบูรณ์",
+     "ผู้แทนสำนักงบประมาณ", None, Position.MEMBER, 3),
+    ("member3", Role.COMMITTEE, "วิชัย", "ปัญญาวงศ์",
+     "ผู้ทรงคุณวุฒิด้านเทคโนโลยีดิจิทัล", None, Position.MEMBER, 4),
+    ("member4", Role.COMMITTEE, "มาลี", "ศรีประเสริฐ",
+     "ผู้แทนสำนักงานคณะกรรมการพัฒนาระบบราชการ", None, Position.MEMBER, 5),
+    ("member5", Role.COMMITTEE, "ประสิทธิ์", "เจริญธรรม",
+     "ผู้ทรงคุณวุฒิด้านกฎหมาย", None, Position.MEMBER, 6),
+    ("budget", Role.BUDGET_OFFICE, "กาญจนา", "งบดุลดี",
+     "นักวิเคราะห์งบประมาณ สำนักงบประมาณ", None, None, 0),
+    ("admin", Role.ADMIN, "ผู้ดูแล", "ระบบ",
+     "ผู้ดูแลระบบ", None, None, 0),
 ]  # fmt: skip
 
 
@@ -192,14 +204,24 @@ def load_reference(created: Counter) -> dict:
     """Stages, benefits, strategies; returns lookups by code/number, plus the raw criteria."""
     data = read_fixture("reference.json")
     ref = {
-        "stages": {r["code"]: upsert(Stage, created, lookup={"code": r["code"]}, values=r) for r in data["stages"]},
-        "benefits": {r["code"]: upsert(Benefit, created, lookup={"code": r["code"]}, values=r) for r in data["benefits"]},
-        "dg_strategies": {r["number"]: upsert(DGStrategy, created, lookup={"number": r["number"]}, values=r)
-                          for r in data["dg_strategies"]},
-        "national_strategies": {r["number"]: upsert(NationalStrategy, created, lookup={"number": r["number"]}, values=r)
-                                for r in data["national_strategies"]},
+        "stages": {
+            r["code"]: upsert(Stage, created, lookup={"code": r["code"]}, values=r)
+            for r in data["stages"]
+        },
+        "benefits": {
+            r["code"]: upsert(Benefit, created, lookup={"code": r["code"]}, values=r)
+            for r in data["benefits"]
+        },
+        "dg_strategies": {
+            r["number"]: upsert(DGStrategy, created, lookup={"number": r["number"]}, values=r)
+            for r in data["dg_strategies"]
+        },
+        "national_strategies": {
+            r["number"]: upsert(NationalStrategy, created, lookup={"number": r["number"]}, values=r)
+            for r in data["national_strategies"]
+        },
         "criteria": data["screening_criteria"],
-    }  # fmt: skip
+    }
     return ref
 
 
@@ -218,10 +240,14 @@ def ensure_criteria(
     round_: PlanRound, ref: dict, created: Counter
 ) -> dict[int, ScreeningCriterion]:
     return {
-        row["order"]: upsert(ScreeningCriterion, created, lookup={"round": round_, "order": row["order"]},
-                             values={"text_th": row["text_th"], "text_en": row["text_en"]})
+        row["order"]: upsert(
+            ScreeningCriterion,
+            created,
+            lookup={"round": round_, "order": row["order"]},
+            values={"text_th": row["text_th"], "text_en": row["text_en"]},
+        )
         for row in ref["criteria"]
-    }  # fmt: skip
+    }
 
 
 # --- people ------------------------------------------------------------------------------
@@ -339,15 +365,40 @@ def create_proposals(
 
 
 def create_contents(pairs, users, created) -> None:
-    lines = [BudgetLine(proposal=p, fiscal_year=line["fiscal_year"], category=line["category"],
-                        amount=money(line["amount"]), approved_amount=money(line.get("approved_amount")))
-             for spec, p in pairs for line in spec["budget_lines"]]  # fmt: skip
-    kpis = [KPI(proposal=p, order=k["order"], indicator=k["indicator"], unit=k["unit"], target=k["target"])
-            for spec, p in pairs for k in spec["kpis"]]  # fmt: skip
-    changes = [StatusChange(proposal=p, from_status=step["from_status"], to_status=step["to_status"],
-                            actor=users.get(step["actor"]), reason=step["reason"],
-                            created_at=when(step["created_at"]))
-               for spec, p in pairs for step in spec["timeline"]]  # fmt: skip
+    lines = [
+        BudgetLine(
+            proposal=p,
+            fiscal_year=line["fiscal_year"],
+            category=line["category"],
+            amount=money(line["amount"]),
+            approved_amount=money(line.get("approved_amount")),
+        )
+        for spec, p in pairs
+        for line in spec["budget_lines"]
+    ]
+    kpis = [
+        KPI(
+            proposal=p,
+            order=k["order"],
+            indicator=k["indicator"],
+            unit=k["unit"],
+            target=k["target"],
+        )
+        for spec, p in pairs
+        for k in spec["kpis"]
+    ]
+    changes = [
+        StatusChange(
+            proposal=p,
+            from_status=step["from_status"],
+            to_status=step["to_status"],
+            actor=users.get(step["actor"]),
+            reason=step["reason"],
+            created_at=when(step["created_at"]),
+        )
+        for spec, p in pairs
+        for step in spec["timeline"]
+    ]
     created["budgetline"] += len(BudgetLine.objects.bulk_create(lines))
     created["kpi"] += len(KPI.objects.bulk_create(kpis))
     created["statuschange"] += len(StatusChange.objects.bulk_create(changes))
@@ -355,12 +406,20 @@ def create_contents(pairs, users, created) -> None:
 
 def create_reviews(pairs, users, criteria, created) -> None:
     reviewed = [(spec["review"], p) for spec, p in pairs if spec.get("review")]
-    reviews = ScreeningReview.objects.bulk_create([
-        ScreeningReview(proposal=p, screener=users[r["screener"]], recommendation=r["recommendation"],
-                        reasons=r["reasons"], recommended_amount=money(r["recommended_amount"]),
-                        amount_reason=r["amount_reason"], created_at=when(r["created_at"]))
-        for r, p in reviewed
-    ])  # fmt: skip
+    reviews = ScreeningReview.objects.bulk_create(
+        [
+            ScreeningReview(
+                proposal=p,
+                screener=users[r["screener"]],
+                recommendation=r["recommendation"],
+                reasons=r["reasons"],
+                recommended_amount=money(r["recommended_amount"]),
+                amount_reason=r["amount_reason"],
+                created_at=when(r["created_at"]),
+            )
+            for r, p in reviewed
+        ]
+    )
     assessments = [
         CriterionAssessment(
             review=review,
@@ -445,113 +504,180 @@ def publish_fy2568(users, created) -> None:
 def load_fy2568(ref, users, committee, created) -> None:
     data = read_fixture("fy2568.json")
     r = data["round"]
-    round_ = upsert(PlanRound, created, lookup={"fiscal_year": r["fiscal_year"]}, values={
-        "name_th": r["name_th"], "name_en": r["name_en"], "budget_frame": money(r["budget_frame"]),
-        "submission_opens_at": when(r["submission_opens_at"]),
-        "submission_closes_at": when(r["submission_closes_at"]),
-    })  # fmt: skip
+    round_ = upsert(
+        PlanRound,
+        created,
+        lookup={"fiscal_year": r["fiscal_year"]},
+        values={
+            "name_th": r["name_th"],
+            "name_en": r["name_en"],
+            "budget_frame": money(r["budget_frame"]),
+            "submission_opens_at": when(r["submission_opens_at"]),
+            "submission_closes_at": when(r["submission_closes_at"]),
+        },
+    )
     criteria = ensure_criteria(round_, ref, created)
     m = data["meeting"]
-    opened = timezone.make_aware(datetime.datetime.combine(
-        datetime.date.fromisoformat(m["date"]), datetime.time.fromisoformat(m["start_time"])))  # fmt: skip
-    meeting = upsert(Meeting, created, lookup={"committee": committee, "number": m["number"], "year_be": m["year_be"]},
-                     values={"round": round_, "date": datetime.date.fromisoformat(m["date"]),
-                             "start_time": datetime.time.fromisoformat(m["start_time"]),
-                             "end_time": datetime.time.fromisoformat(m["end_time"]), "place": m["place"],
-                             "status": m["status"], "opened_at": opened, "closed_at": when(m["closed_at"]),
-                             "others_attending": m["others_attending"], "minute_taker": users[m["minute_taker"]]})  # fmt: skip
+    opened = timezone.make_aware(
+        datetime.datetime.combine(
+            datetime.date.fromisoformat(m["date"]), datetime.time.fromisoformat(m["start_time"])
+        )
+    )
+    meeting = upsert(
+        Meeting,
+        created,
+        lookup={"committee": committee, "number": m["number"], "year_be": m["year_be"]},
+        values={
+            "round": round_,
+            "date": datetime.date.fromisoformat(m["date"]),
+            "start_time": datetime.time.fromisoformat(m["start_time"]),
+            "end_time": datetime.time.fromisoformat(m["end_time"]),
+            "place": m["place"],
+            "status": m["status"],
+            "opened_at": opened,
+            "closed_at": when(m["closed_at"]),
+            "others_attending": m["others_attending"],
+            "minute_taker": users[m["minute_taker"]],
+        },
+    )
     ensure_attendance(meeting, committee, m["attendance"], users, created)
     if round_.proposals.exists():
         # Made whole at its first load: a demo loaded before the codes changed keeps its own.
         return
-    create_proposals(round_, data["proposals"], ref=ref, users=users, criteria=criteria, meeting=meeting,
-                     created=created)  # fmt: skip
+    create_proposals(
+        round_,
+        data["proposals"],
+        ref=ref,
+        users=users,
+        criteria=criteria,
+        meeting=meeting,
+        created=created,
+    )
 
 
 # --- the open round: something for every role ----------------------------------------------
 
 # agency, status, stage, benefit, Thai title, English title, requested baht, years, approved
 OPEN_ROUND = [
-    ("dlt", Status.DRAFT, "downstream", "e2e_services", "โครงการพัฒนาระบบต่อภาษีรถและใบอนุญาตขับขี่แบบเบ็ดเสร็จ",
+    ("dlt", Status.DRAFT, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบต่อภาษีรถและใบอนุญาตขับขี่แบบเบ็ดเสร็จ",
      "End-to-end vehicle tax and driving licence renewal", 48_500_000, 2, None),
-    ("dlt", Status.DRAFT, "upstream", "transformation", "โครงการจัดทำมาตรฐานข้อมูลยานพาหนะและผู้ขับขี่",
+    ("dlt", Status.DRAFT, "upstream", "transformation",
+     "โครงการจัดทำมาตรฐานข้อมูลยานพาหนะและผู้ขับขี่",
      "Vehicle and driver data standards", 12_800_000, 1, None),
-    ("dlt", Status.RETURNED, "midstream", "common_platform", "โครงการเชื่อมโยงข้อมูลทะเบียนรถกับหน่วยงานภาครัฐ",
+    ("dlt", Status.RETURNED, "midstream", "common_platform",
+     "โครงการเชื่อมโยงข้อมูลทะเบียนรถกับหน่วยงานภาครัฐ",
      "Vehicle registration data exchange with government agencies", 35_200_000, 2, None),
-    ("dlt", Status.SUBMITTED, "downstream", "e2e_services", "โครงการพัฒนาระบบจองคิวและสอบใบอนุญาตขับขี่ออนไลน์",
+    ("dlt", Status.SUBMITTED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบจองคิวและสอบใบอนุญาตขับขี่ออนไลน์",
      "Online booking and testing for driving licences", 22_000_000, 1, None),
-    ("nso", Status.DRAFT, "upstream", "transformation", "โครงการพัฒนาบัญชีข้อมูลสถิติทางการ",
+    ("nso", Status.DRAFT, "upstream", "transformation",
+     "โครงการพัฒนาบัญชีข้อมูลสถิติทางการ",
      "Official statistics data catalogue", 18_000_000, 1, None),
-    ("nso", Status.SUBMITTED, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มแลกเปลี่ยนข้อมูลสถิติภาครัฐ",
+    ("nso", Status.SUBMITTED, "midstream", "common_platform",
+     "โครงการพัฒนาแพลตฟอร์มแลกเปลี่ยนข้อมูลสถิติภาครัฐ",
      "Government statistical data exchange platform", 41_600_000, 2, None),
-    ("nso", Status.FORWARDED, "upstream", "transformation", "โครงการสำมะโนประชากรและเคหะด้วยระบบดิจิทัล",
+    ("nso", Status.FORWARDED, "upstream", "transformation",
+     "โครงการสำมะโนประชากรและเคหะด้วยระบบดิจิทัล",
      "Digital population and housing census", 96_300_000, 3, None),
-    ("dopa", Status.SUBMITTED, "downstream", "e2e_services", "โครงการพัฒนาบริการทะเบียนราษฎรออนไลน์",
+    ("dopa", Status.SUBMITTED, "downstream", "e2e_services",
+     "โครงการพัฒนาบริการทะเบียนราษฎรออนไลน์",
      "Online civil registration services", 64_000_000, 2, None),
-    ("rd", Status.SUBMITTED, "downstream", "e2e_services", "โครงการพัฒนาระบบยื่นแบบและคืนภาษีอัตโนมัติ",
+    ("rd", Status.SUBMITTED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบยื่นแบบและคืนภาษีอัตโนมัติ",
      "Pre-filled tax returns and automatic refunds", 120_000_000, 2, None),
-    ("dbd", Status.WITHDRAWN, "downstream", "e2e_services", "โครงการพัฒนาระบบจดทะเบียนนิติบุคคลผ่านอุปกรณ์เคลื่อนที่",
+    ("dbd", Status.WITHDRAWN, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบจดทะเบียนนิติบุคคลผ่านอุปกรณ์เคลื่อนที่",
      "Mobile company registration", 15_400_000, 1, None),
-    ("moph-ops", Status.INELIGIBLE, "upstream", "transformation", "โครงการจัดหาเครื่องคอมพิวเตอร์สำนักงาน",
+    ("moph-ops", Status.INELIGIBLE, "upstream", "transformation",
+     "โครงการจัดหาเครื่องคอมพิวเตอร์สำนักงาน",
      "Office computer procurement", 9_800_000, 1, None),
-    ("dla", Status.FORWARDED, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มบริการดิจิทัลสำหรับองค์กรปกครองส่วนท้องถิ่น",
+    ("dla", Status.FORWARDED, "midstream", "common_platform",
+     "โครงการพัฒนาแพลตฟอร์มบริการดิจิทัลสำหรับองค์กรปกครองส่วนท้องถิ่น",
      "Digital service platform for local administrations", 150_000_000, 3, None),
-    ("cdd", Status.FORWARDED, "downstream", "e2e_services", "โครงการพัฒนาตลาดออนไลน์สินค้าชุมชน",
+    ("cdd", Status.FORWARDED, "downstream", "e2e_services",
+     "โครงการพัฒนาตลาดออนไลน์สินค้าชุมชน",
      "Online marketplace for community products", 27_500_000, 1, None),
-    ("doae", Status.APPROVED, "upstream", "transformation", "โครงการพัฒนาทะเบียนเกษตรกรดิจิทัล",
+    ("doae", Status.APPROVED, "upstream", "transformation",
+     "โครงการพัฒนาทะเบียนเกษตรกรดิจิทัล",
      "Digital farmer registry", 58_000_000, 2, 58_000_000),
-    ("sso", Status.APPROVED_REDUCED, "downstream", "e2e_services", "โครงการพัฒนาระบบบริการผู้ประกันตนแบบเบ็ดเสร็จ",
+    ("sso", Status.APPROVED_REDUCED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบบริการผู้ประกันตนแบบเบ็ดเสร็จ",
      "End-to-end services for insured persons", 88_000_000, 2, 79_200_000),
-    ("customs", Status.REJECTED, "midstream", "transformation", "โครงการพัฒนาระบบบริหารเอกสารภายใน",
+    ("customs", Status.REJECTED, "midstream", "transformation",
+     "โครงการพัฒนาระบบบริหารเอกสารภายใน",
      "Internal document management", 14_600_000, 1, None),
-    ("dol", Status.DEFERRED, "upstream", "transformation", "โครงการจัดทำข้อมูลรูปแปลงที่ดินดิจิทัล",
+    ("dol", Status.DEFERRED, "upstream", "transformation",
+     "โครงการจัดทำข้อมูลรูปแปลงที่ดินดิจิทัล",
      "Digital land parcel data", 73_000_000, 2, None),
-    ("dga", Status.ON_AGENDA, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มกลางบริการภาครัฐทางรัฐ ระยะที่ 3",
+    ("dga", Status.ON_AGENDA, "midstream", "common_platform",
+     "โครงการพัฒนาแพลตฟอร์มกลางบริการภาครัฐทางรัฐ ระยะที่ 3",
      "Tang Rat government service platform, phase 3", 210_000_000, 3, None),
-    ("dopa", Status.ON_AGENDA, "midstream", "common_platform", "โครงการเชื่อมโยงข้อมูลทะเบียนราษฎรผ่านศูนย์แลกเปลี่ยนข้อมูลกลาง",
+    ("dopa", Status.ON_AGENDA, "midstream", "common_platform",
+     "โครงการเชื่อมโยงข้อมูลทะเบียนราษฎรผ่านศูนย์แลกเปลี่ยนข้อมูลกลาง",
      "Civil registration data exchange through the central exchange", 45_000_000, 1, None),
-    ("ddc", Status.ON_AGENDA, "downstream", "e2e_services", "โครงการพัฒนาระบบเฝ้าระวังโรคติดต่อแบบดิจิทัล",
+    ("ddc", Status.ON_AGENDA, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบเฝ้าระวังโรคติดต่อแบบดิจิทัล",
      "Digital communicable disease surveillance", 39_800_000, 2, None),
-    ("dbd", Status.ON_AGENDA, "downstream", "e2e_services", "โครงการพัฒนาศูนย์บริการภาคธุรกิจแบบดิจิทัล",
+    ("dbd", Status.ON_AGENDA, "downstream", "e2e_services",
+     "โครงการพัฒนาศูนย์บริการภาคธุรกิจแบบดิจิทัล",
      "Digital one-stop service for businesses", 52_000_000, 1, None),
 ]  # fmt: skip
 
 # The plans the committee has approved (the plan under way): every project decided at the
 # January meeting, most of them approved. Same columns.
 PLAN = [
-    ("dga", Status.APPROVED, "midstream", "common_platform", "โครงการพัฒนาแพลตฟอร์มกลางบริการภาครัฐทางรัฐ ระยะที่ 2",
+    ("dga", Status.APPROVED, "midstream", "common_platform",
+     "โครงการพัฒนาแพลตฟอร์มกลางบริการภาครัฐทางรัฐ ระยะที่ 2",
      "Tang Rat government service platform, phase 2", 185_000_000, 2, 185_000_000),
-    ("dopa", Status.APPROVED, "midstream", "common_platform", "โครงการพัฒนาระบบยืนยันตัวตนทางดิจิทัลสำหรับประชาชน",
+    ("dopa", Status.APPROVED, "midstream", "common_platform",
+     "โครงการพัฒนาระบบยืนยันตัวตนทางดิจิทัลสำหรับประชาชน",
      "Digital identity for citizens", 96_000_000, 2, 96_000_000),
-    ("dlt", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาระบบชำระภาษีรถประจำปีผ่านแอปพลิเคชัน",
+    ("dlt", Status.APPROVED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบชำระภาษีรถประจำปีผ่านแอปพลิเคชัน",
      "Annual vehicle tax payment by mobile application", 31_500_000, 1, 31_500_000),
-    ("nso", Status.APPROVED, "upstream", "transformation", "โครงการพัฒนาระบบบัญชีข้อมูลภาครัฐ ระยะที่ 2",
+    ("nso", Status.APPROVED, "upstream", "transformation",
+     "โครงการพัฒนาระบบบัญชีข้อมูลภาครัฐ ระยะที่ 2",
      "Government data catalogue, phase 2", 24_800_000, 1, 24_800_000),
-    ("rd", Status.APPROVED_REDUCED, "downstream", "e2e_services", "โครงการพัฒนาระบบใบกำกับภาษีอิเล็กทรอนิกส์สำหรับผู้ประกอบการรายย่อย",
+    ("rd", Status.APPROVED_REDUCED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบใบกำกับภาษีอิเล็กทรอนิกส์สำหรับผู้ประกอบการรายย่อย",
      "E-tax invoices for small businesses", 142_000_000, 2, 127_800_000),
-    ("customs", Status.APPROVED, "midstream", "common_platform", "โครงการเชื่อมโยงข้อมูลการนำเข้าส่งออกผ่านระบบ National Single Window",
-     "Import and export data exchange through the National Single Window", 68_500_000, 2, 68_500_000),
-    ("dld", Status.APPROVED, "upstream", "transformation", "โครงการจัดทำทะเบียนปศุสัตว์ดิจิทัล",
+    ("customs", Status.APPROVED, "midstream", "common_platform",
+     "โครงการเชื่อมโยงข้อมูลการนำเข้าส่งออกผ่านระบบ National Single Window",
+     "Import and export data exchange through the National Single Window",
+     68_500_000, 2, 68_500_000),
+    ("dld", Status.APPROVED, "upstream", "transformation",
+     "โครงการจัดทำทะเบียนปศุสัตว์ดิจิทัล",
      "Digital livestock registry", 27_600_000, 1, 27_600_000),
-    ("dbd", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาระบบจดทะเบียนธุรกิจแบบเบ็ดเสร็จ",
+    ("dbd", Status.APPROVED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบจดทะเบียนธุรกิจแบบเบ็ดเสร็จ",
      "One-stop business registration", 53_200_000, 2, 53_200_000),
-    ("dms", Status.APPROVED_REDUCED, "midstream", "common_platform", "โครงการพัฒนาระบบแลกเปลี่ยนข้อมูลสุขภาพระหว่างโรงพยาบาล",
+    ("dms", Status.APPROVED_REDUCED, "midstream", "common_platform",
+     "โครงการพัฒนาระบบแลกเปลี่ยนข้อมูลสุขภาพระหว่างโรงพยาบาล",
      "Health record exchange between hospitals", 118_000_000, 3, 98_000_000),
-    ("doae", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาระบบขึ้นทะเบียนและรับเงินช่วยเหลือเกษตรกรออนไลน์",
+    ("doae", Status.APPROVED, "downstream", "e2e_services",
+     "โครงการพัฒนาระบบขึ้นทะเบียนและรับเงินช่วยเหลือเกษตรกรออนไลน์",
      "Online farmer registration and assistance payments", 44_300_000, 1, 44_300_000),
-    ("employment", Status.APPROVED, "downstream", "e2e_services", "โครงการพัฒนาแพลตฟอร์มจับคู่งานภาครัฐ",
+    ("employment", Status.APPROVED, "downstream", "e2e_services",
+     "โครงการพัฒนาแพลตฟอร์มจับคู่งานภาครัฐ",
      "Government job matching platform", 36_900_000, 2, 36_900_000),
-    ("dol", Status.APPROVED_REDUCED, "upstream", "transformation", "โครงการจัดทำระบบสารบบที่ดินดิจิทัล ระยะที่ 1",
+    ("dol", Status.APPROVED_REDUCED, "upstream", "transformation",
+     "โครงการจัดทำระบบสารบบที่ดินดิจิทัล ระยะที่ 1",
      "Digital land records, phase 1", 82_000_000, 2, 70_000_000),
-    ("ddpm", Status.APPROVED, "midstream", "common_platform", "โครงการพัฒนาระบบแจ้งเตือนภัยพิบัติผ่านโทรศัพท์เคลื่อนที่",
+    ("ddpm", Status.APPROVED, "midstream", "common_platform",
+     "โครงการพัฒนาระบบแจ้งเตือนภัยพิบัติผ่านโทรศัพท์เคลื่อนที่",
      "Mobile disaster alerts", 58_700_000, 1, 58_700_000),
-    ("obec", Status.APPROVED, "upstream", "transformation", "โครงการพัฒนาฐานข้อมูลนักเรียนรายบุคคล",
+    ("obec", Status.APPROVED, "upstream", "transformation",
+     "โครงการพัฒนาฐานข้อมูลนักเรียนรายบุคคล",
      "Individual student records", 39_400_000, 1, 39_400_000),
-    ("moi-ops", Status.REJECTED, "upstream", "transformation", "โครงการจัดหาระบบจัดเก็บข้อมูลสำรองของสำนักงานปลัด",
+    ("moi-ops", Status.REJECTED, "upstream", "transformation",
+     "โครงการจัดหาระบบจัดเก็บข้อมูลสำรองของสำนักงานปลัด",
      "Backup storage for the permanent secretary's office", 21_000_000, 1, None),
-    ("dot", Status.REJECTED, "downstream", "e2e_services", "โครงการพัฒนาเว็บไซต์ประชาสัมพันธ์การท่องเที่ยว",
+    ("dot", Status.REJECTED, "downstream", "e2e_services",
+     "โครงการพัฒนาเว็บไซต์ประชาสัมพันธ์การท่องเที่ยว",
      "Tourism promotion website", 12_500_000, 1, None),
-    ("dwr", Status.DEFERRED, "upstream", "transformation", "โครงการพัฒนาระบบข้อมูลทรัพยากรน้ำบาดาลแห่งชาติ",
+    ("dwr", Status.DEFERRED, "upstream", "transformation",
+     "โครงการพัฒนาระบบข้อมูลทรัพยากรน้ำบาดาลแห่งชาติ",
      "National groundwater information system", 47_000_000, 2, None),
 ]  # fmt: skip
 
@@ -698,8 +824,13 @@ def plan_round_moments(fiscal_year):
 def load_plan_round(year, ref, users, committee, created) -> None:
     """A round approved at its January meeting and published by the secretary a week later."""
     at = plan_round_moments(year)
-    round_ = new_round(year, created, budget_frame=Decimal("1000000000.00"),
-                       submission_opens_at=at("opens"), submission_closes_at=at("closes"))  # fmt: skip
+    round_ = new_round(
+        year,
+        created,
+        budget_frame=Decimal("1000000000.00"),
+        submission_opens_at=at("opens"),
+        submission_closes_at=at("closes"),
+    )
     if round_ is None:
         return
     criteria = ensure_criteria(round_, ref, created)
@@ -707,8 +838,9 @@ def load_plan_round(year, ref, users, committee, created) -> None:
     meeting = new_meeting(round_, committee, users, created, day=day, closed_at=at("closed"))
     specs = [proposal_spec(year, number, row, at, agenda_order=number)
              for number, row in enumerate(PLAN, start=1)]  # fmt: skip
-    create_proposals(round_, specs, ref=ref, users=users, criteria=criteria, meeting=meeting,
-                     created=created)  # fmt: skip
+    create_proposals(
+        round_, specs, ref=ref, users=users, criteria=criteria, meeting=meeting, created=created
+    )
     version = publish_plan(
         plan_round=round_,
         actor=users["secretary"],
@@ -720,7 +852,7 @@ def load_plan_round(year, ref, users, committee, created) -> None:
 
 
 def proposal_spec(year, number, row, at, *, agenda_order) -> dict:
-    """One proposal of the FY ``year`` round in the fixture's shape, its history ending at ``status``.
+    """One proposal of the FY ``year`` round in the fixture's shape, history ending at ``status``.
 
     ``at(phase, minutes)`` says when each step was taken (``open_round_moments``).
     """
@@ -728,14 +860,33 @@ def proposal_spec(year, number, row, at, *, agenda_order) -> dict:
     code = proposal_code(year, number)
     partial = number == 1 and status == Status.DRAFT  # the open round's first draft is only begun
     spec = {
-        "code": code, "agency": agency, "status": status, "stage": stage, "benefit": benefit,
-        "title_th": title_th, "title_en": title_en, "project_type": "new", "duration_years": years,
-        "dg_strategy": {"upstream": 1, "midstream": 1, "downstream": 2}[stage], "national_strategy": 6,
+        "code": code,
+        "agency": agency,
+        "status": status,
+        "stage": stage,
+        "benefit": benefit,
+        "title_th": title_th,
+        "title_en": title_en,
+        "project_type": "new",
+        "duration_years": years,
+        "dg_strategy": {"upstream": 1, "midstream": 1, "downstream": 2}[stage],
+        "national_strategy": 6,
         "created_by": {SUBMITTER_AGENCY: "submitter", SUBMITTER2_AGENCY: "submitter2"}.get(agency),
-        "created_at": at("created", number), "updated_at": at("created", number), "requested_amount": 0,
-        "budget_lines": [], "kpis": [], "timeline": [
-            {"from_status": "", "to_status": "draft", "actor": None, "created_at": at("created", number), "reason": ""}],
-    }  # fmt: skip
+        "created_at": at("created", number),
+        "updated_at": at("created", number),
+        "requested_amount": 0,
+        "budget_lines": [],
+        "kpis": [],
+        "timeline": [
+            {
+                "from_status": "",
+                "to_status": "draft",
+                "actor": None,
+                "created_at": at("created", number),
+                "reason": "",
+            }
+        ],
+    }
     spec["timeline"][0]["actor"] = spec["created_by"]
     if not partial:
         spec.update(proposal_content(year, code, title_th, stage, requested, years))
@@ -751,8 +902,10 @@ def proposal_content(year, code, title_th, stage, requested, years) -> dict:
         {"fiscal_year": year, "category": "operating", "amount": operating},
         {"fiscal_year": year, "category": "investment", "amount": requested - operating},
     ]
-    lines += [{"fiscal_year": year + k, "category": "operating", "amount": operating // 2 // 100 * 100}
-              for k in range(1, years)]  # fmt: skip
+    lines += [
+        {"fiscal_year": year + k, "category": "operating", "amount": operating // 2 // 100 * 100}
+        for k in range(1, years)
+    ]
     return {
         "requested_amount": requested,
         "budget_lines": lines,
@@ -767,14 +920,28 @@ def proposal_content(year, code, title_th, stage, requested, years) -> dict:
         "target_group": "ประชาชน ภาคธุรกิจ และหน่วยงานภาครัฐที่เกี่ยวข้อง",
         "outputs": "ระบบที่พัฒนาแล้วเสร็จและเปิดให้บริการ",
         "outcomes": "ผู้รับบริการได้รับบริการเร็วขึ้นและลดการยื่นเอกสารซ้ำ",
-        "kpis": [{"order": 1, "indicator": "จำนวนกระบวนงานที่ให้บริการผ่านระบบ", "unit": "กระบวนงาน", "target": "10"},
-                 {"order": 2, "indicator": "ระดับความพึงพอใจของผู้ใช้งาน", "unit": "ร้อยละ", "target": "85"}],
-    }  # fmt: skip
+        "kpis": [
+            {
+                "order": 1,
+                "indicator": "จำนวนกระบวนงานที่ให้บริการผ่านระบบ",
+                "unit": "กระบวนงาน",
+                "target": "10",
+            },
+            {"order": 2, "indicator": "ระดับความพึงพอใจของผู้ใช้งาน", "unit": "ร้อยละ", "target": "85"},
+        ],
+    }
 
 
 def step(spec, to_status, actor, at, reason="") -> None:
-    spec["timeline"].append({"from_status": spec["timeline"][-1]["to_status"], "to_status": to_status,
-                             "actor": actor, "created_at": at, "reason": reason})  # fmt: skip
+    spec["timeline"].append(
+        {
+            "from_status": spec["timeline"][-1]["to_status"],
+            "to_status": to_status,
+            "actor": actor,
+            "created_at": at,
+            "reason": reason,
+        }
+    )
 
 
 def review_spec(recommendation, reasons, recommended, at, *, not_met=None) -> dict:
@@ -840,6 +1007,11 @@ def decide(spec, status, approved, at, year) -> None:
         }
         for m in VOTERS
     ]
-    spec["agenda"]["resolution"] = {"outcome": status, "approved_amount": approved, "reason": reason,
-                                    "recorded_by": "secretary", "recorded_at": at}  # fmt: skip
+    spec["agenda"]["resolution"] = {
+        "outcome": status,
+        "approved_amount": approved,
+        "reason": reason,
+        "recorded_by": "secretary",
+        "recorded_at": at,
+    }
     step(spec, status, "secretary", at, reason)

@@ -34,7 +34,8 @@ def bar_chart_svg(rows, *, title: str, value_label=str, width=720, bar_height=26
         bars.append(
             format_html(
                 '<g><text x="{}" y="{}" text-anchor="end" font-size="14" font-family="{}">{}</text>'
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2"><title>{}: {}</title></rect>'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="2">'
+                "<title>{}: {}</title></rect>"
                 '<text x="{}" y="{}" font-size="14" font-family="{}">{}</text></g>',
                 label_width - 8,
                 y + bar_height * 0.7,

@@ -72,7 +72,8 @@ def validate_upload(upload) -> str:
     if kind is None:
         raise ValidationError(
             _(
-                "Only PDF, Excel (XLSX) and Word (DOCX) documents are accepted; this file is none of them."
+                "Only PDF, Excel (XLSX) and Word (DOCX) documents are accepted; "
+                "this file is none of them."
             ),
             code="bad_type",
         )

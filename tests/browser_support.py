@@ -31,7 +31,8 @@ def chromium():
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail(
-            "Debian's chromium is missing: run `make test` (it installs it) or apt-get install chromium"
+            "Debian's chromium is missing: run `make test` (it installs it) "
+            "or apt-get install chromium"
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

@@ -15,7 +15,8 @@ def build_plan_csv(doc: PlanDocument) -> bytes:
         _("Reference"), _("Ministry"), _("Agency"), _("Project (Thai)"), _("Project (English)"),
         _("Value-chain stage"), _("Expected benefit"), _("Requested (baht)"),
         _("Approved (baht)"),
-        *(_("%(category)s %(year)s (baht)") % {"category": category_label(c), "year": doc.fiscal_year}
+        *(_("%(category)s %(year)s (baht)")
+          % {"category": category_label(c), "year": doc.fiscal_year}
           for c in CATEGORIES),
         _("Fiscal years"),
     ]  # fmt: skip

@@ -38,10 +38,12 @@ def assert_focus_visible(page):
     """The focused control is on screen and drawn with a focus ring (outline or box-shadow)."""
     style = page.evaluate(
         """() => {
-            const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
+            const e = document.activeElement, s = getComputedStyle(e);
+            const r = e.getBoundingClientRect();
             return {outline: s.outlineStyle, width: parseFloat(s.outlineWidth) || 0,
                     shadow: s.boxShadow, area: r.width * r.height,
-                    inView: r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth,
+                    inView: r.bottom > 0 && r.top < innerHeight
+                            && r.right > 0 && r.left < innerWidth,
                     what: e.tagName + "#" + e.id + "[" + (e.name || "") + "]"};
         }"""
     )

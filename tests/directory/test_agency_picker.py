@@ -1,4 +1,5 @@
-"""The agency picker: a search field with server suggestions, instead of a <select> of every agency."""
+"""The agency picker: a search field with server suggestions, instead of a <select> of every
+agency."""
 
 import pytest
 from django.urls import reverse

@@ -38,7 +38,8 @@ def _verify_audit(database_url, *, intact=True):
     """Run verify_audit as an operator would, against the restored database, with the same key
     and anchors file as the database that was backed up."""
     env = {
-        **os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "budgetscreen.settings.dev",
+        **os.environ, "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "budgetscreen.settings.dev",
         "AUDIT_KEY": settings.AUDIT_KEY, "AUDIT_ANCHOR_PATH": str(settings.AUDIT_ANCHOR_PATH),
     }  # fmt: skip
     result = subprocess.run(

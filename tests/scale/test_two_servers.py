@@ -185,7 +185,11 @@ def test_two_servers_share_sessions_and_votes():
         # A vote through A shows in the tally served by B.
         status, headers, _ = browser.request(
             port_a, "POST", f"/meetings/{meeting.pk}/items/{item.pk}/vote/",
-            {"choice": "approve", "amount": "", "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+            {
+                "choice": "approve",
+                "amount": "",
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+            },
         )  # fmt: skip
         assert status == 302
         assert headers["Location"].startswith(meeting.get_absolute_url())

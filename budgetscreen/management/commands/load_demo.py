@@ -8,8 +8,8 @@ from budgetscreen.demo import load_demo
 class Command(BaseCommand):
     help = (
         "Load the reference data, the FY2568 round, the rounds of today's calendar (the plan under "
-        "way and the open round) and the demo accounts "
-        "(password 'budgetscreen'). Safe to run again; refuses to run outside the development settings."
+        "way and the open round) and the demo accounts (password 'budgetscreen'). Safe to run "
+        "again; refuses to run outside the development settings."
     )
 
     def handle(self, *args, **options):

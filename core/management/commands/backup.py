@@ -40,7 +40,8 @@ class Command(BaseCommand):
         env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
         command = [
             pg_dump, "--format=custom", "--no-owner", f"--file={target}",
-            f"--host={settings.get('HOST') or 'localhost'}", f"--port={settings.get('PORT') or 5432}",
+            f"--host={settings.get('HOST') or 'localhost'}",
+            f"--port={settings.get('PORT') or 5432}",
             f"--username={settings.get('USER') or 'postgres'}", settings["NAME"],
         ]  # fmt: skip
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
