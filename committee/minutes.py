@@ -21,6 +21,8 @@ def render_minutes_pdf(meeting) -> bytes:
             "board": board,
             "date_long": format_date_long(meeting.date, "th"),
             "fonts_css": pdf_fonts_css(),
-            "others": [line.strip() for line in meeting.others_attending.splitlines() if line.strip()],
+            "others": [
+                line.strip() for line in meeting.others_attending.splitlines() if line.strip()
+            ],
         }
         return render_pdf("committee/minutes_pdf.html", context)

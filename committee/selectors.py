@@ -516,8 +516,10 @@ def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:
 def _latest_reviews(proposal_ids) -> dict:
     """The latest screening review of each proposal (one query)."""
     latest = {}
-    for review in ScreeningReview.objects.filter(proposal_id__in=proposal_ids).select_related("screener").order_by(
-        "proposal_id", "-created_at", "-id"
+    for review in (
+        ScreeningReview.objects.filter(proposal_id__in=proposal_ids)
+        .select_related("screener")
+        .order_by("proposal_id", "-created_at", "-id")
     ):
         latest.setdefault(review.proposal_id, review)
     return latest
@@ -534,7 +536,9 @@ def _assessments(review_ids) -> dict:
 
 def describe_quorum(quorum: rules.Quorum) -> str:
     counts = _("%(present)s of %(members)s voting members present (%(needed)s needed)") % {
-        "present": quorum.present, "members": quorum.members, "needed": quorum.needed,
+        "present": quorum.present,
+        "members": quorum.members,
+        "needed": quorum.needed,
     }
     verdict = _("quorum") if quorum.met else _("no quorum")
     return f"{counts}: {verdict}"
@@ -581,7 +585,8 @@ def board_state(board: MeetingBoard, user) -> dict:
                     "cast": b.tally.cast,
                 },
                 "voters": {
-                    choice: [str(v.member) for v in b.voters(choice)] for choice in VoteChoice.values
+                    choice: [str(v.member) for v in b.voters(choice)]
+                    for choice in VoteChoice.values
                 },
                 "conflicts": [str(c.member) for c in b.conflicts],
                 "quorum": _quorum_json(b.quorum),

@@ -62,7 +62,11 @@ class CommitteeError(DomainError):
 
 
 def _lock_meeting(pk) -> Meeting:
-    return Meeting.objects.select_for_update(of=("self",)).select_related("committee", "round").get(pk=pk)
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("committee", "round")
+        .get(pk=pk)
+    )
 
 
 def _lock_item(pk) -> AgendaItem:
@@ -262,7 +266,9 @@ def mark_attendance(*, meeting, actor, presence: dict) -> Meeting:
         for membership_id, value in presence.items():
             row = existing.get(membership_id)
             if row is None:
-                Attendance.objects.create(meeting=meeting, membership_id=membership_id, presence=value)
+                Attendance.objects.create(
+                    meeting=meeting, membership_id=membership_id, presence=value
+                )
             elif row.presence != value:
                 row.presence = value
                 row.save(update_fields=["presence"])
@@ -270,7 +276,9 @@ def mark_attendance(*, meeting, actor, presence: dict) -> Meeting:
                 continue
             changed[str(memberships[membership_id].user_id)] = value
         if changed:
-            record_event("attendance.marked", actor=actor, target=meeting, extra={"presence": changed})
+            record_event(
+                "attendance.marked", actor=actor, target=meeting, extra={"presence": changed}
+            )
     return meeting
 
 
@@ -295,15 +303,21 @@ def close_meeting(*, meeting, actor) -> Meeting:
                 % {"number": meeting.number_label}
             )
         items = _lock_items(meeting=meeting)
-        resolutions = {r.agenda_item_id: r for r in Resolution.objects.filter(agenda_item__in=items)}
+        resolutions = {
+            r.agenda_item_id: r for r in Resolution.objects.filter(agenda_item__in=items)
+        }
         undecided = [i.proposal.code for i in items if i.pk not in resolutions]
         if undecided:
             raise CommitteeError(
-                _("These items have no resolution yet: %(codes)s. Record one for each (or defer them) before closing.")
+                _(
+                    "These items have no resolution yet: %(codes)s. Record one for each (or defer them) before closing."
+                )
                 % {"codes": ", ".join(undecided)}
             )
         for item in items:
-            _apply_resolution(item=item, resolution=resolutions[item.pk], meeting=meeting, actor=actor)
+            _apply_resolution(
+                item=item, resolution=resolutions[item.pk], meeting=meeting, actor=actor
+            )
         now = timezone.now()
         meeting.status = MeetingStatus.CLOSED
         # Never before it opened, even if this server's clock stepped back since.
@@ -347,7 +361,9 @@ def _apply_resolution(*, item, resolution, meeting, actor):
         line_total = sum((line.amount for line in lines), Decimal("0.00"))
         if lines and amount > line_total:
             raise CommitteeError(
-                _("%(code)s: the approved amount is more than its budget lines for the year (%(total)s baht).")
+                _(
+                    "%(code)s: the approved amount is more than its budget lines for the year (%(total)s baht)."
+                )
                 % {"code": proposal.code, "total": format_baht(line_total)}
             )
         shares = rules.split_largest_remainder(amount, [line.amount for line in lines])
@@ -385,7 +401,9 @@ def reopen_meeting(*, meeting, actor, reason) -> Meeting:
         meeting.status = MeetingStatus.IN_PROGRESS
         meeting.closed_at = None
         meeting.save(update_fields=["status", "closed_at"])
-        record_event("meeting.reopened", actor=actor, target=meeting, extra={"reason": reason.strip()})
+        record_event(
+            "meeting.reopened", actor=actor, target=meeting, extra={"reason": reason.strip()}
+        )
     return meeting
 
 
@@ -515,10 +533,7 @@ def _number_new_items(*, meeting, existing, proposals, order: AgendaOrder) -> li
         # A stable sort keeps the secretary's order within a stage and appends the new items.
         ordered = sorted(existing + new_items, key=lambda item: _stage_order(item.proposal))
     else:
-        new_items = [
-            AgendaItem(meeting=meeting, proposal=p)
-            for p in proposals
-        ]
+        new_items = [AgendaItem(meeting=meeting, proposal=p) for p in proposals]
         ordered = existing + new_items
     moved = []
     for position, item in enumerate(ordered, start=1):
@@ -550,7 +565,9 @@ def remove_from_agenda(*, item, actor) -> None:
                 proposal=proposal, action=Action.REMOVE_FROM_AGENDA, actor=actor,
                 extra={"meeting": meeting.number_label},
             )  # fmt: skip
-        record_event("agenda.removed", actor=actor, target=meeting, extra={"proposal": proposal.code})
+        record_event(
+            "agenda.removed", actor=actor, target=meeting, extra={"proposal": proposal.code}
+        )
         item.delete()
 
 
@@ -597,7 +614,10 @@ def move_agenda_item(*, item, actor, direction: str) -> None:
         index = next(i for i, it in enumerate(items) if it.pk == item.pk)
         step = -1 if direction == "up" else 1
         other = index + step
-        while 0 <= other < len(items) and items[other].proposal.stage_id != items[index].proposal.stage_id:
+        while (
+            0 <= other < len(items)
+            and items[other].proposal.stage_id != items[index].proposal.stage_id
+        ):
             other += step
         if not 0 <= other < len(items):
             return
@@ -637,12 +657,18 @@ def declare_conflict(*, item, actor, reason) -> ConflictDeclaration:
         _check_item_open(meeting, item)
         membership = _membership(meeting, actor)
         if membership is None or not membership.is_voting:
-            raise CommitteeError(_("Only voting members of this committee declare conflicts of interest."))
+            raise CommitteeError(
+                _("Only voting members of this committee declare conflicts of interest.")
+            )
         if not reason:
             raise CommitteeError(_("Describe the conflict of interest."))
         if ConflictDeclaration.objects.filter(agenda_item=item, member=actor).exists():
-            raise CommitteeError(_("You have already declared a conflict of interest on this item."))
-        declaration = ConflictDeclaration.objects.create(agenda_item=item, member=actor, reason=reason)
+            raise CommitteeError(
+                _("You have already declared a conflict of interest on this item.")
+            )
+        declaration = ConflictDeclaration.objects.create(
+            agenda_item=item, member=actor, reason=reason
+        )
         withdrawn = Vote.objects.filter(agenda_item=item, member=actor).delete()[0]
         record_event(
             "conflict.declared", actor=actor, target=item.proposal,
@@ -743,7 +769,9 @@ def _check_may_vote(*, actor, meeting, item, membership) -> None:
         )
     if not item.present:
         raise CommitteeError(
-            _("You are not recorded as present at this meeting; ask the secretary to mark your attendance.")
+            _(
+                "You are not recorded as present at this meeting; ask the secretary to mark your attendance."
+            )
         )
 
 
@@ -783,7 +811,9 @@ def _check_resolution_amount(outcome, amount, requested):
         )
     if outcome == Outcome.APPROVED and amount != requested:
         raise CommitteeError(
-            _("“Approved” means the full request; choose “approved with a reduced amount” for less."),
+            _(
+                "“Approved” means the full request; choose “approved with a reduced amount” for less."
+            ),
             field="amount",
         )
     if outcome == Outcome.APPROVED_REDUCED and amount == requested:
@@ -863,7 +893,9 @@ def _check_may_record(*, meeting, item, actor, membership) -> None:
         raise CommitteeError(_("Only the chair or the secretary may record a resolution."))
     if not actor.has_role(Role.SECRETARY) and item.conflicts.filter(member=actor).exists():
         raise CommitteeError(
-            _("You declared a conflict of interest on this item; the secretary records its resolution.")
+            _(
+                "You declared a conflict of interest on this item; the secretary records its resolution."
+            )
         )
 
 
@@ -875,7 +907,9 @@ def _check_reason_given(*, decided, proposed, existing, reason) -> None:
     )
     if (differs_from_votes or changes_existing) and not reason:
         raise CommitteeError(
-            _("Give a reason: this resolution differs from the votes or from the one recorded before."),
+            _(
+                "Give a reason: this resolution differs from the votes or from the one recorded before."
+            ),
             field="reason",
         )
 
@@ -926,13 +960,20 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
                     _("%(code)s has been decided already.") % {"code": item.proposal.code}
                 )
             proposed = get_proposed_resolution(item)
-            if proposed is not None and proposed.outcome not in (Outcome.APPROVED, Outcome.APPROVED_REDUCED):
+            if proposed is not None and proposed.outcome not in (
+                Outcome.APPROVED,
+                Outcome.APPROVED_REDUCED,
+            ):
                 raise CommitteeError(
                     _("%(code)s: the votes do not approve it; record its resolution on its own.")
                     % {"code": item.proposal.code}
                 )
             amount = get_recommended_amount(item.proposal)
-            outcome = Outcome.APPROVED if amount == item.proposal.requested_amount else Outcome.APPROVED_REDUCED
+            outcome = (
+                Outcome.APPROVED
+                if amount == item.proposal.requested_amount
+                else Outcome.APPROVED_REDUCED
+            )
             reason = ""
             if proposed is not None and (proposed.outcome, proposed.amount) != (outcome, amount):
                 reason = _("Approved as recommended by the screening, with other items.")

@@ -85,7 +85,9 @@ def meeting_create(request):
             except CommitteeError as error:
                 form.add_error(error.field, str(error))
             else:
-                messages.success(request, _("Meeting %(number)s created.") % {"number": meeting.number_label})
+                messages.success(
+                    request, _("Meeting %(number)s created.") % {"number": meeting.number_label}
+                )
                 return redirect(meeting)
     else:
         committee = Committee.objects.order_by("pk").first()
@@ -143,7 +145,9 @@ def meeting_edit(request, pk):
         except CommitteeError as error:
             if error.field in form.fields:  # e.g. the end before the start: the form again
                 form.add_error(error.field, str(error))
-                return render(request, "committee/meeting_edit.html", {"meeting": meeting, "form": form})
+                return render(
+                    request, "committee/meeting_edit.html", {"meeting": meeting, "form": form}
+                )
             messages.error(request, str(error))
         else:
             messages.success(request, _("Meeting details saved."))
@@ -189,7 +193,9 @@ def attendance(request, pk):
 def vote(request, pk, item_pk):
     item = selectors.get_agenda_item_for(request.user, pk, item_pk)
     meeting = item.meeting
-    _refuse_unless(permissions.has_voting_seat(request.user, meeting, _membership(request, meeting)))
+    _refuse_unless(
+        permissions.has_voting_seat(request.user, meeting, _membership(request, meeting))
+    )
     form = VoteForm(request.POST)
     anchor = f"item-{item.pk}"
     if not form.is_valid():
@@ -216,7 +222,9 @@ def vote(request, pk, item_pk):
 def conflict(request, pk, item_pk):
     item = selectors.get_agenda_item_for(request.user, pk, item_pk)
     meeting = item.meeting
-    _refuse_unless(permissions.has_voting_seat(request.user, meeting, _membership(request, meeting)))
+    _refuse_unless(
+        permissions.has_voting_seat(request.user, meeting, _membership(request, meeting))
+    )
     form = ConflictForm(request.POST)
     anchor = f"item-{item.pk}"
     if not form.is_valid():
@@ -302,7 +310,9 @@ def meeting_close(request, pk):
     else:
         messages.success(
             request,
-            _("Meeting %(number)s is closed; the resolutions took effect and the agencies were told.")
+            _(
+                "Meeting %(number)s is closed; the resolutions took effect and the agencies were told."
+            )
             % {"number": meeting.number_label},
         )
     return _back(meeting)
@@ -319,7 +329,9 @@ def meeting_reopen(request, pk):
         return _back(meeting)
     notify_stripped(request, form.stripped_fields)
     try:
-        services.reopen_meeting(meeting=meeting, actor=request.user, reason=form.cleaned_data["reason"])
+        services.reopen_meeting(
+            meeting=meeting, actor=request.user, reason=form.cleaned_data["reason"]
+        )
     except CommitteeError as error:
         messages.error(request, str(error))
     else:
@@ -423,8 +435,6 @@ def place_from_inbox(request):
             % {"count": len(items), "meeting": meeting.number_label},
         )
     return back_to_inbox(query)
-
-
 
 
 @role_required(*MEETING_ROLES)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from directory.models import User
 from directory.roles import PROPOSAL_READERS, STAFF_ROLES, Role
 
+from .models import Attachment, Proposal
 from .workflow import EDITABLE, TRANSITIONS, Action
 
 # Roles that read every proposal (read-only): DGA staff and the committee.
@@ -28,7 +30,7 @@ class Decision:
     def __bool__(self) -> bool:
         return self.allowed
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, bool):  # a Decision answers like the bool it stands for
             return self.allowed is other
         if isinstance(other, Decision):
@@ -46,7 +48,7 @@ def role_refused() -> Decision:
     return Decision(False, _("Your role may not do this."))
 
 
-def can_take(user, proposal, action) -> Decision:
+def can_take(user: User, proposal: Proposal, action: str) -> Decision:
     """May ``user`` make the workflow move ``action`` on ``proposal`` now, by the table?
 
     The proposal's status must be one of the move's sources and the user must hold one of its
@@ -64,7 +66,7 @@ def can_take(user, proposal, action) -> Decision:
     return ALLOWED
 
 
-def _is_own_agency_submitter(user, proposal) -> bool:
+def _is_own_agency_submitter(user: User, proposal: Proposal) -> bool:
     return (
         user.has_role(Role.SUBMITTER)
         and user.agency_id is not None
@@ -72,16 +74,16 @@ def _is_own_agency_submitter(user, proposal) -> bool:
     )
 
 
-def is_own_agency_submitter(user, proposal) -> bool:
+def is_own_agency_submitter(user: User, proposal: Proposal) -> bool:
     """A submitter of the proposal's agency (whatever the proposal's state)."""
     return _is_own_agency_submitter(user, proposal)
 
 
-def can_create_proposal(user) -> bool:
+def can_create_proposal(user: User) -> bool:
     return user.has_role(Role.SUBMITTER) and user.agency_id is not None
 
 
-def can_view_proposal(user, proposal) -> bool:
+def can_view_proposal(user: User, proposal: Proposal) -> bool:
     """The own agency always; DGA and the committee once the agency has sent it (a draft, or a
     draft withdrawn unsent, stays the agency's own). ``visible_proposals`` is the same rule."""
     if _is_own_agency_submitter(user, proposal):
@@ -89,12 +91,12 @@ def can_view_proposal(user, proposal) -> bool:
     return user.has_role(*READ_ALL_ROLES) and not proposal.is_unsent
 
 
-def can_edit_proposal(user, proposal) -> bool:
+def can_edit_proposal(user: User, proposal: Proposal) -> bool:
     """Only the proposal's own agency, and only while it is a draft or returned for revision."""
     return _is_own_agency_submitter(user, proposal) and proposal.status in EDITABLE
 
 
-def _own_agency_takes(user, proposal, action, refusal: str) -> Decision:
+def _own_agency_takes(user: User, proposal: Proposal, action: str, refusal: str) -> Decision:
     """The agency's own moves: a submitter of the proposal's agency, and the table's word;
     ``refusal`` (with ``%(status)s``) says why the status does not allow it."""
     if not _is_own_agency_submitter(user, proposal):
@@ -104,7 +106,7 @@ def _own_agency_takes(user, proposal, action, refusal: str) -> Decision:
     return ALLOWED
 
 
-def can_submit_proposal(user, proposal) -> Decision:
+def can_submit_proposal(user: User, proposal: Proposal) -> Decision:
     return _own_agency_takes(
         user,
         proposal,
@@ -113,7 +115,7 @@ def can_submit_proposal(user, proposal) -> Decision:
     )
 
 
-def can_withdraw_proposal(user, proposal) -> Decision:
+def can_withdraw_proposal(user: User, proposal: Proposal) -> Decision:
     return _own_agency_takes(
         user,
         proposal,
@@ -122,10 +124,10 @@ def can_withdraw_proposal(user, proposal) -> Decision:
     )
 
 
-def can_view_proposal_history(user, proposal) -> bool:
+def can_view_proposal_history(user: User, proposal: Proposal) -> bool:
     """The audit history is for DGA staff (screeners, the secretary, administrators)."""
     return user.has_role(*STAFF_ROLES) and can_view_proposal(user, proposal)
 
 
-def can_download_attachment(user, attachment) -> bool:
+def can_download_attachment(user: User, attachment: Attachment) -> bool:
     return can_view_proposal(user, attachment.proposal)

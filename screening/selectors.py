@@ -108,9 +108,7 @@ _READ_IT = object()  # get_recommended_amount: the caller did not read the lates
 
 
 def get_latest_review(proposal) -> ScreeningReview | None:
-    return (
-        ScreeningReview.objects.filter(proposal=proposal).order_by("-created_at", "-id").first()
-    )
+    return ScreeningReview.objects.filter(proposal=proposal).order_by("-created_at", "-id").first()
 
 
 def get_recommended_amount(proposal, *, latest_review=_READ_IT) -> Decimal:
@@ -177,6 +175,7 @@ def _sums() -> dict:
         "requested": Coalesce(Sum("requested_amount"), ZERO),
         "recommended": Coalesce(Sum("recommended_amount"), ZERO),
     }
+
 
 _SCREENED_Q = Q(status__in=SCREENED)
 

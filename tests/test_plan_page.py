@@ -18,10 +18,22 @@ def _round_with(n_agencies):
     plan_round = make_round(2568, open_now=False, budget_frame=Decimal("10000000.00"))
     agencies = [make_agency() for _ in range(n_agencies)]
     for i, agency in enumerate(agencies):
-        make_proposal(plan_round=plan_round, agency=agency, status=Status.APPROVED,
-                      requested=Decimal("1000.50"), stage=stages[i % 3], benefit=benefits[0])
-        make_proposal(plan_round=plan_round, agency=agency, status=Status.REJECTED,
-                      requested=Decimal("99.99"), stage=stages[1], benefit=benefits[1])
+        make_proposal(
+            plan_round=plan_round,
+            agency=agency,
+            status=Status.APPROVED,
+            requested=Decimal("1000.50"),
+            stage=stages[i % 3],
+            benefit=benefits[0],
+        )
+        make_proposal(
+            plan_round=plan_round,
+            agency=agency,
+            status=Status.REJECTED,
+            requested=Decimal("99.99"),
+            stage=stages[1],
+            benefit=benefits[1],
+        )
     # Neither drafts nor withdrawn proposals count as submitted.
     make_proposal(plan_round=plan_round, agency=agencies[0], status=Status.DRAFT)
     make_proposal(plan_round=plan_round, agency=agencies[0], status=Status.WITHDRAWN)
@@ -58,8 +70,14 @@ def test_plan_page_runs_a_fixed_number_of_queries(client, budget_officer):
     small = _queries_for_plan_page(client, budget_officer)
     stages, benefits = make_reference_data()
     for _ in range(10):
-        make_proposal(plan_round=plan_round, agency=make_agency(), status=Status.APPROVED_REDUCED,
-                      requested=Decimal("10.00"), approved=Decimal("5.00"), stage=stages[2])
+        make_proposal(
+            plan_round=plan_round,
+            agency=make_agency(),
+            status=Status.APPROVED_REDUCED,
+            requested=Decimal("10.00"),
+            approved=Decimal("5.00"),
+            stage=stages[2],
+        )
     assert _queries_for_plan_page(client, budget_officer) == small  # fmt: skip
 
 

@@ -28,7 +28,10 @@ def make_committee(*, members=4, secretary=None):
     """A committee: a chair, ``members`` voting members and a non-voting secretary."""
     committee = Committee.objects.create(name_th="คณะกรรมการทดสอบ", name_en="Test committee")
     chair = make_user(Role.COMMITTEE, first_name="ประธาน", last_name="ทดสอบ")
-    voters = [make_user(Role.COMMITTEE, first_name=f"กรรมการ{i}", last_name="ทดสอบ") for i in range(1, members + 1)]
+    voters = [
+        make_user(Role.COMMITTEE, first_name=f"กรรมการ{i}", last_name="ทดสอบ")
+        for i in range(1, members + 1)
+    ]
     secretary = secretary or make_user(Role.SECRETARY, first_name="เลขา", last_name="ทดสอบ")
     memberships = {}
     memberships[chair.pk] = Membership.objects.create(

@@ -92,7 +92,12 @@ def test_a_member_reaches_the_next_undecided_item_in_a_few_tab_presses(chromium,
         page.wait_for_function(f"() => location.hash === '#item-{items[2].pk}'")
         # The next Tab lands inside that item, not back at the top of the page.
         page.keyboard.press("Tab")
-        assert page.evaluate("() => document.activeElement.closest('article') && document.activeElement.closest('article').id") == f"item-{items[2].pk}"
+        assert (
+            page.evaluate(
+                "() => document.activeElement.closest('article') && document.activeElement.closest('article').id"
+            )
+            == f"item-{items[2].pk}"
+        )
         # The jump list opens from the keyboard and goes to any item.
         page.locator(".agenda-jump summary").focus()
         page.keyboard.press("Enter")

@@ -17,7 +17,6 @@ pytestmark = [
 ]
 
 
-
 def test_simultaneous_votes_are_each_counted_once():
     setup = make_setup(members=9)  # ten voters
     mark_present(setup, setup.voters)

@@ -21,7 +21,9 @@ def test_earlier_meetings_open_at_their_schedule_never_after_they_closed(setup):
     # (the case). Meeting 3: scheduled, never opened.
     on = datetime.date(2024, 1, 31)
     aware = lambda h, m: timezone.make_aware(datetime.datetime.combine(on, datetime.time(h, m)))  # noqa: E731
-    Meeting.objects.filter(pk=setup.meeting.pk).update(status=MeetingStatus.CLOSED, closed_at=aware(12, 0))
+    Meeting.objects.filter(pk=setup.meeting.pk).update(
+        status=MeetingStatus.CLOSED, closed_at=aware(12, 0)
+    )
     early = Meeting.objects.create(
         committee=setup.committee, round=setup.meeting.round, number=2, year_be=2567, date=on,
         start_time=datetime.time(9, 30), status=MeetingStatus.CLOSED, closed_at=aware(6, 45),

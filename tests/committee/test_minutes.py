@@ -30,7 +30,9 @@ def pdf_text(data: bytes, tmp_path) -> str:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "minutes.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 _THAI_MARKS = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\\s]")
@@ -51,10 +53,25 @@ def test_minutes_record_attendance_resolutions_votes_and_dissent(client, setup, 
     approved = add_item(setup, requested=Decimal("2500000.00"), title_th="โครงการศูนย์ข้อมูลกลาง")
     rejected = add_item(setup, title_th="โครงการระบบซ้ำซ้อน")
     services.cast_vote(item=approved, actor=setup.chair, choice="approve")
-    services.cast_vote(item=approved, actor=setup.members[0], choice="approve_reduced", amount=Decimal("2000000.00"))
-    services.cast_vote(item=approved, actor=setup.members[1], choice="approve_reduced", amount=Decimal("2000000.00"))
+    services.cast_vote(
+        item=approved,
+        actor=setup.members[0],
+        choice="approve_reduced",
+        amount=Decimal("2000000.00"),
+    )
+    services.cast_vote(
+        item=approved,
+        actor=setup.members[1],
+        choice="approve_reduced",
+        amount=Decimal("2000000.00"),
+    )
     services.cast_vote(item=approved, actor=setup.members[2], choice="reject")
-    services.record_resolution(item=approved, actor=setup.secretary, outcome=Outcome.APPROVED_REDUCED, approved_amount=Decimal("2000000.00"))
+    services.record_resolution(
+        item=approved,
+        actor=setup.secretary,
+        outcome=Outcome.APPROVED_REDUCED,
+        approved_amount=Decimal("2000000.00"),
+    )
     services.declare_conflict(item=rejected, actor=setup.members[1], reason="เป็นกรรมการของหน่วยงาน")
     services.record_resolution(item=rejected, actor=setup.chair, outcome=Outcome.REJECTED)
     with mock.patch.object(timezone, "now", return_value=at(13, 32)):
@@ -107,7 +124,12 @@ def test_minutes_follow_the_official_form_with_agenda_items_1_to_5(client, setup
     )  # fmt: skip
     add_item(setup, title_th="โครงการแพลตฟอร์มกลาง")
     client.force_login(setup.secretary)
-    flat = norm(pdf_text(client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content, tmp_path))
+    flat = norm(
+        pdf_text(
+            client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content,
+            tmp_path,
+        )
+    )
 
     assert norm("สำนักงานพัฒนารัฐบาลดิจิทัล (องค์การมหาชน)") in flat
     assert norm("ระบบกลั่นกรองงบประมาณแผนงานบูรณาการรัฐบาลดิจิทัล") in flat
@@ -127,8 +149,13 @@ def test_minutes_follow_the_official_form_with_agenda_items_1_to_5(client, setup
     assert norm("- ไม่มี -") in two and norm("- ไม่มี -") in three
     assert norm("4.1") in four and norm("โครงการแพลตฟอร์มกลาง") in four and norm("มติที่ประชุม") in four
     assert norm("- ไม่มี -") in five
-    assert flat.index(norm("เริ่มประชุมเวลา")) < positions[0] < positions[-1] < flat.index(norm("เลิกประชุมเวลา"))
-    signatures = flat[flat.index(norm("เลิกประชุมเวลา")):]
+    assert (
+        flat.index(norm("เริ่มประชุมเวลา"))
+        < positions[0]
+        < positions[-1]
+        < flat.index(norm("เลิกประชุมเวลา"))
+    )
+    signatures = flat[flat.index(norm("เลิกประชุมเวลา")) :]
     assert norm("ผู้จดรายงานการประชุม") in signatures and norm(str(setup.secretary)) in signatures
     assert norm("ผู้ตรวจรายงานการประชุม") in signatures and norm(str(reviewer)) in signatures
 
@@ -143,10 +170,15 @@ def test_minutes_print_no_objection_instead_of_a_count_of_zero_votes(client, set
     services.cast_vote(item=voted, actor=setup.members[1], choice="reject")
     services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[silent, voted])
     client.force_login(setup.secretary)
-    flat = norm(pdf_text(client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content, tmp_path))
+    flat = norm(
+        pdf_text(
+            client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content,
+            tmp_path,
+        )
+    )
 
-    first = flat[flat.index(norm("โครงการที่ไม่มีผู้คัดค้าน")):flat.index(norm("โครงการที่มีการลงคะแนน"))]
-    second = flat[flat.index(norm("โครงการที่มีการลงคะแนน")):flat.index(norm("ระเบียบวาระที่ 5"))]
+    first = flat[flat.index(norm("โครงการที่ไม่มีผู้คัดค้าน")) : flat.index(norm("โครงการที่มีการลงคะแนน"))]
+    second = flat[flat.index(norm("โครงการที่มีการลงคะแนน")) : flat.index(norm("ระเบียบวาระที่ 5"))]
     assert norm("ไม่มีกรรมการคัดค้าน (กรรมการผู้มาประชุม 4 คน)") in first
     assert norm("โดยไม่มีผู้คัดค้าน") in first
     assert norm("ผลการลงคะแนน") not in first and norm("งดออกเสียง") not in first
@@ -154,6 +186,8 @@ def test_minutes_print_no_objection_instead_of_a_count_of_zero_votes(client, set
     assert norm("ผลการลงคะแนน (กรรมการผู้มาประชุม 4 คน)") in second
     assert norm("ไม่เห็นชอบ 1") in second and norm("ผู้ไม่เห็นด้วย") in second
     assert norm(str(setup.members[1])) in second
+
+
 def test_minutes_copy_thai_and_emoji_as_typed(client, setup, tmp_path):
     """Searching the minutes for the commonest Thai words finds them (ำ is U+0E33 in the text
     layer, not ํ + า); emoji are drawn, not empty boxes."""

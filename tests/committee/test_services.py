@@ -43,7 +43,9 @@ def test_member_votes_and_changes_the_vote(setup):
     item = add_item(setup)
     member = setup.members[0]
     services.cast_vote(item=item, actor=member, choice="approve")
-    services.cast_vote(item=item, actor=member, choice="approve_reduced", amount=Decimal("750000.00"))
+    services.cast_vote(
+        item=item, actor=member, choice="approve_reduced", amount=Decimal("750000.00")
+    )
     vote = Vote.objects.get(agenda_item=item, member=member)
     assert (vote.choice, vote.amount) == ("approve_reduced", Decimal("750000.00"))
     assert AuditEvent.objects.filter(code="vote.cast").count() == 2
@@ -85,14 +87,19 @@ def test_reduced_amount_may_be_zero_or_the_full_request(setup):
     all_present(setup)
     item = add_item(setup)
     services.cast_vote(item=item, actor=setup.chair, choice="approve_reduced", amount=Decimal("0"))
-    services.cast_vote(item=item, actor=setup.members[0], choice="approve_reduced", amount=Decimal("1000000.00"))
+    services.cast_vote(
+        item=item, actor=setup.members[0], choice="approve_reduced", amount=Decimal("1000000.00")
+    )
     assert Vote.objects.count() == 2
 
 
 def test_non_members_cannot_vote(setup, member, secretary):
     all_present(setup)
     item = add_item(setup)
-    for outsider in (member, setup.secretary):  # a committee-role stranger; the non-voting secretary
+    for outsider in (
+        member,
+        setup.secretary,
+    ):  # a committee-role stranger; the non-voting secretary
         with pytest.raises(CommitteeError, match="Only voting members"):
             services.cast_vote(item=item, actor=outsider, choice="approve")
     assert not Vote.objects.exists()
@@ -227,7 +234,9 @@ def test_resolution_differing_from_votes_needs_a_reason(setup):
     # Changing a recorded resolution needs a reason too.
     with pytest.raises(CommitteeError, match="Give a reason"):
         services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED)
-    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.DEFERRED, reason="ให้หน่วยงานทบทวนขอบเขต")
+    services.record_resolution(
+        item=item, actor=setup.secretary, outcome=Outcome.DEFERRED, reason="ให้หน่วยงานทบทวนขอบเขต"
+    )
     assert Resolution.objects.get().outcome == Outcome.DEFERRED
     assert AuditEvent.objects.filter(code="resolution.changed").count() == 1
 
@@ -247,18 +256,26 @@ def test_resolution_amount_rules(setup, outcome, amount, message):
     all_present(setup)
     item = add_item(setup)
     with pytest.raises(CommitteeError, match=message):
-        services.record_resolution(item=item, actor=setup.secretary, outcome=outcome, approved_amount=amount)
+        services.record_resolution(
+            item=item, actor=setup.secretary, outcome=outcome, approved_amount=amount
+        )
 
 
 def test_resolution_follows_the_votes_with_the_reduced_amount(setup):
     all_present(setup)
     item = add_item(setup)
     services.cast_vote(item=item, actor=setup.chair, choice="approve")
-    services.cast_vote(item=item, actor=setup.members[0], choice="approve_reduced", amount=Decimal("700000.00"))
-    services.cast_vote(item=item, actor=setup.members[1], choice="approve_reduced", amount=Decimal("800000.00"))
+    services.cast_vote(
+        item=item, actor=setup.members[0], choice="approve_reduced", amount=Decimal("700000.00")
+    )
+    services.cast_vote(
+        item=item, actor=setup.members[1], choice="approve_reduced", amount=Decimal("800000.00")
+    )
     proposed = services.get_proposed_resolution(item)
     assert (proposed.outcome, proposed.amount) == (Outcome.APPROVED_REDUCED, Decimal("800000.00"))
-    services.record_resolution(item=item, actor=setup.chair, outcome=proposed.outcome, approved_amount=proposed.amount)
+    services.record_resolution(
+        item=item, actor=setup.chair, outcome=proposed.outcome, approved_amount=proposed.amount
+    )
 
 
 def test_tie_broken_by_the_chair_in_the_service(setup):
@@ -276,7 +293,9 @@ def test_approve_as_recommended_makes_one_resolution_per_item(setup):
     full = add_item(setup)
     reduced = add_item(setup, requested=Decimal("2000000.00"), recommended=Decimal("1500000.00"))
     services.cast_vote(item=full, actor=setup.members[0], choice="approve")
-    done = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[full, reduced])
+    done = services.approve_as_recommended(
+        meeting=setup.meeting, actor=setup.chair, items=[full, reduced]
+    )
     assert len(done) == 2
     assert Resolution.objects.get(agenda_item=full).outcome == Outcome.APPROVED
     r = Resolution.objects.get(agenda_item=reduced)
@@ -299,7 +318,9 @@ def test_approve_as_recommended_approves_the_figure_the_meeting_page_shows(setup
     )  # fmt: skip
     (board,) = get_meeting_board(setup.meeting).items
     assert board.recommended_amount == Decimal("900000.00")
-    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    (resolution,) = services.approve_as_recommended(
+        meeting=setup.meeting, actor=setup.chair, items=[item]
+    )
     assert (resolution.outcome, resolution.approved_amount) == (
         Outcome.APPROVED_REDUCED, board.recommended_amount,
     )  # fmt: skip
@@ -312,7 +333,9 @@ def test_approve_as_recommended_is_all_or_nothing(setup):
     for user in setup.voters[:3]:
         services.cast_vote(item=against, actor=user, choice="reject")
     with pytest.raises(CommitteeError, match="do not approve"):
-        services.approve_as_recommended(meeting=setup.meeting, actor=setup.secretary, items=[ok, against])
+        services.approve_as_recommended(
+            meeting=setup.meeting, actor=setup.secretary, items=[ok, against]
+        )
     assert not Resolution.objects.exists()
 
 
@@ -333,13 +356,33 @@ def test_close_applies_resolutions_to_proposals_and_budget_lines(setup, submitte
     # Three lines in the round's year and one in the next: the split covers the round's year.
     proposal = reduced.proposal
     BudgetLine.objects.filter(proposal=proposal).update(amount=Decimal("500000.00"))
-    BudgetLine.objects.create(proposal=proposal, fiscal_year=proposal.round.fiscal_year, category=ExpenseCategory.INVESTMENT, amount=Decimal("333333.33"))
-    BudgetLine.objects.create(proposal=proposal, fiscal_year=proposal.round.fiscal_year, category=ExpenseCategory.PERSONNEL, amount=Decimal("166666.67"))
-    BudgetLine.objects.create(proposal=proposal, fiscal_year=proposal.round.fiscal_year + 1, category=ExpenseCategory.OPERATING, amount=Decimal("900000.00"))
+    BudgetLine.objects.create(
+        proposal=proposal,
+        fiscal_year=proposal.round.fiscal_year,
+        category=ExpenseCategory.INVESTMENT,
+        amount=Decimal("333333.33"),
+    )
+    BudgetLine.objects.create(
+        proposal=proposal,
+        fiscal_year=proposal.round.fiscal_year,
+        category=ExpenseCategory.PERSONNEL,
+        amount=Decimal("166666.67"),
+    )
+    BudgetLine.objects.create(
+        proposal=proposal,
+        fiscal_year=proposal.round.fiscal_year + 1,
+        category=ExpenseCategory.OPERATING,
+        amount=Decimal("900000.00"),
+    )
     rejected = add_item(setup)
     deferred = add_item(setup)
     services.record_resolution(item=approved, actor=setup.secretary, outcome=Outcome.APPROVED)
-    services.record_resolution(item=reduced, actor=setup.secretary, outcome=Outcome.APPROVED_REDUCED, approved_amount=Decimal("777777.77"))
+    services.record_resolution(
+        item=reduced,
+        actor=setup.secretary,
+        outcome=Outcome.APPROVED_REDUCED,
+        approved_amount=Decimal("777777.77"),
+    )
     services.record_resolution(item=rejected, actor=setup.secretary, outcome=Outcome.REJECTED)
     services.record_resolution(item=deferred, actor=setup.secretary, outcome=Outcome.DEFERRED)
 
@@ -360,9 +403,16 @@ def test_close_applies_resolutions_to_proposals_and_budget_lines(setup, submitte
     lines = BudgetLine.objects.filter(proposal=proposal, fiscal_year=proposal.round.fiscal_year)
     assert sum(line.approved_amount for line in lines) == Decimal("777777.77")
     assert all(line.approved_amount <= line.amount for line in lines)
-    assert BudgetLine.objects.get(proposal=proposal, fiscal_year=proposal.round.fiscal_year + 1).approved_amount is None
+    assert (
+        BudgetLine.objects.get(
+            proposal=proposal, fiscal_year=proposal.round.fiscal_year + 1
+        ).approved_amount
+        is None
+    )
     # The agency is told, and the audit trail has the closing.
-    assert Notification.objects.filter(recipient=submitter, link=approved.proposal.get_absolute_url()).exists()
+    assert Notification.objects.filter(
+        recipient=submitter, link=approved.proposal.get_absolute_url()
+    ).exists()
     assert AuditEvent.objects.filter(code="meeting.closed").count() == 1
 
 
@@ -385,9 +435,15 @@ def test_closed_meeting_locks_attendance_and_resolutions(setup):
     services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
     with pytest.raises(CommitteeError, match="closed"):
-        services.mark_attendance(meeting=setup.meeting, actor=setup.secretary, presence={setup.memberships[setup.chair.pk].pk: "absent"})
+        services.mark_attendance(
+            meeting=setup.meeting,
+            actor=setup.secretary,
+            presence={setup.memberships[setup.chair.pk].pk: "absent"},
+        )
     with pytest.raises(CommitteeError, match="closed"):
-        services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.REJECTED, reason="x")
+        services.record_resolution(
+            item=item, actor=setup.secretary, outcome=Outcome.REJECTED, reason="x"
+        )
     with pytest.raises(CommitteeError, match="closed"):
         services.declare_conflict(item=item, actor=setup.chair, reason="x")
     with pytest.raises(CommitteeError, match="closed"):
@@ -409,10 +465,18 @@ def test_only_an_admin_reopens_with_a_reason(setup):
     event = AuditEvent.objects.get(code="meeting.reopened")
     assert event.extra["reason"] == "แก้ไขจำนวนเงินที่บันทึกผิด"
     # Correct the amount and close again: the proposal keeps its status, the amount follows.
-    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.APPROVED_REDUCED, approved_amount=Decimal("400000.00"), reason="แก้ไข")
+    services.record_resolution(
+        item=item,
+        actor=setup.secretary,
+        outcome=Outcome.APPROVED_REDUCED,
+        approved_amount=Decimal("400000.00"),
+        reason="แก้ไข",
+    )
     with pytest.raises(CommitteeError, match="cannot take"):
         services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
-    services.record_resolution(item=item, actor=setup.secretary, outcome=Outcome.APPROVED, reason="คงเดิม")
+    services.record_resolution(
+        item=item, actor=setup.secretary, outcome=Outcome.APPROVED, reason="คงเดิม"
+    )
     services.close_meeting(meeting=setup.meeting, actor=setup.secretary)
     item.proposal.refresh_from_db()
     assert item.proposal.status == Status.APPROVED
@@ -424,20 +488,49 @@ def test_only_an_admin_reopens_with_a_reason(setup):
 def test_attendance_is_marked_by_the_secretary_only(setup):
     chair_ms = setup.memberships[setup.chair.pk]
     with pytest.raises(CommitteeError, match="secretary"):
-        services.mark_attendance(meeting=setup.meeting, actor=setup.chair, presence={chair_ms.pk: "present"})
-    services.mark_attendance(meeting=setup.meeting, actor=setup.secretary, presence={chair_ms.pk: "present"})
-    services.mark_attendance(meeting=setup.meeting, actor=setup.secretary, presence={chair_ms.pk: "absent"})
+        services.mark_attendance(
+            meeting=setup.meeting, actor=setup.chair, presence={chair_ms.pk: "present"}
+        )
+    services.mark_attendance(
+        meeting=setup.meeting, actor=setup.secretary, presence={chair_ms.pk: "present"}
+    )
+    services.mark_attendance(
+        meeting=setup.meeting, actor=setup.secretary, presence={chair_ms.pk: "absent"}
+    )
     assert Attendance.objects.get().presence == "absent"
     with pytest.raises(CommitteeError, match="not a member"):
-        services.mark_attendance(meeting=setup.meeting, actor=setup.secretary, presence={999999: "present"})
+        services.mark_attendance(
+            meeting=setup.meeting, actor=setup.secretary, presence={999999: "present"}
+        )
 
 
 def test_create_meeting_refuses_a_taken_number(setup):
     with pytest.raises(CommitteeError, match="already exists"):
-        services.create_meeting(actor=setup.secretary, committee=setup.committee, plan_round=setup.meeting.round, number=1, year_be=2567, date=setup.meeting.date)
+        services.create_meeting(
+            actor=setup.secretary,
+            committee=setup.committee,
+            plan_round=setup.meeting.round,
+            number=1,
+            year_be=2567,
+            date=setup.meeting.date,
+        )
     with pytest.raises(CommitteeError, match="secretary"):
-        services.create_meeting(actor=setup.chair, committee=setup.committee, plan_round=setup.meeting.round, number=2, year_be=2567, date=setup.meeting.date)
-    meeting = services.create_meeting(actor=setup.secretary, committee=setup.committee, plan_round=setup.meeting.round, number=2, year_be=2567, date=setup.meeting.date)
+        services.create_meeting(
+            actor=setup.chair,
+            committee=setup.committee,
+            plan_round=setup.meeting.round,
+            number=2,
+            year_be=2567,
+            date=setup.meeting.date,
+        )
+    meeting = services.create_meeting(
+        actor=setup.secretary,
+        committee=setup.committee,
+        plan_round=setup.meeting.round,
+        number=2,
+        year_be=2567,
+        date=setup.meeting.date,
+    )
     assert meeting.number_label == "2/2567"
 
 
@@ -450,20 +543,40 @@ def test_agenda_add_order_move_remove(setup):
     down = Stage.objects.get(code="downstream")
     stages_proposals[0].stage = down
     stages_proposals[0].save(update_fields=["stage"])
-    items = services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[p.pk for p in stages_proposals])
+    items = services.place_on_agenda(
+        meeting_id=setup.meeting.pk,
+        actor=setup.secretary,
+        proposal_ids=[p.pk for p in stages_proposals],
+    )
     assert all(i.proposal.status == Status.ON_AGENDA for i in items)
     services.order_agenda_by_stage(meeting=setup.meeting, actor=setup.secretary)
-    ordered = list(setup.meeting.agenda_items.order_by("order").values_list("proposal_id", flat=True))
+    ordered = list(
+        setup.meeting.agenda_items.order_by("order").values_list("proposal_id", flat=True)
+    )
     assert ordered[-1] == stages_proposals[0].pk  # downstream last
-    services.move_agenda_item(item=setup.meeting.agenda_items.get(proposal=stages_proposals[2]), actor=setup.secretary, direction="up")
+    services.move_agenda_item(
+        item=setup.meeting.agenda_items.get(proposal=stages_proposals[2]),
+        actor=setup.secretary,
+        direction="up",
+    )
     services.remove_from_agenda(item=items[1], actor=setup.secretary)
     stages_proposals[1].refresh_from_db()
     assert stages_proposals[1].status == Status.FORWARDED
     assert setup.meeting.agenda_items.count() == 2
     with pytest.raises(CommitteeError, match="only proposals forwarded"):
-        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[make_proposal(plan_round=setup.meeting.round, status=Status.SUBMITTED).pk])
+        services.place_on_agenda(
+            meeting_id=setup.meeting.pk,
+            actor=setup.secretary,
+            proposal_ids=[
+                make_proposal(plan_round=setup.meeting.round, status=Status.SUBMITTED).pk
+            ],
+        )
     with pytest.raises(CommitteeError, match="another round"):
-        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[make_proposal(status=Status.FORWARDED).pk])
+        services.place_on_agenda(
+            meeting_id=setup.meeting.pk,
+            actor=setup.secretary,
+            proposal_ids=[make_proposal(status=Status.FORWARDED).pk],
+        )
 
 
 # --- one writer of agenda items (issue 15, point 1) ----------------------------------------
@@ -481,9 +594,13 @@ def test_place_on_agenda_appends_or_orders_by_stage(setup):
     first = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED, stage=down)
     second = make_proposal(plan_round=setup.meeting.round, status=Status.DEFERRED, stage=up)
     third = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED, stage=up)
-    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[first.pk])
+    services.place_on_agenda(
+        meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[first.pk]
+    )
     # The secretary's page appends, whatever the stage.
-    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[second.pk])
+    services.place_on_agenda(
+        meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[second.pk]
+    )
     assert _agenda(setup.meeting) == [first.pk, second.pk]
     # The inbox orders the whole agenda by stage: upstream items first, in their order.
     services.place_on_agenda(
@@ -491,7 +608,11 @@ def test_place_on_agenda_appends_or_orders_by_stage(setup):
         order=services.AgendaOrder.STAGE,
     )  # fmt: skip
     assert _agenda(setup.meeting) == [second.pk, third.pk, first.pk]
-    assert list(setup.meeting.agenda_items.order_by("order").values_list("order", flat=True)) == [1, 2, 3]
+    assert list(setup.meeting.agenda_items.order_by("order").values_list("order", flat=True)) == [
+        1,
+        2,
+        3,
+    ]
     # One audit code, one key for the meeting, on the placement and on the proposal's move.
     added = AuditEvent.objects.filter(code="agenda.added")
     assert added.count() == 3
@@ -499,7 +620,12 @@ def test_place_on_agenda_appends_or_orders_by_stage(setup):
     moved = AuditEvent.objects.filter(code="proposal.on_agenda")
     assert {e.extra["meeting"] for e in moved} == {setup.meeting.pk}
     with pytest.raises(ValueError):
-        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[first.pk], order="random")
+        services.place_on_agenda(
+            meeting_id=setup.meeting.pk,
+            actor=setup.secretary,
+            proposal_ids=[first.pk],
+            order="random",
+        )
 
 
 def test_place_on_agenda_asks_the_workflow_table_who_may(setup):
@@ -508,9 +634,13 @@ def test_place_on_agenda_asks_the_workflow_table_who_may(setup):
     proposal = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
     for user in (setup.chair, make_user(Role.SUBMITTER), make_user(Role.BUDGET_OFFICE)):
         with pytest.raises(CommitteeError, match="Your role may not|บทบาท"):
-            services.place_on_agenda(meeting_id=setup.meeting.pk, actor=user, proposal_ids=[proposal.pk])
+            services.place_on_agenda(
+                meeting_id=setup.meeting.pk, actor=user, proposal_ids=[proposal.pk]
+            )
     assert not setup.meeting.agenda_items.exists()
-    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=make_user(Role.SCREENER), proposal_ids=[proposal.pk])
+    services.place_on_agenda(
+        meeting_id=setup.meeting.pk, actor=make_user(Role.SCREENER), proposal_ids=[proposal.pk]
+    )
     proposal.refresh_from_db()
     assert proposal.status == Status.ON_AGENDA
 
@@ -525,12 +655,19 @@ def test_a_proposal_on_another_open_agenda_is_refused_a_stray_one_goes_on(setup)
     busy = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
     services.place_on_agenda(meeting_id=other.pk, actor=setup.secretary, proposal_ids=[busy.pk])
     with pytest.raises(CommitteeError, match="only proposals forwarded"):
-        services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[busy.pk])
+        services.place_on_agenda(
+            meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[busy.pk]
+        )
     # ON_AGENDA on no open agenda (as the committee's page always allowed): placed as it is.
     stray = make_proposal(plan_round=setup.meeting.round, status=Status.ON_AGENDA)
-    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[stray.pk])
+    services.place_on_agenda(
+        meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[stray.pk]
+    )
     stray.refresh_from_db()
-    assert stray.status == Status.ON_AGENDA and setup.meeting.agenda_items.filter(proposal=stray).exists()
+    assert (
+        stray.status == Status.ON_AGENDA
+        and setup.meeting.agenda_items.filter(proposal=stray).exists()
+    )
 
 
 def test_meeting_history_reads_placements_old_and_new(setup):
@@ -541,7 +678,9 @@ def test_meeting_history_reads_placements_old_and_new(setup):
 
     old = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
     new = make_proposal(plan_round=setup.meeting.round, status=Status.FORWARDED)
-    services.place_on_agenda(meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[old.pk, new.pk])
+    services.place_on_agenda(
+        meeting_id=setup.meeting.pk, actor=setup.secretary, proposal_ids=[old.pk, new.pk]
+    )
     record_event("screening.placed_on_agenda", actor=setup.secretary, target=setup.meeting,
                  extra={"proposals": [old.pk]})  # fmt: skip
     record_event("proposal.on_agenda", actor=setup.secretary, target=old,
@@ -564,7 +703,9 @@ def test_approve_as_recommended_records_no_objection_with_the_members_present(se
     mark_present(setup, setup.voters[:-1], absent=[setup.voters[-1]])  # 4 of 5 voting members
     item = add_item(setup)
     services.declare_conflict(item=item, actor=setup.members[0], reason="ญาติผู้บริหารหน่วยงาน")
-    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    (resolution,) = services.approve_as_recommended(
+        meeting=setup.meeting, actor=setup.chair, items=[item]
+    )
     assert resolution.method == DecisionMethod.CONSENSUS
     assert resolution.members_present == 3  # present, less the member who left for a conflict
     event = AuditEvent.objects.get(code="resolution.recorded")
@@ -577,7 +718,9 @@ def test_approve_as_recommended_keeps_the_votes_when_members_voted(setup):
     services.cast_vote(item=item, actor=setup.chair, choice="approve")
     services.cast_vote(item=item, actor=setup.members[0], choice="approve")
     services.cast_vote(item=item, actor=setup.members[1], choice="reject")
-    (resolution,) = services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[item])
+    (resolution,) = services.approve_as_recommended(
+        meeting=setup.meeting, actor=setup.chair, items=[item]
+    )
     assert (resolution.method, resolution.members_present) == (DecisionMethod.VOTE, 5)
 
 
@@ -586,15 +729,31 @@ def test_a_resolution_cannot_claim_votes_nobody_cast_nor_no_objection_against_vo
     silent, voted = add_item(setup), add_item(setup)
     services.cast_vote(item=voted, actor=setup.chair, choice="reject")
     with pytest.raises(CommitteeError, match="nobody has voted"):
-        services.record_resolution(item=silent, actor=setup.secretary, outcome=Outcome.APPROVED, method="vote")
+        services.record_resolution(
+            item=silent, actor=setup.secretary, outcome=Outcome.APPROVED, method="vote"
+        )
     with pytest.raises(CommitteeError, match="recorded by the votes"):
-        services.record_resolution(item=voted, actor=setup.secretary, outcome=Outcome.REJECTED, method="consensus")
+        services.record_resolution(
+            item=voted, actor=setup.secretary, outcome=Outcome.REJECTED, method="consensus"
+        )
     with pytest.raises(CommitteeError, match="how the meeting decided"):
-        services.record_resolution(item=voted, actor=setup.secretary, outcome=Outcome.REJECTED, method="hands")
+        services.record_resolution(
+            item=voted, actor=setup.secretary, outcome=Outcome.REJECTED, method="hands"
+        )
     assert not Resolution.objects.exists()
     # Left to itself, the service takes the method that fits.
-    assert services.record_resolution(item=silent, actor=setup.secretary, outcome=Outcome.DEFERRED).method == "consensus"
-    assert services.record_resolution(item=voted, actor=setup.secretary, outcome=Outcome.REJECTED).method == "vote"
+    assert (
+        services.record_resolution(
+            item=silent, actor=setup.secretary, outcome=Outcome.DEFERRED
+        ).method
+        == "consensus"
+    )
+    assert (
+        services.record_resolution(
+            item=voted, actor=setup.secretary, outcome=Outcome.REJECTED
+        ).method
+        == "vote"
+    )
 
 
 # --- the real opening and closing times (issue 14, point 4) ------------------------------
@@ -617,7 +776,10 @@ def test_opening_records_the_real_time_and_keeps_the_schedule(setup):
     with mock.patch.object(timezone, "now", return_value=at(7, 0)):
         services.open_meeting(meeting=setup.meeting, actor=setup.secretary)
     setup.meeting.refresh_from_db()
-    assert setup.meeting.opened_at == at(6, 40) and AuditEvent.objects.filter(code="meeting.opened").count() == 1
+    assert (
+        setup.meeting.opened_at == at(6, 40)
+        and AuditEvent.objects.filter(code="meeting.opened").count() == 1
+    )
 
 
 def test_only_the_secretary_opens(setup):
@@ -690,6 +852,10 @@ def test_a_meeting_cannot_end_before_it_starts(setup):
             start_time=datetime.time(12, 0), end_time=datetime.time(9, 0),
         )  # fmt: skip
     assert caught.value.field == "end_time"
-    services.update_meeting(meeting=setup.meeting, actor=setup.secretary, end_time=datetime.time(11, 0))
+    services.update_meeting(
+        meeting=setup.meeting, actor=setup.secretary, end_time=datetime.time(11, 0)
+    )
     with pytest.raises(CommitteeError):
-        services.update_meeting(meeting=setup.meeting, actor=setup.secretary, start_time=datetime.time(11, 30))
+        services.update_meeting(
+            meeting=setup.meeting, actor=setup.secretary, start_time=datetime.time(11, 30)
+        )

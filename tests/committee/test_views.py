@@ -27,7 +27,12 @@ def meeting_url(setup, name="committee:meeting", **kwargs):
 @pytest.mark.parametrize("role", [Role.SUBMITTER, Role.BUDGET_OFFICE])
 def test_submitters_and_budget_office_get_403(client, setup, role):
     client.force_login(make_user(role))
-    for url in [reverse("committee:list"), meeting_url(setup), meeting_url(setup, "committee:state"), meeting_url(setup, "committee:minutes")]:
+    for url in [
+        reverse("committee:list"),
+        meeting_url(setup),
+        meeting_url(setup, "committee:state"),
+        meeting_url(setup, "committee:minutes"),
+    ]:
         assert client.get(url).status_code == 403
 
 
@@ -61,7 +66,9 @@ def test_screener_reads_but_cannot_vote_or_manage(client, setup, screener):
 
 
 def _with_screening(item):
-    criterion = ScreeningCriterion.objects.create(round=item.proposal.round, order=1, text_th="สอดคล้องกับยุทธศาสตร์")
+    criterion = ScreeningCriterion.objects.create(
+        round=item.proposal.round, order=1, text_th="สอดคล้องกับยุทธศาสตร์"
+    )
     review = ScreeningReview.objects.create(
         proposal=item.proposal, screener=make_user(Role.SCREENER), recommendation="forward",
         reasons="โครงการมีความพร้อมสูง", recommended_amount=Decimal("900000.00"),
@@ -75,7 +82,10 @@ def test_meeting_view_shows_the_item_and_the_members_own_vote(client, setup):
     _with_screening(item)
     member = setup.members[0]
     client.force_login(member)
-    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": "๘๐๐,๐๐๐"})
+    response = client.post(
+        meeting_url(setup, "committee:vote", item_pk=item.pk),
+        {"choice": "approve_reduced", "amount": "๘๐๐,๐๐๐"},
+    )
     assert response.status_code == 302 and response["Location"].endswith(f"#item-{item.pk}")
     vote = Vote.objects.get()
     assert (vote.member, vote.amount) == (member, Decimal("800000.00"))
@@ -90,12 +100,21 @@ def test_refused_vote_shows_a_thai_message_and_saves_nothing(client, setup):
     mark_present(setup, setup.voters)
     item = add_item(setup)
     client.force_login(setup.members[0])
-    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": "2,000,000"}, follow=True)
+    response = client.post(
+        meeting_url(setup, "committee:vote", item_pk=item.pk),
+        {"choice": "approve_reduced", "amount": "2,000,000"},
+        follow=True,
+    )
     assert not Vote.objects.exists()
     messages = [str(m) for m in response.context["messages"]]
     assert any("1,000,000.00" in m for m in messages)
     with translation.override("th"):
-        response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": "abc"}, follow=True, HTTP_ACCEPT_LANGUAGE="th")
+        response = client.post(
+            meeting_url(setup, "committee:vote", item_pk=item.pk),
+            {"choice": "approve_reduced", "amount": "abc"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="th",
+        )
     assert response.status_code == 200 and not Vote.objects.exists()
 
 
@@ -104,7 +123,11 @@ def test_a_reduced_vote_without_its_amount_is_refused_by_the_service(client, set
     mark_present(setup, setup.voters)
     item = add_item(setup)
     client.force_login(setup.members[0])
-    response = client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve_reduced", "amount": ""}, follow=True)
+    response = client.post(
+        meeting_url(setup, "committee:vote", item_pk=item.pk),
+        {"choice": "approve_reduced", "amount": ""},
+        follow=True,
+    )
     assert not Vote.objects.exists()
     assert [str(m) for m in response.context["messages"]] == ["กรุณาระบุวงเงินที่ปรับลดซึ่งท่านเห็นชอบ"]
 
@@ -116,14 +139,27 @@ def test_state_json_carries_tally_quorum_and_my_vote(client, setup):
     services.cast_vote(item=item, actor=setup.members[0], choice="reject")
     client.force_login(setup.members[0])
     data = json.loads(client.get(meeting_url(setup, "committee:state")).content)
-    assert data["quorum"]["present"] == 3 and data["quorum"]["members"] == 5 and data["quorum"]["met"]
+    assert (
+        data["quorum"]["present"] == 3 and data["quorum"]["members"] == 5 and data["quorum"]["met"]
+    )
     entry = data["items"][0]
-    assert entry["tally"] == {"approve": 1, "approve_reduced": 0, "reject": 1, "abstain": 0, "cast": 2}
+    assert entry["tally"] == {
+        "approve": 1,
+        "approve_reduced": 0,
+        "reject": 1,
+        "abstain": 0,
+        "cast": 2,
+    }
     assert entry["my_vote"]["choice"] == "reject"
-    assert entry["proposed"]["outcome"] == Outcome.APPROVED and entry["proposed"]["tie_broken_by_chair"]
+    assert (
+        entry["proposed"]["outcome"] == Outcome.APPROVED
+        and entry["proposed"]["tie_broken_by_chair"]
+    )
 
 
-def test_meeting_view_query_count_does_not_grow_with_the_agenda(client, setup, django_assert_num_queries):
+def test_meeting_view_query_count_does_not_grow_with_the_agenda(
+    client, setup, django_assert_num_queries
+):
     mark_present(setup, setup.voters)
     client.force_login(setup.chair)
     for _ in range(2):
@@ -183,13 +219,18 @@ def test_attendance_conflict_resolution_close_through_the_pages(client, setup, s
     client.post(meeting_url(setup, "committee:open"))
 
     client.force_login(setup.members[3])
-    client.post(meeting_url(setup, "committee:conflict", item_pk=item.pk), {"reason": "เคยเป็นที่ปรึกษาโครงการ"})
+    client.post(
+        meeting_url(setup, "committee:conflict", item_pk=item.pk), {"reason": "เคยเป็นที่ปรึกษาโครงการ"}
+    )
     assert item.conflicts.count() == 1
     for user in setup.voters[:3]:
         client.force_login(user)
         client.post(meeting_url(setup, "committee:vote", item_pk=item.pk), {"choice": "approve"})
     client.force_login(setup.chair)
-    client.post(meeting_url(setup, "committee:resolution", item_pk=item.pk), {"outcome": "approved", "approved_amount": "1,000,000.00"})
+    client.post(
+        meeting_url(setup, "committee:resolution", item_pk=item.pk),
+        {"outcome": "approved", "approved_amount": "1,000,000.00"},
+    )
     assert Resolution.objects.get().outcome == Outcome.APPROVED
     client.force_login(setup.secretary)
     client.post(meeting_url(setup, "committee:close"))
@@ -203,7 +244,9 @@ def test_group_approval_through_the_page(client, setup):
     mark_present(setup, setup.voters)
     items = [add_item(setup), add_item(setup, recommended=Decimal("600000.00"))]
     client.force_login(setup.secretary)
-    client.post(meeting_url(setup, "committee:approve_recommended"), {"items": [str(i.pk) for i in items]})
+    client.post(
+        meeting_url(setup, "committee:approve_recommended"), {"items": [str(i.pk) for i in items]}
+    )
     assert Resolution.objects.count() == 2
 
 
@@ -228,11 +271,15 @@ def test_agenda_page_adds_forwarded_proposals(client, setup):
     client.force_login(setup.secretary)
     page = client.get(meeting_url(setup, "committee:agenda")).content.decode()
     assert proposal.code in page
-    client.post(meeting_url(setup, "committee:agenda"), {"action": "add", "proposals": [str(proposal.pk)]})
+    client.post(
+        meeting_url(setup, "committee:agenda"), {"action": "add", "proposals": [str(proposal.pk)]}
+    )
     assert setup.meeting.agenda_items.filter(proposal=proposal).exists()
     client.post(meeting_url(setup, "committee:agenda"), {"action": "order_by_stage"})
     client.post(meeting_url(setup, "committee:agenda"), {"action": "up", "item": "x"})
-    assert client.post(meeting_url(setup, "committee:agenda"), {"action": "bogus"}).status_code == 302
+    assert (
+        client.post(meeting_url(setup, "committee:agenda"), {"action": "bogus"}).status_code == 302
+    )
 
 
 def test_meeting_details_edit(client, setup):
@@ -244,7 +291,10 @@ def test_meeting_details_edit(client, setup):
     assert response.status_code == 302
     setup.meeting.refresh_from_db()
     assert setup.meeting.place == "ห้องประชุม 501" and setup.meeting.end_time.hour == 12
-    response = client.post(meeting_url(setup, "committee:edit"), {"date": "2024-01-31", "start_time": "12:00", "end_time": "09:00"})
+    response = client.post(
+        meeting_url(setup, "committee:edit"),
+        {"date": "2024-01-31", "start_time": "12:00", "end_time": "09:00"},
+    )
     assert response.status_code == 200  # end before start: the form again
     response = client.post(meeting_url(setup, "committee:edit"), {
         "date": "2024-01-31", "start_time": "12:00", "end_time": "09:00", "place": "ห้องประชุม 502",
@@ -299,13 +349,18 @@ def test_an_item_shows_its_five_most_similar_proposals_and_says_more_may_exist(c
 
 def _index(page: str) -> str:
     start = page.index('id="agenda-index"')
-    return page[start:page.index("</nav>", start)]
+    return page[start : page.index("</nav>", start)]
 
 
 def _focusable_before(page: str, marker: str) -> int:
     """Links, buttons and fields in <main> before ``marker``: the Tab presses to reach it."""
-    main = page[page.index('<main id="main"'):page.index(marker)]
-    return len(re.findall(r"<a\s[^>]*href=|<button\b|<summary\b|<input\b(?![^>]*type=\"hidden\")|<select\b|<textarea\b", main))
+    main = page[page.index('<main id="main"') : page.index(marker)]
+    return len(
+        re.findall(
+            r"<a\s[^>]*href=|<button\b|<summary\b|<input\b(?![^>]*type=\"hidden\")|<select\b|<textarea\b",
+            main,
+        )
+    )
 
 
 def test_the_agenda_index_jumps_to_each_item_and_to_the_next_undecided_one(client, setup):
@@ -325,9 +380,9 @@ def test_the_agenda_index_jumps_to_each_item_and_to_the_next_undecided_one(clien
     assert re.search(rf'id="next-undecided"[^>]*href="#item-{items[1].pk}"', index)
     assert "มีมติแล้ว 2 จาก 4 วาระ" in index
     # Each card links on to the next undecided item after it (the last wraps to the first).
-    card = page[page.index(f'id="item-{items[1].pk}"'):page.index(f'id="item-{items[2].pk}"')]
+    card = page[page.index(f'id="item-{items[1].pk}"') : page.index(f'id="item-{items[2].pk}"')]
     assert f'href="#item-{items[3].pk}">ไปยังวาระถัดไปที่ยังไม่มีมติ' in card
-    last = page[page.index(f'id="item-{items[3].pk}"'):]
+    last = page[page.index(f'id="item-{items[3].pk}"') :]
     assert f'href="#item-{items[1].pk}">ไปยังวาระถัดไปที่ยังไม่มีมติ' in last
     # A few Tab presses from the skip link reach it, whatever the length of the agenda.
     assert _focusable_before(page, 'id="next-undecided"') <= 2
@@ -383,7 +438,7 @@ def test_an_item_decided_without_objection_shows_no_table_of_zero_votes(client, 
     services.approve_as_recommended(meeting=setup.meeting, actor=setup.chair, items=[silent, voted])
     client.force_login(setup.secretary)
     page = client.get(meeting_url(setup)).content.decode()
-    silent_card = page[page.index(f'id="item-{silent.pk}"'):page.index(f'id="item-{voted.pk}"')]
-    voted_card = page[page.index(f'id="item-{voted.pk}"'):]
+    silent_card = page[page.index(f'id="item-{silent.pk}"') : page.index(f'id="item-{voted.pk}"')]
+    voted_card = page[page.index(f'id="item-{voted.pk}"') :]
     assert "data-tally=" not in silent_card and "โดยไม่มีผู้คัดค้าน (กรรมการผู้มาประชุม 5 คน)" in silent_card
     assert 'data-tally="approve">1<' in voted_card and "โดยไม่มีผู้คัดค้าน" not in voted_card

@@ -9,7 +9,7 @@ import pytest
 
 from core.exports import new_workbook, workbook_bytes, write_csv, write_xlsx_sheet, xlsx_cell
 
-HOSTILE = ["=HYPERLINK(\"http://127.0.0.1:9\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "ปกติ"]
+HOSTILE = ['=HYPERLINK("http://127.0.0.1:9")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "ปกติ"]
 
 
 def test_csv_has_a_bom_and_neutralises_formulas():

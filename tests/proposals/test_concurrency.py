@@ -17,7 +17,6 @@ pytestmark = [
 ]
 
 
-
 def test_many_simultaneous_submits_submit_once(submitter):
     proposal = make_complete_draft(agency=submitter.agency, actor=submitter)
     outcomes = run_together(

@@ -40,8 +40,14 @@ def everything():
     return {
         "proposals": list(
             Proposal.objects.order_by("pk").values_list(
-                "pk", "status", "lock_version", "recommended_amount", "approved_amount",
-                "submitted_at", "assigned_screener_id", "stage_id",
+                "pk",
+                "status",
+                "lock_version",
+                "recommended_amount",
+                "approved_amount",
+                "submitted_at",
+                "assigned_screener_id",
+                "stage_id",
             )
         ),  # fmt: skip
         "versions": list(ProposalVersion.objects.values_list("pk", flat=True)),

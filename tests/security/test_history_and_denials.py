@@ -63,7 +63,9 @@ def test_proposal_history_is_refused_to_others(client, role, own_agency, expecte
     agency = make_agency()
     proposal = make_proposal(agency=agency)
     user = make_user(role, agency=agency if own_agency else None)
-    assert _get(client, user, reverse("proposals:history", args=[proposal.pk])).status_code == expected
+    assert (
+        _get(client, user, reverse("proposals:history", args=[proposal.pk])).status_code == expected
+    )
 
 
 def _count_queries(client, url):
@@ -72,7 +74,9 @@ def _count_queries(client, url):
     return len(queries)
 
 
-def test_proposal_history_takes_a_fixed_number_of_queries(client, screener, django_assert_num_queries):
+def test_proposal_history_takes_a_fixed_number_of_queries(
+    client, screener, django_assert_num_queries
+):
     proposal = make_proposal(status=Status.SUBMITTED)
     url = reverse("proposals:history", args=[proposal.pk])
     client.force_login(screener)
@@ -114,9 +118,10 @@ def test_meeting_history_shows_votes_resolutions_and_the_status_they_made(client
     assert codes.count("meeting.opened") == 1
     page = response.content.decode()
     assert "ลงมติ" in page or "บันทึกมติ" in page
-    assert reverse("committee:history", args=[setup.meeting.pk]) in _get(
-        client, setup.secretary, setup.meeting.get_absolute_url()
-    ).content.decode()
+    assert (
+        reverse("committee:history", args=[setup.meeting.pk])
+        in _get(client, setup.secretary, setup.meeting.get_absolute_url()).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,7 +143,12 @@ def test_meeting_history_takes_a_fixed_number_of_queries(client, django_assert_n
     more = add_item(setup)
     with transaction.atomic():
         for n in range(20):
-            record_event("vote.cast", actor=setup.chair, target=more.proposal, extra={"item": more.pk, "n": n})
+            record_event(
+                "vote.cast",
+                actor=setup.chair,
+                target=more.proposal,
+                extra={"item": more.pk, "n": n},
+            )
     with django_assert_num_queries(first):
         client.get(url)
     assert first <= 9
@@ -175,7 +185,11 @@ def test_a_user_without_a_role_is_logged_too(client, caplog):
     client.force_login(user)
     with caplog.at_level(logging.WARNING, logger="budgetscreen.security"):
         assert client.get("/").status_code == 403
-    assert any(f"user={user.pk}" in r.getMessage() for r in caplog.records if r.name == "budgetscreen.security")
+    assert any(
+        f"user={user.pk}" in r.getMessage()
+        for r in caplog.records
+        if r.name == "budgetscreen.security"
+    )
 
 
 def test_granted_pages_log_nothing(client, caplog, screener):

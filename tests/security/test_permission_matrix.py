@@ -436,7 +436,8 @@ MATRIX = {
         post_denied=never(SCREENING_WRITERS),
     ),  # fmt: skip
     "screening:compare": Entry(
-        expect=_screening_compare, states=["forwarded", "draft"],
+        expect=_screening_compare,
+        states=["forwarded", "draft"],
         kwargs=lambda w, s: {"pk": w.proposals["submitted"].pk, "other_pk": w.proposals[s].pk},
     ),  # fmt: skip
     # committee
