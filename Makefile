@@ -76,6 +76,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 # Against SQLite always; against PostgreSQL too when DATABASE_URL is set.
 test: $(DEV_STAMP) system-deps-test compiled-messages node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory check-deploy
 	DATABASE_URL= $(BIN)/pytest -n 2 -q

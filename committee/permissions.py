@@ -103,7 +103,8 @@ def can_place_on_agenda(user, proposal=None, *, meeting=None, on_open_agenda=Fal
     return Decision(
         False,
         _(
-            "%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an agenda."
+            "%(code)s is “%(status)s”; only proposals forwarded to the committee can go on an "
+            "agenda."
         )
         % {"code": proposal.code, "status": proposal.get_status_display()},
     )

@@ -305,9 +305,11 @@ class MeetingBoard:
         """Marked absent, or a voting member not marked present (the non-voting secretary
         counts as absent only when marked so)."""
         return [
-            m for m in self.members
-            if m.presence == Attendance.Presence.ABSENT or (m.membership.is_voting and not m.present)
-        ]  # fmt: skip
+            m
+            for m in self.members
+            if m.presence == Attendance.Presence.ABSENT
+            or (m.membership.is_voting and not m.present)
+        ]
 
     @property
     def undecided(self) -> list[ItemBoard]:

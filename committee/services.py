@@ -310,7 +310,8 @@ def close_meeting(*, meeting, actor) -> Meeting:
         if undecided:
             raise CommitteeError(
                 _(
-                    "These items have no resolution yet: %(codes)s. Record one for each (or defer them) before closing."
+                    "These items have no resolution yet: %(codes)s. Record one for each (or defer "
+                    "them) before closing."
                 )
                 % {"codes": ", ".join(undecided)}
             )
@@ -362,7 +363,8 @@ def _apply_resolution(*, item, resolution, meeting, actor):
         if lines and amount > line_total:
             raise CommitteeError(
                 _(
-                    "%(code)s: the approved amount is more than its budget lines for the year (%(total)s baht)."
+                    "%(code)s: the approved amount is more than its budget lines for the year "
+                    "(%(total)s baht)."
                 )
                 % {"code": proposal.code, "total": format_baht(line_total)}
             )
@@ -770,7 +772,8 @@ def _check_may_vote(*, actor, meeting, item, membership) -> None:
     if not item.present:
         raise CommitteeError(
             _(
-                "You are not recorded as present at this meeting; ask the secretary to mark your attendance."
+                "You are not recorded as present at this meeting; ask the secretary to mark your "
+                "attendance."
             )
         )
 
@@ -812,7 +815,8 @@ def _check_resolution_amount(outcome, amount, requested):
     if outcome == Outcome.APPROVED and amount != requested:
         raise CommitteeError(
             _(
-                "“Approved” means the full request; choose “approved with a reduced amount” for less."
+                "“Approved” means the full request; choose “approved with a reduced amount” for "
+                "less."
             ),
             field="amount",
         )
@@ -835,7 +839,8 @@ def _decision_method(item, method) -> str:
     if method == DecisionMethod.VOTE and not voted:
         raise CommitteeError(
             _(
-                "%(code)s: nobody has voted on it; record it as decided without objection, or let the members vote first."
+                "%(code)s: nobody has voted on it; record it as decided without objection, or let "
+                "the members vote first."
             )
             % {"code": item.proposal.code}
         )
@@ -858,7 +863,10 @@ def _record(
     quorum = get_item_quorum(item)
     if not quorum.met:
         raise CommitteeError(
-            _("%(code)s: no quorum (%(present)s of %(members)s members present, %(needed)s needed); a resolution cannot be recorded.")
+            _(
+                "%(code)s: no quorum (%(present)s of %(members)s members present, %(needed)s "
+                "needed); a resolution cannot be recorded."
+            )
             % {"code": item.proposal.code, "present": quorum.present, "members": quorum.members,
                "needed": quorum.needed}
         )  # fmt: skip
@@ -894,7 +902,8 @@ def _check_may_record(*, meeting, item, actor, membership) -> None:
     if not actor.has_role(Role.SECRETARY) and item.conflicts.filter(member=actor).exists():
         raise CommitteeError(
             _(
-                "You declared a conflict of interest on this item; the secretary records its resolution."
+                "You declared a conflict of interest on this item; the secretary records its "
+                "resolution."
             )
         )
 
@@ -908,7 +917,8 @@ def _check_reason_given(*, decided, proposed, existing, reason) -> None:
     if (differs_from_votes or changes_existing) and not reason:
         raise CommitteeError(
             _(
-                "Give a reason: this resolution differs from the votes or from the one recorded before."
+                "Give a reason: this resolution differs from the votes or from the one recorded "
+                "before."
             ),
             field="reason",
         )

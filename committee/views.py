@@ -311,7 +311,8 @@ def meeting_close(request, pk):
         messages.success(
             request,
             _(
-                "Meeting %(number)s is closed; the resolutions took effect and the agencies were told."
+                "Meeting %(number)s is closed; the resolutions took effect and the agencies were "
+                "told."
             )
             % {"number": meeting.number_label},
         )

@@ -65,7 +65,8 @@ def audit_key() -> bytes:
 
 
 def _create_key_file(path: Path) -> None:
-    """Write a new random key, readable by its owner only; a key another process wrote first wins."""
+    """Write a new random key, readable by its owner only; a key another process wrote first
+    wins."""
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

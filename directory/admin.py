@@ -50,8 +50,10 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(
             request,
             ngettext(
-                "Two-factor sign-in reset for %(count)d user; they set it up again at their next sign-in.",
-                "Two-factor sign-in reset for %(count)d users; they set it up again at their next sign-in.",
+                "Two-factor sign-in reset for %(count)d user; they set it up again at their next "
+                "sign-in.",
+                "Two-factor sign-in reset for %(count)d users; they set it up again at their next "
+                "sign-in.",
                 count,
             )
             % {"count": count},

@@ -63,7 +63,8 @@ class AlignmentForm(InvisibleCharactersMixin, forms.ModelForm):
         }
         help_texts = {
             "alignment_justification": gettext_lazy(
-                "In a few sentences: how the project serves the stage, the benefit and the strategies."
+                "In a few sentences: how the project serves the stage, the benefit and the "
+                "strategies."
             )
         }
 

@@ -422,8 +422,9 @@ def submit_proposal(
 
     Preconditions: the actor is a submitter of the proposal's agency; for a first submission
     the round's window is open (a proposal returned for revision may be resubmitted after the
-    deadline, since DGA asked for it); every section is complete. Effects: status ``submitted``, a timeline row,
-    a frozen ``ProposalVersion`` (numbered 1, 2, …), the audit event ``proposal.submitted``
+    deadline, since DGA asked for it); every section is complete. Effects: status
+    ``submitted``, a timeline row, a frozen ``ProposalVersion`` (numbered 1, 2, …), the audit
+    event ``proposal.submitted``
     and, after commit, the agency's notification. The row is locked and its status checked, so a
     double click submits once. Raises ``IncompleteProposalError`` listing what is missing,
     ``ProposalError`` for the window, the status or the right.
@@ -440,7 +441,8 @@ def submit_proposal(
         if proposal.status == Status.DRAFT and not proposal.round.is_open(now):
             raise ProposalError(
                 _(
-                    "Submissions for %(round)s are accepted from %(opens)s until %(closes)s; it cannot be submitted now."
+                    "Submissions for %(round)s are accepted from %(opens)s until %(closes)s; it "
+                    "cannot be submitted now."
                 )
                 % {
                     "round": proposal.round.name,

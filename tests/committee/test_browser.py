@@ -79,7 +79,10 @@ def test_a_member_reaches_the_next_undecided_item_in_a_few_tab_presses(chromium,
         services.record_resolution(item=decided, actor=setup.secretary, outcome=Outcome.DEFERRED)
     ctx, page = login(chromium, live_server, setup.members[0], setup.meeting.get_absolute_url())
     try:
-        active = "() => document.activeElement && (document.activeElement.id || document.activeElement.textContent.trim())"
+        active = (
+            "() => document.activeElement"
+            " && (document.activeElement.id || document.activeElement.textContent.trim())"
+        )
         page.keyboard.press("Tab")
         assert page.evaluate("() => document.activeElement.classList.contains('skip-link')")
         page.keyboard.press("Enter")
@@ -94,7 +97,8 @@ def test_a_member_reaches_the_next_undecided_item_in_a_few_tab_presses(chromium,
         page.keyboard.press("Tab")
         assert (
             page.evaluate(
-                "() => document.activeElement.closest('article') && document.activeElement.closest('article').id"
+                "() => document.activeElement.closest('article') && "
+                "document.activeElement.closest('article').id"
             )
             == f"item-{items[2].pk}"
         )

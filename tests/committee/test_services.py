@@ -845,7 +845,8 @@ def test_the_database_refuses_a_meeting_that_closes_before_it_opens(setup):
 
 
 def test_a_meeting_cannot_end_before_it_starts(setup):
-    """The rule lives in update_meeting (the form only reads the times); the error names its field."""
+    """The rule lives in update_meeting (the form only reads the times); the error names its
+    field."""
     with pytest.raises(CommitteeError) as caught:
         services.update_meeting(
             meeting=setup.meeting, actor=setup.secretary,

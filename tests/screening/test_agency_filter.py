@@ -1,4 +1,5 @@
-"""The inbox's agency filter is the agency picker (directory.forms): typed, suggested, shown back."""
+"""The inbox's agency filter is the agency picker (directory.forms): typed, suggested, shown
+back."""
 
 import pytest
 from django.urls import reverse

@@ -9,7 +9,8 @@ from tests.factories import PASSWORD
 # The smallest font-size of the chart's text, times the scale the browser draws the SVG at.
 SMALLEST_LABEL_PX = """() => [...document.querySelectorAll('svg.chart')].map(svg => {
     const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-    const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+    const sizes = [...svg.querySelectorAll('text')]
+        .map(t => parseFloat(t.getAttribute('font-size')));
     return Math.min(...sizes) * scale;
 })"""
 

@@ -114,7 +114,8 @@ def make_look_alike_proposals(
                  status=Status.SUBMITTED,
                  title_th=f"ระบบ{words[i % n]}{words[(i // n) % n]}{words[(i // (n * n)) % n]}"
                           + (f" หมายเลข {i}" if numbered else f" {i}"),
-                 summary=f"บริการ{words[(i * summary_step) % n]}ออนไลน์" + (f" {i}" if numbered else ""),
+                 summary=f"บริการ{words[(i * summary_step) % n]}ออนไลน์"
+                         + (f" {i}" if numbered else ""),
                  requested_amount=Decimal(i))
         for i in range(count)
     )  # fmt: skip
@@ -279,7 +280,8 @@ def _labelled_round():
         if agency not in agencies:
             agencies[agency] = make_agency(name_th=agency)
         made.append(make_proposal(plan_round=plan_round, agency=agencies[agency], title_th=title,
-                                  summary=summary, objectives=objectives, outputs=outputs))  # fmt: skip
+                                  summary=summary, objectives=objectives,
+                                  outputs=outputs))  # fmt: skip
     true = {frozenset((made[2 * k].pk, made[2 * k + 1].pk)) for k in range(len(TRUE_PAIRS))}
     n = len(TRUE_PAIRS)
     false = {
@@ -353,7 +355,8 @@ def test_pages_say_which_fields_matched_in_constant_queries(client, screener):
     for others in (OTHERS[:3], OTHERS[3:]):
         for agency, title, summary, objectives, outputs in others:
             make_proposal(plan_round=plan_round, agency=make_agency(name_th=agency),
-                          title_th=title, summary=summary, objectives=objectives, outputs=outputs)  # fmt: skip
+                          title_th=title, summary=summary, objectives=objectives,
+                          outputs=outputs)  # fmt: skip
         with CaptureQueriesContext(connection) as compare_queries:
             response = client.get(compare_url)
         with CaptureQueriesContext(connection) as group_queries:

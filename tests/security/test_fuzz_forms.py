@@ -116,7 +116,8 @@ def _screening_base(w):
 
 def _meeting_base(w):
     return {"committee": w.setup.committee.pk, "round": w.open_round.pk, "number": "7",
-            "year_be": "2568", "date": "2025-01-31", "start_time": "09:00", "place": "ห้อง 1"}  # fmt: skip
+            "year_be": "2568", "date": "2025-01-31", "start_time": "09:00",
+            "place": "ห้อง 1"}  # fmt: skip
 
 
 def _details_base(w):

@@ -152,7 +152,8 @@ def build_world() -> World:
         meeting = Meeting.objects.create(
             committee=committee, round=plan_round, number=number, year_be=2568,
             date=datetime.date(2025, 1, number), start_time=datetime.time(9, 30), status=state,
-            closed_at=None if state != "closed" else datetime.datetime(2025, 1, 3, tzinfo=datetime.UTC),
+            closed_at=(None if state != "closed"
+                       else datetime.datetime(2025, 1, 3, tzinfo=datetime.UTC)),
         )  # fmt: skip
         meetings[state] = meeting
         items[state] = AgendaItem.objects.create(
