@@ -113,22 +113,29 @@ def _try(device, token) -> str | None:
     return None if device.verify_token(token) else "wrong"
 
 
+def _try_app_code(*, user, token: str, confirmed: bool, step: str = ""):
+    """Lock the user's app device (the confirmed one, or the one being enrolled) and try the
+    code: ``(device, None)`` when it is right, else ``(device, reason)`` with the refusal audited
+    as ``auth.two_factor_failed``. Call inside the transaction that records the success."""
+    device = (
+        TOTPDevice.objects.select_for_update()
+        .filter(user=user, confirmed=confirmed)
+        .order_by("id")
+        .first()
+    )
+    reason = _try(device, token)
+    if reason is not None:
+        extra = {"reason": reason, "step": step} if step else {"reason": reason}
+        record_event("auth.two_factor_failed", actor=user, target=user, extra=extra)
+    return device, reason
+
+
 def verify_sign_in_code(*, user, token: str) -> TOTPDevice:
     """Check the code of the user's own authenticator app. Raises CodeRefused."""
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed=True)
-            .order_by("id")
-            .first()
-        )
-        reason = _try(device, token)
+        device, reason = _try_app_code(user=user, token=token, confirmed=True)
         if reason is None:
             record_event("auth.two_factor_verified", actor=user, target=user)
-        else:
-            record_event(
-                "auth.two_factor_failed", actor=user, target=user, extra={"reason": reason}
-            )
     # The throttling counter is committed with the audit event before the refusal is raised.
     if reason is not None:
         raise CodeRefused(reason)
@@ -179,13 +186,7 @@ def confirm_enrolment(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
             )
             reason, codes = "already_enrolled", []
         else:
-            device = (
-                TOTPDevice.objects.select_for_update()
-                .filter(user=user, confirmed=False)
-                .order_by("id")
-                .first()
-            )
-            reason = _try(device, token)
+            device, reason = _try_app_code(user=user, token=token, confirmed=False, step="setup")
             if reason is None:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
@@ -193,13 +194,6 @@ def confirm_enrolment(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
                 codes = _issue_recovery_codes(user)
                 record_event("auth.two_factor_enrolled", actor=user, target=user)
-            else:
-                record_event(
-                    "auth.two_factor_failed",
-                    actor=user,
-                    target=user,
-                    extra={"reason": reason, "step": "setup"},
-                )
     if reason is not None:
         raise CodeRefused(reason)
     return device, codes
@@ -210,23 +204,12 @@ def renew_recovery_codes(*, user, token: str) -> list[str]:
     existed, or who spent them), against a fresh code of the app: a code already used, for the
     sign-in say, is refused. Raises CodeRefused."""
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed=True)
-            .order_by("id")
-            .first()
+        _device, reason = _try_app_code(
+            user=user, token=token, confirmed=True, step="recovery_codes"
         )
-        reason = _try(device, token)
         if reason is None:
             codes = _issue_recovery_codes(user)
             record_event("auth.two_factor_recovery_renewed", actor=user, target=user)
-        else:
-            record_event(
-                "auth.two_factor_failed",
-                actor=user,
-                target=user,
-                extra={"reason": reason, "step": "recovery_codes"},
-            )
     if reason is not None:
         raise CodeRefused(reason)
     return codes
