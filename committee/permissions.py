@@ -6,36 +6,38 @@ once with ``selectors.get_membership`` so that a page asks the database only onc
 
 from django.utils.translation import gettext as _
 
+from directory.models import User
 from directory.roles import MEETING_ROLES, Role
+from proposals.models import Proposal
 from proposals.permissions import ALLOWED, Decision, can_take
 from proposals.workflow import Action, Status
 
-from .models import Position
+from .models import Meeting, Membership, Position
 
 
-def can_view_meetings(user) -> bool:
+def can_view_meetings(user: User) -> bool:
     return user.is_authenticated and user.has_role(*MEETING_ROLES)
 
 
-def can_view_meeting(user, meeting) -> bool:
+def can_view_meeting(user: User, meeting: Meeting) -> bool:
     return can_view_meetings(user)
 
 
-def can_view_meeting_history(user, meeting) -> bool:
+def can_view_meeting_history(user: User, meeting: Meeting) -> bool:
     """The meeting's audit history: DGA staff and the committee."""
     return user.has_role(*MEETING_ROLES)
 
 
-def can_create_meeting(user) -> bool:
+def can_create_meeting(user: User) -> bool:
     return user.has_role(Role.SECRETARY)
 
 
-def can_manage_meeting(user, meeting) -> bool:
+def can_manage_meeting(user: User, meeting: Meeting) -> bool:
     """Attendance, agenda, details, opening and closing: the secretary's work."""
     return user.has_role(Role.SECRETARY) and not meeting.is_closed
 
 
-def has_voting_seat(user, meeting, membership) -> bool:
+def has_voting_seat(user: User, meeting: Meeting, membership: Membership | None) -> bool:
     """A voting member of the meeting's committee, whatever the meeting's state."""
     return (
         membership is not None
@@ -45,7 +47,7 @@ def has_voting_seat(user, meeting, membership) -> bool:
     )
 
 
-def has_resolution_seat(user, meeting, membership) -> bool:
+def has_resolution_seat(user: User, meeting: Meeting, membership: Membership | None) -> bool:
     """The secretary or the chair of the meeting's committee, whatever the meeting's state."""
     if user.has_role(Role.SECRETARY):
         return True
@@ -57,34 +59,40 @@ def has_resolution_seat(user, meeting, membership) -> bool:
     )
 
 
-def may_run_meetings(user) -> bool:
+def may_run_meetings(user: User) -> bool:
     """Opening, attendance and closing are the secretary's, whatever the meeting's state."""
     return user.has_role(Role.SECRETARY)
 
 
-def may_reopen_meetings(user) -> bool:
+def may_reopen_meetings(user: User) -> bool:
     return user.has_role(Role.ADMIN)
 
 
-def can_vote(user, meeting, membership) -> bool:
+def can_vote(user: User, meeting: Meeting, membership: Membership | None) -> bool:
     """Voting members of the meeting's committee, while the meeting is not closed."""
     return has_voting_seat(user, meeting, membership) and not meeting.is_closed
 
 
-def can_record_resolution(user, meeting, membership) -> bool:
+def can_record_resolution(user: User, meeting: Meeting, membership: Membership | None) -> bool:
     """The chair of the meeting's committee or the secretary, while the meeting is open."""
     return has_resolution_seat(user, meeting, membership) and not meeting.is_closed
 
 
-def can_close_meeting(user, meeting) -> bool:
+def can_close_meeting(user: User, meeting: Meeting) -> bool:
     return can_manage_meeting(user, meeting)
 
 
-def can_reopen_meeting(user, meeting) -> bool:
+def can_reopen_meeting(user: User, meeting: Meeting) -> bool:
     return meeting.is_closed and user.has_role(Role.ADMIN)
 
 
-def can_place_on_agenda(user, proposal=None, *, meeting=None, on_open_agenda=False) -> Decision:
+def can_place_on_agenda(
+    user: User,
+    proposal: Proposal | None = None,
+    *,
+    meeting: Meeting | None = None,
+    on_open_agenda: bool = False,
+) -> Decision:
     """Who may put a proposal on a meeting's agenda is the workflow table's PLACE_ON_AGENDA
     (screeners, the secretary, administrators); the meeting must not be closed; the proposal
     must be forwarded or deferred, or left ON_AGENDA on no open agenda (it goes on as it is).

@@ -6,19 +6,23 @@ the screen and the file agree.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import history
+from core.audit_labels import HistoryRow
 from core.formatting import format_baht
+from directory.models import User
 from directory.roles import Role
 from proposals.duplicates import find_similar_in_round
-from proposals.models import Proposal
+from proposals.models import PlanRound, Proposal, Stage
 from proposals.workflow import TRANSITIONS, Action, Status
 from screening.models import CriterionAssessment, ScreeningReview
 from screening.selectors import get_recommended_amount
@@ -39,14 +43,20 @@ from .models import (
     VoteChoice,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The likely duplicates shown on an agenda item: the most similar first, chosen among at most
 # DUPLICATES_SCORED candidates (proposals.duplicates.best_matches), so that a round where
 # thousands of titles look alike cannot slow the meeting page down.
 DUPLICATES_SHOWN = 5
 DUPLICATES_SCORED = 200
 
+# What ``_group_by_item`` groups: rows of an agenda item.
+_Row = TypeVar("_Row", Vote, ConflictDeclaration)
 
-def get_next_meeting_for(user) -> Meeting | None:
+
+def get_next_meeting_for(user: User) -> Meeting | None:
     """The meeting a committee member or secretary should open now: the earliest not closed."""
     meetings = Meeting.objects.exclude(status=MeetingStatus.CLOSED)
     if not user.is_superuser and not user.has_role(Role.SECRETARY):
@@ -56,7 +66,7 @@ def get_next_meeting_for(user) -> Meeting | None:
     return upcoming.filter(date__gte=today).first() or upcoming.first()
 
 
-def list_meetings_for(user):
+def list_meetings_for(user: User) -> QuerySet[Meeting]:
     """Every meeting, newest first, with its number of agenda items and decisions."""
     if not permissions.can_view_meetings(user):
         return Meeting.objects.none()
@@ -70,7 +80,7 @@ def list_meetings_for(user):
     )
 
 
-def get_meeting_for(user, pk) -> Meeting:
+def get_meeting_for(user: User, pk: int) -> Meeting:
     """The meeting, or 404 for a missing one and a forbidden one alike."""
     if not permissions.can_view_meetings(user):
         raise Http404
@@ -82,7 +92,7 @@ def get_meeting_for(user, pk) -> Meeting:
         raise Http404 from None
 
 
-def get_agenda_item(meeting, item_pk) -> AgendaItem:
+def get_agenda_item(meeting: Meeting, item_pk: int) -> AgendaItem:
     try:
         return AgendaItem.objects.select_related("proposal", "meeting").get(
             pk=item_pk, meeting=meeting
@@ -91,7 +101,7 @@ def get_agenda_item(meeting, item_pk) -> AgendaItem:
         raise Http404 from None
 
 
-def get_agenda_item_for(user, meeting_pk, item_pk) -> AgendaItem:
+def get_agenda_item_for(user: User, meeting_pk: int, item_pk: int) -> AgendaItem:
     """An agenda item with its meeting and proposal in one query (what a vote or a conflict
     declaration reads first), or 404 as ``get_meeting_for``."""
     if not permissions.can_view_meetings(user):
@@ -104,18 +114,18 @@ def get_agenda_item_for(user, meeting_pk, item_pk) -> AgendaItem:
         raise Http404 from None
 
 
-def get_membership(user, committee_id) -> Membership | None:
+def get_membership(user: User, committee_id: int) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(committee_id=committee_id, user_id=user.pk).first()
 
 
-def open_meetings():
+def open_meetings() -> QuerySet[Meeting]:
     """Meetings that can still take agenda items (not closed)."""
     return Meeting.objects.exclude(status=MeetingStatus.CLOSED)
 
 
-def list_open_meetings(plan_round=None):
+def list_open_meetings(plan_round: PlanRound | None = None) -> list[Meeting]:
     """Meetings that can still take agenda items (not closed), soonest first."""
     meetings = open_meetings().select_related("committee", "round")
     if plan_round is not None:
@@ -123,7 +133,7 @@ def list_open_meetings(plan_round=None):
     return list(meetings.order_by("date", "number"))
 
 
-def list_agenda_candidates(meeting):
+def list_agenda_candidates(meeting: Meeting) -> QuerySet[Proposal]:
     """Proposals of the meeting's round that the secretary may add to its agenda."""
     on_open_agenda = AgendaItem.objects.exclude(meeting__status=MeetingStatus.CLOSED).values(
         "proposal_id"
@@ -149,7 +159,7 @@ class MemberRow:
     presence: str | None  # "present", "absent" or None when not marked yet
 
     @property
-    def user(self):
+    def user(self) -> User:
         return self.membership.user
 
     @property
@@ -159,7 +169,7 @@ class MemberRow:
 
 @dataclass
 class VoteRow:
-    member: object
+    member: User
     choice: str
     amount: Decimal | None
     label: str
@@ -170,22 +180,22 @@ class ItemBoard:
     item: AgendaItem
     number: int
     review: ScreeningReview | None
-    assessments: list
+    assessments: list[CriterionAssessment]
     votes: list[VoteRow]
     tally: rules.Tally
     conflicts: list[ConflictDeclaration]
     quorum: rules.Quorum
     proposed: rules.ProposedResolution | None
-    resolution: object | None
+    resolution: Resolution | None
     my_vote: Vote | None
     my_conflict: ConflictDeclaration | None
     recommended_amount: Decimal
-    duplicates: list = field(default_factory=list)
+    duplicates: list["DuplicateWarning"] = field(default_factory=list)
     # The undecided item to take after this one (the first one after it, else before it).
     next_undecided: "ItemBoard | None" = None
 
     @property
-    def proposal(self):
+    def proposal(self) -> Proposal:
         return self.item.proposal
 
     @property
@@ -219,11 +229,11 @@ class ItemBoard:
             if (v.choice == VoteChoice.REJECT) == approving and v.choice != VoteChoice.ABSTAIN
         ]  # fmt: skip
 
-    def voters(self, choice) -> list[VoteRow]:
+    def voters(self, choice: str) -> list[VoteRow]:
         return [v for v in self.votes if v.choice == choice]
 
     @property
-    def voters_by_choice(self) -> list[tuple[str, str, int, list[VoteRow]]]:
+    def voters_by_choice(self) -> list[tuple[str, "StrOrPromise", int, list[VoteRow]]]:
         counts = {
             VoteChoice.APPROVE: self.tally.approve,
             VoteChoice.APPROVE_REDUCED: self.tally.approve_reduced,
@@ -255,7 +265,7 @@ class ItemBoard:
         return self.proposed.outcome if self.proposed else ""
 
     @property
-    def initial_amount(self):
+    def initial_amount(self) -> Decimal | None:
         if self.resolution is not None:
             return self.resolution.approved_amount
         if self.proposed is not None and self.proposed.amount is not None:
@@ -265,7 +275,7 @@ class ItemBoard:
 
 @dataclass
 class StageGroup:
-    stage: object
+    stage: Stage | None
     items: list[ItemBoard]
 
 
@@ -325,7 +335,7 @@ class MeetingBoard:
         return sum(1 for b in self.items if b.decided)
 
     @property
-    def totals(self) -> dict:
+    def totals(self) -> dict[str, Decimal | int]:
         """Requested and approved sums over the agenda, from one place."""
         requested = sum((b.proposal.requested_amount for b in self.items), Decimal("0.00"))
         approved = sum(
@@ -341,7 +351,7 @@ class MeetingBoard:
         }
 
 
-def _stage_sort_key(item):
+def _stage_sort_key(item: AgendaItem) -> tuple[bool, int, int, int]:
     stage = item.proposal.stage
     return (stage is None, stage.order if stage else 0, item.order, item.pk)
 
@@ -352,10 +362,10 @@ class DuplicateWarning:
     percent: int
 
 
-class DuplicateWarnings(list):
+class DuplicateWarnings(list[DuplicateWarning]):
     """An agenda item's likely duplicates, best first; ``more``: others may look alike too."""
 
-    def __init__(self, warnings=(), *, more=False):
+    def __init__(self, warnings: Iterable[DuplicateWarning] = (), *, more: bool = False) -> None:
         super().__init__(warnings)
         self.more = more
 
@@ -365,13 +375,15 @@ class _People:
     """Who sits on the meeting's committee, and who of them is present."""
 
     members: list[MemberRow]
-    voting_ids: set
-    present_ids: set
+    voting_ids: set[int]
+    present_ids: set[int]
     chair: Membership | None
     my_membership: Membership | None
 
 
-def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBoard:
+def get_meeting_board(
+    meeting: Meeting, user: User | None = None, *, with_duplicates: bool = False
+) -> MeetingBoard:
     """Everything the meeting page shows, in seven queries whatever the agenda's length
     (one more with ``with_duplicates``: the screening's likely duplicates in the round)."""
     people = _read_people(meeting, user)
@@ -420,7 +432,7 @@ def get_meeting_board(meeting, user=None, *, with_duplicates=False) -> MeetingBo
     )
 
 
-def _read_people(meeting, user) -> _People:
+def _read_people(meeting: Meeting, user: User | None) -> _People:
     """The committee's members with their presence at the meeting (two queries)."""
     memberships = list(
         Membership.objects.filter(committee_id=meeting.committee_id)
@@ -440,7 +452,7 @@ def _read_people(meeting, user) -> _People:
     )
 
 
-def _read_agenda(meeting) -> list[AgendaItem]:
+def _read_agenda(meeting: Meeting) -> list[AgendaItem]:
     """The agenda items in the order the meeting takes them (by stage, then their order)."""
     items = list(
         AgendaItem.objects.filter(meeting=meeting).select_related(
@@ -451,16 +463,18 @@ def _read_agenda(meeting) -> list[AgendaItem]:
     return items
 
 
-def _group_by_item(rows) -> defaultdict:
-    by_item = defaultdict(list)
+def _group_by_item(rows: Iterable[_Row]) -> defaultdict[int, list[_Row]]:
+    by_item: defaultdict[int, list[_Row]] = defaultdict(list)
     for row in rows:
         by_item[row.agenda_item_id].append(row)
     return by_item
 
 
 def _item_board(
-    *, item, number, people, user, votes, conflicts, review, assessments, duplicates
-) -> ItemBoard:
+    *, item: AgendaItem, number: int, people: _People, user: User | None, votes: list[Vote],
+    conflicts: list[ConflictDeclaration], review: ScreeningReview | None,
+    assessments: list[CriterionAssessment], duplicates: list[DuplicateWarning],
+) -> ItemBoard:  # fmt: skip
     """One agenda item's board from what ``get_meeting_board`` read (no query)."""
     cast = [rules.CastVote(v.member_id, v.choice, v.amount) for v in votes]
     return ItemBoard(
@@ -499,7 +513,9 @@ def _link_next_undecided(boards: list[ItemBoard]) -> None:
             following = board
 
 
-def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:
+def _duplicates_by_proposal(
+    plan_round: PlanRound, proposal_ids: list[int]
+) -> dict[int, DuplicateWarnings]:
     """Each agenda proposal's likely duplicates from other agencies in the round (screening's
     trigram similarity), best first. Only the agenda's proposals are scored, not every pair
     of the round."""
@@ -515,9 +531,9 @@ def _duplicates_by_proposal(plan_round, proposal_ids) -> dict:
     }
 
 
-def _latest_reviews(proposal_ids) -> dict:
+def _latest_reviews(proposal_ids: list[int]) -> dict[int, ScreeningReview]:
     """The latest screening review of each proposal (one query)."""
-    latest = {}
+    latest: dict[int, ScreeningReview] = {}
     for review in (
         ScreeningReview.objects.filter(proposal_id__in=proposal_ids)
         .select_related("screener")
@@ -527,8 +543,8 @@ def _latest_reviews(proposal_ids) -> dict:
     return latest
 
 
-def _assessments(review_ids) -> dict:
-    by_review = defaultdict(list)
+def _assessments(review_ids: list[int]) -> defaultdict[int, list[CriterionAssessment]]:
+    by_review: defaultdict[int, list[CriterionAssessment]] = defaultdict(list)
     for assessment in CriterionAssessment.objects.filter(review_id__in=review_ids).select_related(
         "criterion"
     ):
@@ -546,7 +562,7 @@ def describe_quorum(quorum: rules.Quorum) -> str:
     return f"{counts}: {verdict}"
 
 
-def describe_proposed(proposed) -> str:
+def describe_proposed(proposed: rules.ProposedResolution | None) -> str:
     if proposed is None:
         return _("No votes cast yet.")
     text = str(Outcome(proposed.outcome).label)
@@ -559,7 +575,7 @@ def describe_proposed(proposed) -> str:
     return text
 
 
-def describe_vote(vote) -> str:
+def describe_vote(vote: Vote | None) -> str:
     if vote is None:
         return _("You have not voted on this item.")
     text = str(vote.get_choice_display())
@@ -568,7 +584,7 @@ def describe_vote(vote) -> str:
     return text
 
 
-def board_state(board: MeetingBoard, user) -> dict:
+def board_state(board: MeetingBoard, user: User) -> dict[str, Any]:
     """The live part of the board as JSON-ready data, for ``state.json``."""
     return {
         "meeting": board.meeting.pk,
@@ -617,12 +633,12 @@ def board_state(board: MeetingBoard, user) -> dict:
     }
 
 
-def _quorum_json(quorum: rules.Quorum) -> dict:
+def _quorum_json(quorum: rules.Quorum) -> dict[str, Any]:
     return {"present": quorum.present, "members": quorum.members, "needed": quorum.needed,
             "met": quorum.met, "text": describe_quorum(quorum)}  # fmt: skip
 
 
-def _proposed_json(proposed) -> dict | None:
+def _proposed_json(proposed: rules.ProposedResolution | None) -> dict[str, Any] | None:
     if proposed is None:
         return None
     return {
@@ -634,11 +650,11 @@ def _proposed_json(proposed) -> dict | None:
     }
 
 
-def _money(value) -> str | None:
+def _money(value: Decimal | None) -> str | None:
     return None if value is None else format_baht(value)
 
 
-def _resolution_text(resolution) -> str:
+def _resolution_text(resolution: Resolution | None) -> str:
     if resolution is None:
         return _("Not decided yet.")
     text = str(resolution.get_outcome_display())
@@ -647,7 +663,7 @@ def _resolution_text(resolution) -> str:
     return text
 
 
-def list_meeting_history(meeting):
+def list_meeting_history(meeting: Meeting) -> list[HistoryRow]:
     """The audit events of the meeting, its agenda items, votes, conflicts and resolutions, and
     the status changes its resolutions made, oldest first (four queries, however long)."""
     items = list(AgendaItem.objects.filter(meeting=meeting).values_list("pk", "proposal_id"))

@@ -8,9 +8,10 @@ serialised on their membership row.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -20,8 +21,9 @@ from django.utils.translation import gettext as _
 from core.audit import record_event
 from core.errors import DomainError
 from core.formatting import format_baht
+from directory.models import User
 from directory.roles import Role
-from proposals.models import BudgetLine, Proposal
+from proposals.models import BudgetLine, PlanRound, Proposal
 from proposals.services import ProposalError, apply_transition
 from proposals.workflow import Action, Status
 from screening.selectors import get_recommended_amount
@@ -30,6 +32,7 @@ from . import permissions, rules
 from .models import (
     AgendaItem,
     Attendance,
+    Committee,
     ConflictDeclaration,
     DecisionMethod,
     Meeting,
@@ -41,8 +44,20 @@ from .models import (
     VoteChoice,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _VoteChecks(TypedDict):
+    """What ``_read_item_for_vote`` annotates on the agenda item."""
+
+    decided: bool
+    conflicted: bool
+    present: bool
+
+
 # The proposal action that makes each resolution take effect.
-OUTCOME_ACTIONS = {
+OUTCOME_ACTIONS: dict[str, Action] = {
     Outcome.APPROVED: Action.APPROVE,
     Outcome.APPROVED_REDUCED: Action.APPROVE_REDUCED,
     Outcome.REJECTED: Action.REJECT,
@@ -61,7 +76,7 @@ class CommitteeError(DomainError):
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _lock_meeting(pk) -> Meeting:
+def _lock_meeting(pk: int) -> Meeting:
     return (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("committee", "round")
@@ -69,11 +84,11 @@ def _lock_meeting(pk) -> Meeting:
     )
 
 
-def _lock_item(pk) -> AgendaItem:
+def _lock_item(pk: int) -> AgendaItem:
     return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
 
 
-def _share_lock_item(item_pk) -> None:
+def _share_lock_item(item_pk: int) -> None:
     """FOR SHARE locks on an agenda item and its meeting, in one statement, on PostgreSQL (other
     databases serialise writers anyway). Django's select_for_update only takes exclusive locks."""
     if connection.vendor != "postgresql":
@@ -87,7 +102,7 @@ def _share_lock_item(item_pk) -> None:
         )
 
 
-def _lock_items(**filters) -> list[AgendaItem]:
+def _lock_items(**filters: Any) -> list[AgendaItem]:
     """The agenda items matching ``filters``, locked, in agenda order, with their proposals."""
     return list(
         AgendaItem.objects.select_for_update(of=("self",))
@@ -97,11 +112,11 @@ def _lock_items(**filters) -> list[AgendaItem]:
     )
 
 
-def _membership(meeting, user) -> Membership | None:
+def _membership(meeting: Meeting, user: User) -> Membership | None:
     return Membership.objects.filter(committee_id=meeting.committee_id, user_id=user.pk).first()
 
 
-def _refuse_if_closed(meeting):
+def _refuse_if_closed(meeting: Meeting) -> None:
     if meeting.is_closed:
         raise CommitteeError(
             _("Meeting %(number)s is closed; nothing in it can be changed.")
@@ -109,13 +124,13 @@ def _refuse_if_closed(meeting):
         )
 
 
-def _require_secretary(actor, meeting):
+def _require_secretary(actor: User, meeting: Meeting) -> None:
     _refuse_if_closed(meeting)
     if not permissions.can_manage_meeting(actor, meeting):
         raise CommitteeError(_("Only the committee secretary may do this."))
 
 
-def _voting_ids(meeting) -> set:
+def _voting_ids(meeting: Meeting) -> set[int]:
     return {
         m.user_id
         for m in Membership.objects.filter(committee_id=meeting.committee_id)
@@ -123,7 +138,7 @@ def _voting_ids(meeting) -> set:
     }
 
 
-def _present_ids(meeting) -> set:
+def _present_ids(meeting: Meeting) -> set[int]:
     return set(
         Attendance.objects.filter(
             meeting=meeting, presence=Attendance.Presence.PRESENT
@@ -131,7 +146,7 @@ def _present_ids(meeting) -> set:
     )
 
 
-def get_item_quorum(item) -> rules.Quorum:
+def get_item_quorum(item: AgendaItem) -> rules.Quorum:
     """The quorum for one agenda item, read from the database."""
     meeting = item.meeting
     return rules.item_quorum(
@@ -141,7 +156,7 @@ def get_item_quorum(item) -> rules.Quorum:
     )
 
 
-def get_proposed_resolution(item) -> rules.ProposedResolution | None:
+def get_proposed_resolution(item: AgendaItem) -> rules.ProposedResolution | None:
     """The resolution the item's votes call for (see ``rules.propose_resolution``)."""
     chair = Membership.objects.filter(
         committee_id=item.meeting.committee_id, position="chair"
@@ -158,8 +173,9 @@ def get_proposed_resolution(item) -> rules.ProposedResolution | None:
 
 
 def create_meeting(
-    *, actor, committee, plan_round, number, year_be, date, start_time=None, place="",
-    others_attending="", minute_taker=None,
+    *, actor: User, committee: Committee, plan_round: PlanRound, number: int, year_be: int,
+    date: datetime.date, start_time: datetime.time | None = None, place: str = "",
+    others_attending: str = "", minute_taker: User | None = None,
 ) -> Meeting:  # fmt: skip
     """Create a scheduled meeting ``number/year_be`` of ``committee`` for ``plan_round``.
 
@@ -194,7 +210,7 @@ MEETING_DETAIL_FIELDS = (
 )  # fmt: skip
 
 
-def update_meeting(*, meeting, actor, **changes) -> Meeting:
+def update_meeting(*, meeting: Meeting, actor: User, **changes: Any) -> Meeting:
     """Change the meeting's date, scheduled times, place, others attending, minute-taker and
     reviewer, or the fixed parts of its agenda (ระเบียบวาระที่ 1, 2, 3, 5).
 
@@ -223,7 +239,7 @@ def update_meeting(*, meeting, actor, **changes) -> Meeting:
     return meeting
 
 
-def open_meeting(*, meeting, actor) -> Meeting:
+def open_meeting(*, meeting: Meeting, actor: User) -> Meeting:
     """The secretary opens the meeting: it is in progress from now, and ``opened_at`` keeps the
     real time (the minutes' เริ่มประชุมเวลา; ``start_time`` stays the scheduled one).
 
@@ -245,7 +261,7 @@ def open_meeting(*, meeting, actor) -> Meeting:
     return meeting
 
 
-def mark_attendance(*, meeting, actor, presence: dict) -> Meeting:
+def mark_attendance(*, meeting: Meeting, actor: User, presence: dict[int, str]) -> Meeting:
     """Record who is present: ``presence`` maps membership ids to ``present``/``absent``.
 
     Raises ``CommitteeError`` when the meeting is closed, the actor is not the secretary, or a
@@ -282,7 +298,7 @@ def mark_attendance(*, meeting, actor, presence: dict) -> Meeting:
     return meeting
 
 
-def close_meeting(*, meeting, actor) -> Meeting:
+def close_meeting(*, meeting: Meeting, actor: User) -> Meeting:
     """Close and lock the meeting; every resolution takes effect on its proposal.
 
     Preconditions: the meeting was opened (``open_meeting``) and every agenda item has a
@@ -336,7 +352,9 @@ def close_meeting(*, meeting, actor) -> Meeting:
     return meeting
 
 
-def _apply_resolution(*, item, resolution, meeting, actor):
+def _apply_resolution(
+    *, item: AgendaItem, resolution: Resolution, meeting: Meeting, actor: User
+) -> None:
     proposal = Proposal.objects.select_for_update(of=("self",)).get(pk=item.proposal_id)
     action = OUTCOME_ACTIONS[resolution.outcome]
     # Reopened and closed again: the proposal already carries this resolution's status.
@@ -368,7 +386,9 @@ def _apply_resolution(*, item, resolution, meeting, actor):
                 )
                 % {"code": proposal.code, "total": format_baht(line_total)}
             )
-        shares = rules.split_largest_remainder(amount, [line.amount for line in lines])
+        shares: Sequence[Decimal | None] = rules.split_largest_remainder(
+            amount, [line.amount for line in lines]
+        )
     else:
         shares = [None] * len(lines)
     for line, share in zip(lines, shares, strict=True):
@@ -385,7 +405,7 @@ def _apply_resolution(*, item, resolution, meeting, actor):
             )  # fmt: skip
 
 
-def reopen_meeting(*, meeting, actor, reason) -> Meeting:
+def reopen_meeting(*, meeting: Meeting, actor: User, reason: str) -> Meeting:
     """Reopen a closed meeting (admin only, with a reason kept in the audit log).
 
     Proposals keep the status their resolutions gave them; closing again re-applies the
@@ -423,12 +443,12 @@ class AgendaOrder(StrEnum):
     END = "end"
 
 
-def _stage_order(proposal) -> int:
-    return proposal.stage.order if proposal.stage_id else 10_000
+def _stage_order(proposal: Proposal) -> int:
+    return proposal.stage.order if proposal.stage is not None else 10_000
 
 
 def place_on_agenda(
-    *, meeting_id: int, proposal_ids: Iterable[int], actor, order: str = AgendaOrder.END
+    *, meeting_id: int, proposal_ids: Iterable[int], actor: User, order: str = AgendaOrder.END
 ) -> list[AgendaItem]:
     """Put proposals of the meeting's round on its agenda: the one writer of agenda items.
 
@@ -475,7 +495,9 @@ def place_on_agenda(
     return new_items
 
 
-def _lock_agenda_and_proposals(*, meeting_id: int, proposal_ids: list[int], actor):
+def _lock_agenda_and_proposals(
+    *, meeting_id: int, proposal_ids: list[int], actor: User
+) -> tuple[Meeting, list[AgendaItem], list[Proposal]]:
     """Lock the meeting, its agenda items (in order) and the proposals; ``CommitteeError``
     for a missing meeting or proposal, or a meeting the actor may not add to."""
     meeting = Meeting.objects.select_for_update(of=("self",)).filter(pk=meeting_id).first()
@@ -502,7 +524,9 @@ def _lock_agenda_and_proposals(*, meeting_id: int, proposal_ids: list[int], acto
     return meeting, existing, proposals
 
 
-def _check_may_place(*, meeting, existing, proposals, actor) -> None:
+def _check_may_place(
+    *, meeting: Meeting, existing: list[AgendaItem], proposals: list[Proposal], actor: User
+) -> None:
     """Each proposal: not on this agenda yet, of the meeting's round, and in a status (and not
     on another open agenda) that the workflow table lets the actor place."""
     already = {item.proposal_id for item in existing}
@@ -525,7 +549,9 @@ def _check_may_place(*, meeting, existing, proposals, actor) -> None:
             raise CommitteeError(decision.reason)
 
 
-def _number_new_items(*, meeting, existing, proposals, order: AgendaOrder) -> list[AgendaItem]:
+def _number_new_items(
+    *, meeting: Meeting, existing: list[AgendaItem], proposals: list[Proposal], order: AgendaOrder
+) -> list[AgendaItem]:
     """Create the new items and renumber the agenda by ``order``; returns the new items."""
     if order == AgendaOrder.STAGE:
         new_items = [
@@ -547,7 +573,7 @@ def _number_new_items(*, meeting, existing, proposals, order: AgendaOrder) -> li
     return new_items
 
 
-def remove_from_agenda(*, item, actor) -> None:
+def remove_from_agenda(*, item: AgendaItem, actor: User) -> None:
     """Take an undecided item off the agenda; its proposal goes back to ``forwarded``.
 
     Raises ``CommitteeError`` once votes or a resolution exist on it.
@@ -573,7 +599,7 @@ def remove_from_agenda(*, item, actor) -> None:
         item.delete()
 
 
-def order_agenda_by_stage(*, meeting, actor) -> None:
+def order_agenda_by_stage(*, meeting: Meeting, actor: User) -> None:
     """Number the items upstream → midstream → downstream, then by agency and reference."""
     with transaction.atomic():
         meeting = _lock_meeting(meeting.pk)
@@ -588,7 +614,7 @@ def order_agenda_by_stage(*, meeting, actor) -> None:
         record_event("agenda.ordered", actor=actor, target=meeting, extra={"by": "stage"})
 
 
-def _stage_key(item):
+def _stage_key(item: AgendaItem) -> tuple[bool, int, str, str]:
     stage = item.proposal.stage
     return (
         stage is None,
@@ -598,14 +624,14 @@ def _stage_key(item):
     )
 
 
-def _renumber(items):
+def _renumber(items: list[AgendaItem]) -> None:
     for position, item in enumerate(items, start=1):
         if item.order != position:
             item.order = position
             item.save(update_fields=["order"])
 
 
-def move_agenda_item(*, item, actor, direction: str) -> None:
+def move_agenda_item(*, item: AgendaItem, actor: User, direction: str) -> None:
     """Swap an item with its neighbour of the same stage (``up`` or ``down``)."""
     if direction not in ("up", "down"):
         raise ValueError(direction)
@@ -634,7 +660,7 @@ def move_agenda_item(*, item, actor, direction: str) -> None:
 # --- conflicts and votes -----------------------------------------------------------------
 
 
-def _check_item_open(meeting, item, *, decided=None):
+def _check_item_open(meeting: Meeting, item: AgendaItem, *, decided: bool | None = None) -> None:
     _refuse_if_closed(meeting)
     if decided is None:
         decided = Resolution.objects.filter(agenda_item=item).exists()
@@ -645,7 +671,7 @@ def _check_item_open(meeting, item, *, decided=None):
         )
 
 
-def declare_conflict(*, item, actor, reason) -> ConflictDeclaration:
+def declare_conflict(*, item: AgendaItem, actor: User, reason: str) -> ConflictDeclaration:
     """A voting member declares a conflict of interest on an item and leaves for it.
 
     Effects: the declaration; the member's vote on the item, if any, is withdrawn; the item's
@@ -680,7 +706,7 @@ def declare_conflict(*, item, actor, reason) -> ConflictDeclaration:
     return declaration
 
 
-def cast_vote(*, item, actor, choice, amount=None) -> Vote:
+def cast_vote(*, item: AgendaItem, actor: User, choice: str, amount: Decimal | None = None) -> Vote:
     """Record (or change) the actor's vote on an agenda item.
 
     Preconditions: the actor is a voting member of the meeting's committee, marked present,
@@ -726,7 +752,7 @@ def cast_vote(*, item, actor, choice, amount=None) -> Vote:
     return vote
 
 
-def _check_vote_input(choice, amount):
+def _check_vote_input(choice: str, amount: Decimal | None) -> Decimal | None:
     """The vote's choice and amount on their own; returns the amount to store."""
     if choice not in VoteChoice.values:
         raise CommitteeError(_("Choose how you vote."), field="choice")
@@ -739,7 +765,7 @@ def _check_vote_input(choice, amount):
     return amount
 
 
-def _read_item_for_vote(item_pk, actor) -> AgendaItem:
+def _read_item_for_vote(item_pk: int, actor: User) -> "WithAnnotations[AgendaItem, _VoteChecks]":
     """The item with what a vote checks: decided, the actor's conflict, the actor present."""
     return (
         AgendaItem.objects.select_related("meeting", "proposal")
@@ -761,7 +787,13 @@ def _read_item_for_vote(item_pk, actor) -> AgendaItem:
     )
 
 
-def _check_may_vote(*, actor, meeting, item, membership) -> None:
+def _check_may_vote(
+    *,
+    actor: User,
+    meeting: Meeting,
+    item: "WithAnnotations[AgendaItem, _VoteChecks]",
+    membership: Membership | None,
+) -> None:
     if not permissions.can_vote(actor, meeting, membership):
         raise CommitteeError(_("Only voting members of this committee may vote."))
     _check_item_open(meeting, item, decided=item.decided)
@@ -778,7 +810,9 @@ def _check_may_vote(*, actor, meeting, item, membership) -> None:
         )
 
 
-def _save_vote(*, vote, item, actor, choice, amount) -> Vote:
+def _save_vote(
+    *, vote: Vote | None, item: AgendaItem, actor: User, choice: str, amount: Decimal | None
+) -> Vote:
     """Change the member's vote, or create it."""
     now = timezone.now()
     if vote:
@@ -794,7 +828,9 @@ def _save_vote(*, vote, item, actor, choice, amount) -> Vote:
 # --- resolutions -------------------------------------------------------------------------
 
 
-def _check_resolution_amount(outcome, amount, requested):
+def _check_resolution_amount(
+    outcome: str, amount: Decimal | None, requested: Decimal
+) -> Decimal | None:
     """The amount a resolution records: the request for ``approved``, the given amount (below
     the request) for ``approved_reduced``, none otherwise."""
     if outcome == Outcome.APPROVED:
@@ -827,7 +863,7 @@ def _check_resolution_amount(outcome, amount, requested):
     return amount
 
 
-def _decision_method(item, method) -> str:
+def _decision_method(item: AgendaItem, method: str | None) -> str:
     """How the item is decided: by the votes when any were cast, else without objection from
     the members present. A method that contradicts the votes (or their absence) is refused, so
     that the minutes never print a count of nobody's votes."""
@@ -853,8 +889,9 @@ def _decision_method(item, method) -> str:
 
 
 def _record(
-    *, meeting, item, actor, outcome, amount, reason, membership, method=None
-) -> Resolution:
+    *, meeting: Meeting, item: AgendaItem, actor: User, outcome: str, amount: Decimal | None,
+    reason: str | None, membership: Membership | None, method: str | None = None,
+) -> Resolution:  # fmt: skip
     """Record one resolution on a locked item (the caller holds the meeting lock)."""
     _check_may_record(meeting=meeting, item=item, actor=actor, membership=membership)
     if outcome not in Outcome.values:
@@ -895,7 +932,9 @@ def _record(
     return resolution
 
 
-def _check_may_record(*, meeting, item, actor, membership) -> None:
+def _check_may_record(
+    *, meeting: Meeting, item: AgendaItem, actor: User, membership: Membership | None
+) -> None:
     _refuse_if_closed(meeting)
     if not permissions.can_record_resolution(actor, meeting, membership):
         raise CommitteeError(_("Only the chair or the secretary may record a resolution."))
@@ -908,7 +947,10 @@ def _check_may_record(*, meeting, item, actor, membership) -> None:
         )
 
 
-def _check_reason_given(*, decided, proposed, existing, reason) -> None:
+def _check_reason_given(
+    *, decided: tuple[str, Decimal | None], proposed: rules.ProposedResolution | None,
+    existing: Resolution | None, reason: str,
+) -> None:  # fmt: skip
     """A resolution that differs from the votes, or changes an earlier one, says why."""
     differs_from_votes = proposed is not None and (proposed.outcome, proposed.amount) != decided
     changes_existing = (
@@ -925,8 +967,9 @@ def _check_reason_given(*, decided, proposed, existing, reason) -> None:
 
 
 def record_resolution(
-    *, item, actor, outcome, approved_amount=None, reason="", method=None
-) -> Resolution:
+    *, item: AgendaItem, actor: User, outcome: str, approved_amount: Decimal | None = None,
+    reason: str = "", method: str | None = None,
+) -> Resolution:  # fmt: skip
     """The chair or secretary records the resolution (มติ) on one agenda item.
 
     Preconditions: the meeting is open and the item has a quorum (present members without a
@@ -947,7 +990,9 @@ def record_resolution(
         )  # fmt: skip
 
 
-def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
+def approve_as_recommended(
+    *, meeting: Meeting, actor: User, items: list[AgendaItem]
+) -> list[Resolution]:
     """Decide a group of items at once, each as the screening recommended: still one
     resolution per item, each with its own votes and quorum check. An item nobody voted on is
     recorded as decided without objection from the members present; one with votes, by them.
@@ -994,7 +1039,7 @@ def approve_as_recommended(*, meeting, actor, items) -> list[Resolution]:
     return resolutions
 
 
-def default_meeting_number(*, committee, year_be) -> int:
+def default_meeting_number(*, committee: Committee, year_be: int) -> int:
     last = Meeting.objects.filter(committee=committee, year_be=year_be).order_by("-number").first()
     return last.number + 1 if last else 1
 
