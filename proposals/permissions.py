@@ -48,7 +48,7 @@ def role_refused() -> Decision:
     return Decision(False, _("Your role may not do this."))
 
 
-def can_take(user: User, proposal: Proposal, action: str) -> Decision:
+def can_take(user: User, proposal: Proposal | None, action: str) -> Decision:
     """May ``user`` make the workflow move ``action`` on ``proposal`` now, by the table?
 
     The proposal's status must be one of the move's sources and the user must hold one of its
