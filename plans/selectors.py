@@ -7,15 +7,18 @@ rendered from that snapshot only, so that a version's files never change afterwa
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Aggregate, Count, F, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext
 
-from proposals.models import Benefit, BudgetLine, ExpenseCategory, Proposal, Stage
+from directory.models import Agency, Ministry
+from proposals.models import Benefit, BudgetLine, ExpenseCategory, PlanRound, Proposal, Stage
 from proposals.workflow import APPROVED_STATES, Status
 
 from .models import PlanVersion
@@ -38,7 +41,7 @@ def pick_name(name_th: str, name_en: str = "") -> str:
     return name_en if name_en and _in_english() else name_th
 
 
-def money(value) -> str:
+def money(value: Decimal | None) -> str:
     """Baht as the exact string the snapshot and the JSON carry: ``"1234.50"``."""
     return str(Decimal(value or 0).quantize(SATANG))
 
@@ -82,7 +85,7 @@ class AmountRow:
 
 @dataclass
 class PlanSummary:
-    round: object
+    round: PlanRound
     totals: Figures
     by_stage: list[BreakdownRow] = field(default_factory=list)
     by_benefit: list[BreakdownRow] = field(default_factory=list)
@@ -109,7 +112,7 @@ class PlanSummary:
         return self.category_total.approved == self.totals.approved
 
 
-def sum_amount_rows(rows) -> AmountRow:
+def sum_amount_rows(rows: Iterable[AmountRow]) -> AmountRow:
     return AmountRow(
         key="",
         label="",
@@ -119,7 +122,7 @@ def sum_amount_rows(rows) -> AmountRow:
     )
 
 
-_FIGURES = {
+_FIGURES: dict[str, Aggregate] = {
     "submitted_projects": Count("id", filter=SUBMITTED_Q),
     "submitted_agencies": Count("agency", filter=SUBMITTED_Q, distinct=True),
     "requested": Sum("requested_amount", filter=SUBMITTED_Q, default=ZERO),
@@ -128,8 +131,15 @@ _FIGURES = {
     "approved": Sum("approved_amount", filter=APPROVED_Q, default=ZERO),
 }
 
+# The rows of ``values(...).annotate(**_FIGURES)`` (or ``**_LINE_FIGURES``), figures included:
+# the django-stubs plugin types them as a TypedDict of the values() names only, as it cannot see
+# names unpacked from a dict.
+_Rows = Iterable[dict[str, Any]]
 
-def _breakdown(proposals, fk_name, reference_rows):
+
+def _breakdown(
+    proposals: QuerySet[Proposal], fk_name: str, reference_rows: Iterable[Stage | Benefit]
+) -> list[BreakdownRow]:
     """One row per reference entry (zero rows kept), plus one for proposals that lack it."""
     grouped = {
         row.pop(fk_name): Figures(**row)
@@ -152,7 +162,7 @@ def _breakdown(proposals, fk_name, reference_rows):
     return rows
 
 
-def _by_ministry(submitted):
+def _by_ministry(submitted: QuerySet[Proposal]) -> list[BreakdownRow]:
     """One row per ministry with submitted proposals; agencies without a ministry last."""
     values = (
         submitted.values(
@@ -165,7 +175,7 @@ def _by_ministry(submitted):
         .order_by()
     )
     rows = []
-    for row in values:
+    for row in cast(_Rows, values):
         code = row.pop("agency__ministry__code")
         name_th = row.pop("agency__ministry__name_th") or ""
         name_en = row.pop("agency__ministry__name_en") or ""
@@ -177,11 +187,11 @@ def _by_ministry(submitted):
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
 
-def _no_ministry_label():
+def _no_ministry_label() -> str:
     return gettext("Not under a ministry")
 
 
-def _by_agency(submitted):
+def _by_agency(submitted: QuerySet[Proposal]) -> list[BreakdownRow]:
     """One row per agency with submitted proposals, in Thai alphabetical order of the name."""
     values = (
         submitted.values(
@@ -195,7 +205,7 @@ def _by_agency(submitted):
         .order_by("agency__name_th")
     )
     rows = []
-    for row in values:
+    for row in cast(_Rows, values):
         code = row.pop("agency__code")
         name_th, name_en = row.pop("agency__name_th"), row.pop("agency__name_en")
         ministry_th = row.pop("agency__ministry__name_th") or ""
@@ -215,28 +225,31 @@ def _by_agency(submitted):
     return rows
 
 
-def _approved_lines(plan_round):
+def _approved_lines(plan_round: PlanRound) -> QuerySet[BudgetLine]:
     return BudgetLine.objects.filter(
         proposal__round=plan_round, proposal__status__in=APPROVED_STATES
     )
 
 
-_LINE_FIGURES = {
+_LINE_FIGURES: dict[str, Aggregate] = {
     "projects": Count("proposal", distinct=True),
     "requested": Sum("amount", default=ZERO),
     "approved": Sum("approved_amount", default=ZERO),
 }
 
 
-def _by_category(plan_round):
+def _by_category(plan_round: PlanRound) -> list[AmountRow]:
     """The five expense categories of the round's own fiscal year (zero rows kept)."""
     grouped = {
         row.pop("category"): row
-        for row in _approved_lines(plan_round)
-        .filter(fiscal_year=plan_round.fiscal_year)
-        .values("category")
-        .annotate(**_LINE_FIGURES)
-        .order_by()
+        for row in cast(
+            _Rows,
+            _approved_lines(plan_round)
+            .filter(fiscal_year=plan_round.fiscal_year)
+            .values("category")
+            .annotate(**_LINE_FIGURES)
+            .order_by(),
+        )
     }
     return [
         AmountRow(category.value, str(category.label), **grouped.get(category.value, {}))
@@ -244,18 +257,21 @@ def _by_category(plan_round):
     ]
 
 
-def _by_fiscal_year(plan_round):
+def _by_fiscal_year(plan_round: PlanRound) -> list[AmountRow]:
     """Every fiscal year the approved projects' budget lines name (multi-year commitments)."""
     return [
         AmountRow(str(row["fiscal_year"]), str(row.pop("fiscal_year")), **row)
-        for row in _approved_lines(plan_round)
-        .values("fiscal_year")
-        .annotate(**_LINE_FIGURES)
-        .order_by("fiscal_year")
+        for row in cast(
+            _Rows,
+            _approved_lines(plan_round)
+            .values("fiscal_year")
+            .annotate(**_LINE_FIGURES)
+            .order_by("fiscal_year"),
+        )
     ]
 
 
-def get_plan_summary(plan_round, *, agency_rows_up_to=None) -> PlanSummary:
+def get_plan_summary(plan_round: PlanRound, *, agency_rows_up_to: int | None = None) -> PlanSummary:
     """Headline figures of a round and every breakdown of the plan.
 
     Nine queries whatever the number of proposals: the totals, stage and benefit (the
@@ -279,14 +295,14 @@ def get_plan_summary(plan_round, *, agency_rows_up_to=None) -> PlanSummary:
     )
 
 
-def get_agency_breakdown(plan_round) -> tuple[list[BreakdownRow], Figures]:
+def get_agency_breakdown(plan_round: PlanRound) -> tuple[list[BreakdownRow], Figures]:
     """The agency breakdown of a round and its totals (two queries)."""
     proposals = Proposal.objects.filter(round=plan_round)
     totals = Figures(**proposals.aggregate(**_FIGURES))
     return _by_agency(proposals.filter(SUBMITTED_Q)), totals
 
 
-def list_plan_projects(plan_round):
+def list_plan_projects(plan_round: PlanRound) -> QuerySet[Proposal]:
     """The approved projects of the round, in plan order, with everything a row shows.
 
     Two queries when evaluated (the proposals, then their budget lines).
@@ -311,7 +327,7 @@ def list_plan_projects(plan_round):
     )
 
 
-def get_plan_project(plan_round, code: str) -> Proposal:
+def get_plan_project(plan_round: PlanRound, code: str) -> Proposal:
     """One approved project of the round, by its reference code, for every reader of the plan;
     ``Http404`` for anything else (a draft, a refused proposal, another round's code)."""
     return get_object_or_404(
@@ -325,13 +341,13 @@ def get_plan_project(plan_round, code: str) -> Proposal:
 # --- the snapshot of a published version -------------------------------------------------
 
 
-def _names(obj) -> dict | None:
+def _names(obj: Agency | Ministry | Stage | Benefit | None) -> dict[str, str] | None:
     if obj is None:
         return None
     return {"code": obj.code, "name_th": obj.name_th, "name_en": obj.name_en}
 
 
-def _figures_json(figures: Figures) -> dict:
+def _figures_json(figures: Figures) -> dict[str, Any]:
     return {
         "submitted_projects": figures.submitted_projects,
         "submitted_agencies": figures.submitted_agencies,
@@ -342,15 +358,15 @@ def _figures_json(figures: Figures) -> dict:
     }
 
 
-def _row_json(row: BreakdownRow) -> dict:
-    data = {"key": row.key, "name_th": row.name_th, "name_en": row.name_en}
+def _row_json(row: BreakdownRow) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": row.key, "name_th": row.name_th, "name_en": row.name_en}
     if row.parent_th:
         data.update(parent_th=row.parent_th, parent_en=row.parent_en)
     data["figures"] = _figures_json(row.figures)
     return data
 
 
-def _amount_row_json(row: AmountRow) -> dict:
+def _amount_row_json(row: AmountRow) -> dict[str, Any]:
     return {
         "key": row.key,
         "projects": row.projects,
@@ -359,7 +375,7 @@ def _amount_row_json(row: AmountRow) -> dict:
     }
 
 
-def _project_json(proposal) -> dict:
+def _project_json(proposal: Proposal) -> dict[str, Any]:
     ministry = proposal.agency.ministry
     return {
         "id": proposal.pk,
@@ -385,13 +401,14 @@ def _project_json(proposal) -> dict:
     }
 
 
-def build_plan_snapshot(plan_round) -> dict:
+def build_plan_snapshot(plan_round: PlanRound) -> dict[str, Any]:
     """Everything a published version's files need, as plain JSON (amounts as exact strings).
 
     Made from ``get_plan_summary`` and ``list_plan_projects``, so that the files agree with
     the page. Nothing in it depends on the time or on the reader's language.
     """
     summary = get_plan_summary(plan_round)
+    assert summary.by_agency is not None  # only left out when agency_rows_up_to is given
     stage_rows = summary.by_stage
     return {
         "schema": SNAPSHOT_SCHEMA,
@@ -412,13 +429,13 @@ def build_plan_snapshot(plan_round) -> dict:
     }
 
 
-def canonical_json(snapshot: dict) -> bytes:
+def canonical_json(snapshot: dict[str, Any]) -> bytes:
     return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
     )
 
 
-def snapshot_checksum(snapshot: dict) -> str:
+def snapshot_checksum(snapshot: dict[str, Any]) -> str:
     """SHA-256 of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8)."""
     return hashlib.sha256(canonical_json(snapshot)).hexdigest()
 
@@ -426,7 +443,7 @@ def snapshot_checksum(snapshot: dict) -> str:
 # --- versions ----------------------------------------------------------------------------
 
 
-def list_plan_versions(plan_round):
+def list_plan_versions(plan_round: PlanRound) -> QuerySet[PlanVersion]:
     """The round's published versions, newest first, without their (large) snapshots."""
     return (
         PlanVersion.objects.filter(round=plan_round)
@@ -438,16 +455,16 @@ def list_plan_versions(plan_round):
 
 @dataclass
 class AmountChange:
-    project: dict
-    before: dict
+    project: dict[str, Any]
+    before: dict[str, Any]
 
 
 @dataclass
 class VersionComparison:
     older: PlanVersion
     newer: PlanVersion
-    added: list[dict]
-    removed: list[dict]
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
     changed: list[AmountChange]
 
     @property
@@ -486,7 +503,7 @@ def compare_plan_versions(older: PlanVersion, newer: PlanVersion) -> VersionComp
     )
 
 
-def version_project_count(version) -> int:
+def version_project_count(version: PlanVersion) -> int:
     """How many approved projects a published version holds, read without loading its snapshot."""
     value = (
         PlanVersion.objects.filter(pk=version.pk)
@@ -496,6 +513,6 @@ def version_project_count(version) -> int:
     return int(value or 0)
 
 
-def exports_in_background(version) -> bool:
+def exports_in_background(version: PlanVersion) -> bool:
     """Whether the version's XLSX and PDF are made by a worker rather than in the request."""
     return version_project_count(version) > settings.PLAN_EXPORT_SYNC_LIMIT

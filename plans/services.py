@@ -2,6 +2,8 @@
 the large downloads in the background."""
 
 import logging
+from collections.abc import Callable
+from typing import Protocol
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import anchor_on_commit, record_event
 from core.errors import DomainError
 from core.pdf import PDFUnavailable
+from directory.models import User
 from proposals.models import PlanRound
 
-from .exports.document import plan_document
+from .exports.document import PlanDocument, plan_document
 from .exports.pdf import build_plan_pdf
 from .exports.xlsx import build_plan_xlsx
 from .models import PlanExport, PlanVersion
@@ -26,7 +29,7 @@ class PlanError(DomainError):
     """A plan action that the rules do not allow; the message is for the user."""
 
 
-def publish_plan(*, plan_round, actor, note="") -> PlanVersion:
+def publish_plan(*, plan_round: PlanRound, actor: User, note: str = "") -> PlanVersion:
     """Publish the round's plan as the next numbered version.
 
     Preconditions: ``actor`` is the committee secretary or an administrator; the round has at
@@ -83,7 +86,7 @@ def publish_plan(*, plan_round, actor, note="") -> PlanVersion:
     return version
 
 
-def record_plan_download(*, version, actor, file_format) -> None:
+def record_plan_download(*, version: PlanVersion, actor: User, file_format: str) -> None:
     """Write the audit event ``plan.downloaded`` for one download of a published version.
 
     Raises ``PlanError`` when ``actor`` may not download the plan.
@@ -105,14 +108,24 @@ def record_plan_download(*, version, actor, file_format) -> None:
 
 logger = logging.getLogger("budgetscreen.plans")
 
-EXPORT_BUILDERS = {
+# Called by an exporter with the fraction of the file done (0–1).
+ProgressCallback = Callable[[float], None]
+
+
+class ExportBuilder(Protocol):
+    def __call__(self, doc: PlanDocument, *, progress: ProgressCallback | None = None) -> bytes: ...
+
+
+EXPORT_BUILDERS: dict[str, ExportBuilder] = {
     PlanExport.Format.XLSX: build_plan_xlsx,
     PlanExport.Format.PDF: build_plan_pdf,
 }
 ERROR_MAX_LENGTH = 2000
 
 
-def request_plan_export(*, version, file_format, actor, language) -> PlanExport:
+def request_plan_export(
+    *, version: PlanVersion, file_format: str, actor: User, language: str
+) -> PlanExport:
     """The background export of ``version`` as ``file_format`` in ``language``, started if need be.
 
     Preconditions: ``actor`` may download the plan; ``file_format`` is xlsx or pdf.
@@ -167,7 +180,7 @@ def request_plan_export(*, version, file_format, actor, language) -> PlanExport:
     return export
 
 
-def kept_plan_export(*, version, file_format, language) -> PlanExport | None:
+def kept_plan_export(*, version: PlanVersion, file_format: str, language: str) -> PlanExport | None:
     """The finished export of ``version`` as ``file_format`` in ``language`` whose file is still
     in storage, or None."""
     export = (
@@ -184,7 +197,9 @@ def kept_plan_export(*, version, file_format, language) -> PlanExport | None:
     return export if export is not None and export.file_is_stored else None
 
 
-def plan_file_made_once(*, version, file_format, language, actor) -> bytes:
+def plan_file_made_once(
+    *, version: PlanVersion, file_format: str, language: str, actor: User
+) -> bytes:
     """A small plan's XLSX or PDF, made in the request the first time and kept for the next
     reader of the same version, format and language (a version always gives the same bytes).
 
@@ -212,7 +227,7 @@ def plan_file_made_once(*, version, file_format, language, actor) -> bytes:
     return content
 
 
-def run_plan_export(*, export_id) -> PlanExport:
+def run_plan_export(*, export_id: int) -> PlanExport:
     """Make the file of a queued export (the body of the background task).
 
     Preconditions: the export is queued; an export in any other state is left as it is (a
@@ -249,11 +264,11 @@ def run_plan_export(*, export_id) -> PlanExport:
     return export
 
 
-def _progress_reporter(export_id):
+def _progress_reporter(export_id: int) -> ProgressCallback:
     """A callback for the exporters: saves the percentage done whenever it moves on."""
     last = {"percent": 0}
 
-    def report(fraction):
+    def report(fraction: float) -> None:
         # 100 is saved with the file; a running export shows at most 99.
         percent = max(0, min(99, int(fraction * 100)))
         if percent > last["percent"]:
@@ -265,14 +280,14 @@ def _progress_reporter(export_id):
     return report
 
 
-def _error_text(error) -> str:
+def _error_text(error: Exception) -> str:
     if isinstance(error, PDFUnavailable):
         return str(error)
     logger.exception("Plan export failed")
     return f"{type(error).__name__}: {error}"
 
 
-def _fail(export, message) -> None:
+def _fail(export: PlanExport, message: str) -> None:
     export.status = PlanExport.State.FAILED
     export.error = message[:ERROR_MAX_LENGTH]
     export.finished_at = export.updated_at = timezone.now()

@@ -7,7 +7,9 @@ whose reason the service raises as it is.
 
 from django.utils.translation import gettext as _
 
+from directory.models import User
 from directory.roles import SCREENERS, SCREENING_READERS
+from proposals.models import Proposal
 from proposals.permissions import ALLOWED, Decision, can_take, role_refused
 from proposals.workflow import Action
 
@@ -16,11 +18,11 @@ READERS = SCREENING_READERS
 WRITERS = SCREENERS
 
 
-def can_view_screening(user) -> bool:
+def can_view_screening(user: User) -> bool:
     return user.is_authenticated and user.has_role(*READERS)
 
 
-def can_screen_proposal(user, proposal=None) -> Decision:
+def can_screen_proposal(user: User, proposal: Proposal | None = None) -> Decision:
     """Screeners (and administrators) screen proposals that await screening: the moves
     forward, return and not eligible share their sources and roles in the table."""
     decision = can_take(user, None, Action.FORWARD)
@@ -35,7 +37,7 @@ def can_screen_proposal(user, proposal=None) -> Decision:
     return decision
 
 
-def can_reopen_proposal(user, proposal) -> Decision:
+def can_reopen_proposal(user: User, proposal: Proposal) -> Decision:
     if can_take(user, proposal, Action.RECONSIDER):
         return ALLOWED
     return Decision(
@@ -45,7 +47,7 @@ def can_reopen_proposal(user, proposal) -> Decision:
     )
 
 
-def can_assign_proposals(user) -> Decision:
+def can_assign_proposals(user: User) -> Decision:
     if not user.is_authenticated or not user.has_role(*WRITERS):
         return role_refused()
     return ALLOWED

@@ -4,15 +4,18 @@ Totals are computed here once and handed to both the page and the downloads, so 
 screen and the file can never disagree.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
+from typing import Any, Literal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Expression, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from directory.models import User
 from directory.roles import Role
-from proposals.models import ZERO, PlanRound, Stage
+from proposals.models import ZERO, PlanRound, Proposal, Stage
 from proposals.selectors import list_sent_proposals
 from proposals.workflow import SENT_TO_DGA, Status
 
@@ -22,18 +25,18 @@ from .models import ScreeningCriterion, ScreeningReview
 SCREENED = frozenset(SENT_TO_DGA - {Status.SUBMITTED, Status.WITHDRAWN})
 
 
-def inbox_queryset():
+def inbox_queryset() -> QuerySet[Proposal]:
     """Every proposal an agency has sent to DGA, with what a list row needs in one query."""
     return list_sent_proposals().select_related(
         "round", "agency__ministry", "stage", "benefit", "assigned_screener"
     )
 
 
-def list_rounds():
+def list_rounds() -> list[PlanRound]:
     return list(PlanRound.objects.order_by("-fiscal_year"))
 
 
-def get_default_round(rounds) -> PlanRound | None:
+def get_default_round(rounds: Sequence[PlanRound]) -> PlanRound | None:
     """The round the inbox opens on: the newest one."""
     return rounds[0] if rounds else None
 
@@ -55,7 +58,7 @@ class Totals:
     by_stage: list[GroupTotal] = field(default_factory=list)
 
 
-def get_totals(queryset) -> Totals:
+def get_totals(queryset: QuerySet[Proposal]) -> Totals:
     """Count and sums (requested, recommended) of a filtered queryset, split by stage.
 
     One query: the split by stage is grouped in SQL and the grand total is the sum of the
@@ -88,13 +91,13 @@ def get_totals(queryset) -> Totals:
     return totals
 
 
-def list_active_criteria(plan_round) -> list[ScreeningCriterion]:
+def list_active_criteria(plan_round: PlanRound) -> list[ScreeningCriterion]:
     return list(
         ScreeningCriterion.objects.filter(round=plan_round, is_active=True).order_by("order", "id")
     )
 
 
-def list_reviews(proposal) -> list[ScreeningReview]:
+def list_reviews(proposal: Proposal) -> list[ScreeningReview]:
     """The proposal's reviews, newest first, each with its assessments."""
     return list(
         ScreeningReview.objects.filter(proposal=proposal)
@@ -104,14 +107,24 @@ def list_reviews(proposal) -> list[ScreeningReview]:
     )
 
 
-_READ_IT = object()  # get_recommended_amount: the caller did not read the latest review
+class _NotRead(Enum):
+    """get_recommended_amount's default: the caller did not read the latest review."""
+
+    TOKEN = 0
 
 
-def get_latest_review(proposal) -> ScreeningReview | None:
+_READ_IT = _NotRead.TOKEN
+
+
+def get_latest_review(proposal: Proposal) -> ScreeningReview | None:
     return ScreeningReview.objects.filter(proposal=proposal).order_by("-created_at", "-id").first()
 
 
-def get_recommended_amount(proposal, *, latest_review=_READ_IT) -> Decimal:
+def get_recommended_amount(
+    proposal: Proposal,
+    *,
+    latest_review: ScreeningReview | None | Literal[_NotRead.TOKEN] = _READ_IT,
+) -> Decimal:
     """The screening's recommended amount: what the committee approves "as recommended".
 
     The proposal's figure (set when DGA forwarded it); else the latest review's figure (a
@@ -130,13 +143,13 @@ def get_recommended_amount(proposal, *, latest_review=_READ_IT) -> Decimal:
     return requested
 
 
-def screener_queryset():
+def screener_queryset() -> QuerySet[User]:
     return User.objects.filter(groups__name=Role.SCREENER, is_active=True).order_by(
         "first_name", "username"
     )
 
 
-def list_screeners():
+def list_screeners() -> list[User]:
     return list(screener_queryset())
 
 
@@ -149,10 +162,10 @@ class Dashboard:
     requested: Decimal
     recommended: Decimal
     budget_frame: Decimal
-    by_status: list = field(default_factory=list)
-    by_stage: list = field(default_factory=list)
-    by_ministry: list = field(default_factory=list)
-    by_screener: list = field(default_factory=list)
+    by_status: list[dict[str, Any]] = field(default_factory=list)
+    by_stage: list[GroupTotal] = field(default_factory=list)
+    by_ministry: list[dict[str, Any]] = field(default_factory=list)
+    by_screener: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def screened_percent(self) -> int:
@@ -169,7 +182,7 @@ class Dashboard:
         return max(self.requested - self.budget_frame, ZERO)
 
 
-def _sums() -> dict:
+def _sums() -> dict[str, Expression]:
     return {
         "n": Count("id"),
         "requested": Coalesce(Sum("requested_amount"), ZERO),
@@ -180,7 +193,7 @@ def _sums() -> dict:
 _SCREENED_Q = Q(status__in=SCREENED)
 
 
-def get_dashboard(plan_round) -> Dashboard:
+def get_dashboard(plan_round: PlanRound) -> Dashboard:
     """The screening figures of one round (five grouped queries, whatever the data size)."""
     sent = list_sent_proposals().filter(round=plan_round).order_by()
     by_status = _by_status(sent)
@@ -204,10 +217,10 @@ def get_dashboard(plan_round) -> Dashboard:
     )
 
 
-def _by_status(sent) -> list[dict]:
+def _by_status(sent: QuerySet[Proposal]) -> list[dict[str, Any]]:
     """Count and sums per status, in the workflow's order of statuses."""
     labels = dict(Status.choices)
-    by_status = [
+    by_status: list[dict[str, Any]] = [
         {"key": row["status"], "label": labels.get(row["status"], row["status"]), **row}
         for row in sent.values("status").annotate(**_sums())
     ]
@@ -216,7 +229,7 @@ def _by_status(sent) -> list[dict]:
     return by_status
 
 
-def _by_ministry(sent) -> list[dict]:
+def _by_ministry(sent: QuerySet[Proposal]) -> list[dict[str, Any]]:
     """Count, sums and screened per ministry, the largest request first."""
     return [
         {
@@ -226,13 +239,14 @@ def _by_ministry(sent) -> list[dict]:
         }
         for row in sent.values("agency__ministry__code", "agency__ministry__name_th")
         .annotate(**_sums(), screened=Count("id", filter=_SCREENED_Q))
-        .order_by("-requested", "agency__ministry__name_th")
+        # The plugin cannot see the names that annotate(**_sums()) adds.
+        .order_by("-requested", "agency__ministry__name_th")  # type: ignore[misc]
     ]
 
 
-def _by_screener(sent) -> list[dict]:
+def _by_screener(sent: QuerySet[Proposal]) -> list[dict[str, Any]]:
     """Each screener's work (count, screened, pending, percent), unassigned work last."""
-    by_screener = []
+    by_screener: list[dict[str, Any]] = []
     for row in (
         sent.values("assigned_screener", "assigned_screener__username",
                     "assigned_screener__first_name", "assigned_screener__last_name")
@@ -244,10 +258,8 @@ def _by_screener(sent) -> list[dict]:
         .order_by("assigned_screener__username")
     ):  # fmt: skip
         names = (row["assigned_screener__first_name"], row["assigned_screener__last_name"])
-        row["label"] = (
-            " ".join(part for part in names if part) or row["assigned_screener__username"] or ""
-        )
-        row["percent"] = round(100 * row["screened"] / row["n"]) if row["n"] else 0
-        by_screener.append(row)
+        label = " ".join(part for part in names if part) or row["assigned_screener__username"] or ""
+        percent = round(100 * row["screened"] / row["n"]) if row["n"] else 0
+        by_screener.append({**row, "label": label, "percent": percent})
     by_screener.sort(key=lambda row: row["assigned_screener"] is None)
     return by_screener

@@ -57,7 +57,7 @@ class ScreeningError(ProposalError):
 class ReviewInputError(ScreeningError):
     """Several inputs of a review were refused at once: ``errors`` holds one error per input."""
 
-    def __init__(self, errors: list[ScreeningError]):
+    def __init__(self, errors: list[ScreeningError]) -> None:
         super().__init__(str(errors[0]), field=errors[0].field)
         self.errors = errors
 
@@ -65,12 +65,12 @@ class ReviewInputError(ScreeningError):
 class UnassessedCriteriaError(ScreeningError):
     """Forwarding needs every criterion assessed; ``criterion_ids`` are those left blank."""
 
-    def __init__(self, message: str, *, criterion_ids: Iterable[int]):
+    def __init__(self, message: str, *, criterion_ids: Iterable[int]) -> None:
         super().__init__(message, field="assessments")
         self.criterion_ids = sorted(criterion_ids)
 
 
-_ACTION_OF = {
+_ACTION_OF: dict[str, Action] = {
     Recommendation.FORWARD: Action.FORWARD,
     Recommendation.RETURN: Action.RETURN,
     Recommendation.INELIGIBLE: Action.MARK_INELIGIBLE,
@@ -304,7 +304,9 @@ def _update_screened_proposal(*, proposal: Proposal, review: ScreeningReview, ac
     proposal.save(update_fields=fields)
 
 
-def _check_amount(proposal, recommendation, amount, amount_reason) -> Decimal | None:
+def _check_amount(
+    proposal: Proposal, recommendation: str, amount: Decimal | None, amount_reason: str
+) -> Decimal | None:
     if amount is None:
         # Forwarding without a figure recommends the whole request.
         return proposal.requested_amount if recommendation == Recommendation.FORWARD else None
@@ -407,7 +409,7 @@ def assign_screener(
 
 def distribute_by_ministry(
     *, round_id: int, actor: User, screener_ids: Iterable[int] | None = None
-) -> dict:
+) -> dict[int, int]:
     """Spread the round's unassigned proposals awaiting screening evenly over the screeners.
 
     A ministry's proposals go to one screener (the same person learns that ministry's
@@ -419,10 +421,10 @@ def distribute_by_ministry(
     decision = can_assign_proposals(actor)
     if not decision:
         raise ScreeningError(decision.reason)
-    screeners = User.objects.filter(is_active=True, groups__name=Role.SCREENER).distinct()
+    candidates = User.objects.filter(is_active=True, groups__name=Role.SCREENER).distinct()
     if screener_ids is not None:
-        screeners = screeners.filter(pk__in=list(screener_ids))
-    screeners = list(screeners.order_by("pk"))
+        candidates = candidates.filter(pk__in=list(screener_ids))
+    screeners = list(candidates.order_by("pk"))
     if not screeners:
         raise ScreeningError(_("There is no screener to assign work to."))
     with transaction.atomic():
