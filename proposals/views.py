@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exports import XLSX_CONTENT_TYPE, download_response
 from core.history import about, list_history
 from core.text import notify_stripped
 from directory.permissions import role_required
@@ -40,6 +41,7 @@ from .services import (
     submit_proposal,
     withdraw_proposal,
 )
+from .workbook import build_template
 
 
 @role_required(Role.SUBMITTER)
@@ -52,6 +54,39 @@ def proposal_list(request):
             "open_round": get_open_round(),
             "can_create": permissions.can_create_proposal(request.user),
         },
+    )
+
+
+@require_GET
+@role_required(Role.SUBMITTER)
+def workbook_template(request):
+    """An empty budget workbook for the open round, signed for the user's agency."""
+    if not permissions.can_create_proposal(request.user):
+        raise PermissionDenied
+    plan_round = get_open_round()
+    if plan_round is None:
+        messages.warning(request, _("No round is open for submissions at the moment."))
+        return redirect("proposals:list")
+    content = build_template(plan_round=plan_round, agency_id=request.user.agency_id)
+    return download_response(
+        content,
+        filename=f"budget-{plan_round.fiscal_year}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+@require_GET
+def proposal_workbook(request, pk):
+    """The workbook of one of the agency's own proposals, filled with what is saved; 404 for
+    anyone else (DGA included: the workbook is the agency's tool, not a view of the proposal)."""
+    proposal = get_proposal_for(request.user, pk)
+    if not permissions.can_download_workbook(request.user, proposal):
+        raise Http404
+    content = build_template(
+        plan_round=proposal.round, agency_id=proposal.agency_id, proposal=proposal
+    )
+    return download_response(
+        content, filename=f"budget-{proposal.code}.xlsx", content_type=XLSX_CONTENT_TYPE
     )
 
 
@@ -112,6 +147,7 @@ def proposal_detail(request, pk):
             "can_submit": permissions.can_submit_proposal(request.user, proposal),
             "can_withdraw": permissions.can_withdraw_proposal(request.user, proposal),
             "can_view_history": permissions.can_view_proposal_history(request.user, proposal),
+            "can_download_workbook": permissions.can_download_workbook(request.user, proposal),
         },
     )
 

@@ -1,0 +1,454 @@
+"""The agency's budget workbook (issue 17): downloaded empty or filled, read back with every
+problem named by its sheet and cell, hostile files refused before they are expanded."""
+
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from directory.roles import Role
+from proposals.models import KPI, BudgetLine, ExpenseCategory, Proposal
+from proposals.selectors import SNAPSHOT_FIELDS
+from proposals.workbook import (
+    SHEET_ALIGNMENT,
+    SHEET_BUDGET,
+    SHEET_CONTENT,
+    SHEET_GENERAL,
+    SHEET_INSTRUCTIONS,
+    SHEET_KPIS,
+    SHEET_LISTS,
+    SHEET_META,
+    TEMPLATE_VERSION,
+    build_template,
+    read_workbook,
+)
+from proposals.workflow import Status
+from tests.factories import make_agency, make_reference_data, make_round, make_user
+from tests.proposals.factories import make_complete_draft
+
+pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def plan_round():
+    make_reference_data()
+    return make_round(2569, open_now=True)
+
+
+@pytest.fixture
+def submitter():
+    return make_user(Role.SUBMITTER, agency=make_agency())
+
+
+@pytest.fixture
+def proposal(submitter, plan_round):
+    proposal = make_complete_draft(
+        agency=submitter.agency, plan_round=plan_round, duration_years=2,
+        title_en="=HYPERLINK(\"http://evil.example\",\"click\")",
+        summary="+cmd|' /C calc'!A0",
+    )  # fmt: skip
+    BudgetLine.objects.create(
+        proposal=proposal, fiscal_year=2569, category=ExpenseCategory.INVESTMENT,
+        amount=Decimal("1234567.50"),
+    )  # fmt: skip
+    BudgetLine.objects.create(
+        proposal=proposal, fiscal_year=2570, category=ExpenseCategory.PERSONNEL,
+        amount=Decimal("0.10"),
+    )  # fmt: skip
+    KPI.objects.create(proposal=proposal, order=1, indicator="ผู้ใช้", unit="คน", target="=100")
+    return Proposal.objects.get(pk=proposal.pk)
+
+
+def _download(client, user, url):
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == XLSX
+    assert response["Content-Disposition"].startswith("attachment;")
+    return response.content
+
+
+def _open(content):
+    return load_workbook(io.BytesIO(content))
+
+
+def _edit(content, change):
+    """The workbook after ``change(workbook)``, as a user's spreadsheet program would save it."""
+    workbook = _open(content)
+    change(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cells(parsed):
+    return {error.cell for error in parsed.errors}
+
+
+# --- the download ----------------------------------------------------------------------------
+
+
+def test_the_empty_workbook_has_a_sheet_per_section_lists_formulas_and_protection(
+    client, submitter, plan_round
+):
+    workbook = _open(_download(client, submitter, reverse("proposals:template")))
+    assert workbook.sheetnames == [
+        SHEET_INSTRUCTIONS, SHEET_GENERAL, SHEET_ALIGNMENT, SHEET_CONTENT, SHEET_KPIS,
+        SHEET_BUDGET, SHEET_LISTS, SHEET_META,
+    ]  # fmt: skip
+    assert workbook[SHEET_META].sheet_state == "hidden"
+    assert workbook[SHEET_LISTS].sheet_state == "hidden"
+    assert all(workbook[t].sheet_state == "visible" for t in workbook.sheetnames[:6])
+    assert workbook.security.lockStructure
+
+    # Lists: stage and benefit from the reference tables, as data validation.
+    lists = workbook[SHEET_LISTS]
+    assert [lists.cell(row=r, column=1).value for r in (1, 2, 3)] == ["ต้นน้ำ", "กลางน้ำ", "ปลายน้ำ"]
+    alignment = workbook[SHEET_ALIGNMENT]
+    validations = {str(v.sqref): v for v in alignment.data_validations.dataValidation}
+    assert validations["C2"].type == "list"
+    assert validations["C2"].formula1 == f"'{SHEET_LISTS}'!$A$1:$A$3"  # stage
+    assert validations["C3"].formula1 == f"'{SHEET_LISTS}'!$B$1:$B$3"  # benefit
+    assert validations["C4"].formula1 == f"'{SHEET_LISTS}'!$C$1:$C$1"  # DG strategy
+    assert validations["C5"].formula1 == f"'{SHEET_LISTS}'!$D$1:$D$1"  # national strategy
+    general = workbook[SHEET_GENERAL]
+    general_validations = {str(v.sqref): v for v in general.data_validations.dataValidation}
+    assert general_validations["C4"].formula1 == f"'{SHEET_LISTS}'!$E$1:$E$2"  # project type
+    assert [lists.cell(row=r, column=5).value for r in (1, 2)] == ["โครงการใหม่", "โครงการต่อเนื่อง"]
+
+    # Budget: years × the five categories, totals as formulas.
+    budget = workbook[SHEET_BUDGET]
+    assert [budget.cell(row=r, column=1).value for r in range(3, 8)] == list(range(2569, 2574))
+    assert [budget.cell(row=1, column=c).value for c in range(2, 7)] == ExpenseCategory.values
+    assert budget["G3"].value == "=SUM(B3:F3)"
+    assert budget["G7"].value == "=SUM(B7:F7)"
+    assert budget["B8"].value == "=SUM(B3:B7)"
+    assert budget["G8"].value == "=SUM(G3:G7)"
+    assert budget["B3"].value is None
+
+    # Locked labels, unlocked inputs, every sheet protected (no password).
+    for sheet in workbook.worksheets:
+        assert sheet.protection.sheet, sheet.title
+        assert not sheet.protection.password, sheet.title
+    assert general["B2"].protection.locked and not general["C2"].protection.locked
+    assert budget["A3"].protection.locked and not budget["D5"].protection.locked
+    assert budget["G3"].protection.locked
+    assert not workbook[SHEET_KPIS]["A3"].protection.locked
+
+    # Instructions in Thai and in English.
+    texts = " ".join(str(c.value) for c in workbook[SHEET_INSTRUCTIONS]["A"] if c.value)
+    assert "เซลล์สีเหลือง" in texts and "yellow cells" in texts
+
+    # The hidden signature: version, round, agency, no proposal.
+    meta = workbook[SHEET_META]
+    assert meta["B1"].value == TEMPLATE_VERSION
+    assert meta["B3"].value == 2569
+    parsed = read_workbook(_edit(_download(client, submitter, reverse("proposals:template")),
+                                 lambda wb: None))  # fmt: skip
+    assert parsed.round_year == 2569
+    assert parsed.agency_id == submitter.agency_id
+    assert parsed.proposal_id is None
+
+
+def test_the_filled_workbook_holds_what_is_saved_and_text_stays_text(client, submitter, proposal):
+    content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
+    workbook = _open(content)
+    general = workbook[SHEET_GENERAL]
+    assert general["C2"].value == proposal.title_th
+    assert general["C3"].value == proposal.title_en
+    assert general["C3"].data_type == "s"  # a string, not a formula
+    assert workbook[SHEET_CONTENT]["C2"].data_type == "s"
+    assert workbook[SHEET_KPIS]["C4"].value == "=100"
+    assert workbook[SHEET_KPIS]["C4"].data_type == "s"
+    budget = workbook[SHEET_BUDGET]
+    assert budget["C3"].value == Decimal("2500000.00")  # operating, FY2569
+    assert budget["D3"].value == Decimal("1234567.50")  # investment, FY2569
+    assert Decimal(str(budget["B4"].value)) == Decimal("0.10")  # personnel, FY2570
+    assert workbook[SHEET_META]["B4"].value == proposal.code
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = "".join(archive.read(n).decode() for n in archive.namelist() if "worksheets/" in n)
+    assert '<t>=HYPERLINK("http://evil.example","click")</t>' in sheets  # a string
+    assert "<f>HYPERLINK" not in sheets and "<f>=HYPERLINK" not in sheets
+    assert sheets.count("<f>") == 5 + 6  # the totals, nothing else
+
+
+def test_round_trip_gives_the_same_fields_kpis_and_budget(client, submitter, proposal):
+    content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
+    parsed = read_workbook(
+        io.BytesIO(content), plan_round=proposal.round, agency_id=submitter.agency_id
+    )
+    assert parsed.ok, parsed.errors
+    assert parsed.proposal_id == proposal.pk
+    for name in SNAPSHOT_FIELDS:
+        assert parsed.fields[name] == getattr(proposal, name), name
+    assert parsed.kpis == [(k.indicator, k.unit, k.target) for k in proposal.kpis.all()]
+    assert parsed.budget == {
+        (b.fiscal_year, b.category): b.amount for b in proposal.budget_lines.all()
+    }
+    content_obj = parsed.to_content()
+    assert content_obj.fields["stage"] == proposal.stage
+
+
+def test_the_workbook_is_the_own_agencys_only(client, proposal, plan_round):
+    url = reverse("proposals:workbook", args=[proposal.pk])
+    other = make_user(Role.SUBMITTER, agency=make_agency())
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    Proposal.objects.filter(pk=proposal.pk).update(status=Status.SUBMITTED)
+    client.force_login(make_user(Role.SCREENER))
+    assert client.get(url).status_code == 404  # DGA reads the proposal, not its workbook
+    client.force_login(make_user(Role.SCREENER))
+    assert client.get(reverse("proposals:template")).status_code == 403
+
+
+def test_without_an_open_round_the_empty_workbook_sends_back_to_the_list(client, submitter):
+    make_round(2560, open_now=False)
+    client.force_login(submitter)
+    response = client.get(reverse("proposals:template"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("proposals:list")
+
+
+def test_the_pages_offer_the_downloads_to_the_agency(client, submitter, proposal):
+    client.force_login(submitter)
+    listing = client.get(reverse("proposals:list")).content.decode()
+    assert reverse("proposals:template") in listing
+    detail = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert reverse("proposals:workbook", args=[proposal.pk]) in detail
+    Proposal.objects.filter(pk=proposal.pk).update(status=Status.SUBMITTED)
+    client.force_login(make_user(Role.SCREENER))
+    detail = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
+    assert "template.xlsx" not in detail
+
+
+# --- reading what people type ----------------------------------------------------------------
+
+
+@pytest.fixture
+def blank(submitter, plan_round):
+    return build_template(plan_round=plan_round, agency_id=submitter.agency_id)
+
+
+def _with_cached_formula(content, formula, cached):
+    """Give the formula ``formula`` the cached result ``cached``, as Excel saves it."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                text = data.decode()
+                text = re.sub(
+                    rf"<f>{re.escape(formula)}</f>(<v\s*/>|<v></v>)?",
+                    f"<f>{formula}</f><v>{cached}</v>",
+                    text,
+                )
+                data = text.encode()
+            target.writestr(item, data)
+    return buffer.getvalue()
+
+
+def test_amounts_are_read_as_people_type_them(blank, plan_round, submitter):
+    def fill(workbook):
+        general, budget = workbook[SHEET_GENERAL], workbook[SHEET_BUDGET]
+        general["C2"] = "โครงการจากสมุดงาน"
+        general["C5"] = 2
+        budget["B3"] = "1,234,567.50"  # text with separators
+        budget["C3"] = "๑๒๓"  # Thai digits
+        budget["D3"] = "1000"  # a number stored as text
+        budget["E3"] = 2500000  # a number
+        budget["F3"] = 0.1 + 0.2  # a float Excel shows as 0.3
+        budget["B4"] = "=1000+2000"  # a formula, with its result cached below
+
+    content = _with_cached_formula(_edit(blank, fill), "1000+2000", "3000")
+    parsed = read_workbook(content, plan_round=plan_round, agency_id=submitter.agency_id)
+    assert parsed.ok, parsed.errors
+    assert parsed.fields["title_th"] == "โครงการจากสมุดงาน"
+    assert parsed.fields["duration_years"] == 2
+    assert parsed.budget == {
+        (2569, "personnel"): Decimal("1234567.50"),
+        (2569, "operating"): Decimal("123.00"),
+        (2569, "investment"): Decimal("1000.00"),
+        (2569, "subsidy"): Decimal("2500000.00"),
+        (2569, "other"): Decimal("0.30"),
+        (2570, "personnel"): Decimal("3000.00"),
+    }
+
+
+def _titled(workbook):
+    workbook[SHEET_GENERAL]["C2"] = "โครงการ"
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "words"),
+    [
+        ("D7", -5, "negative"),
+        ("D7", "-1,000", "negative"),
+        ("C5", "หนึ่งพันบาท", "Enter an amount"),
+        ("B3", "1.234", "decimal places"),
+        ("F4", "=SUM(1,2)", "no calculated value"),
+    ],
+)
+def test_a_refused_amount_names_its_cell(blank, plan_round, cell, value, words):
+    def fill(workbook):
+        _titled(workbook)
+        workbook[SHEET_GENERAL]["C5"] = 5
+        workbook[SHEET_BUDGET][cell] = value
+
+    parsed = read_workbook(_edit(blank, fill), plan_round=plan_round)
+    assert [e.cell for e in parsed.errors] == [f"{SHEET_BUDGET}!{cell}"]
+    assert words in parsed.errors[0].message
+    assert str(parsed.errors[0]).startswith(f"งบประมาณ!{cell}: ")
+    assert parsed.budget.get((2569 + int(cell[1:]) - 3, "x")) is None
+    with pytest.raises(ValueError):
+        parsed.to_content()
+
+
+def test_an_amount_beyond_the_duration_names_its_cell(blank, plan_round):
+    def fill(workbook):
+        _titled(workbook)
+        workbook[SHEET_BUDGET]["C4"] = 100  # FY2570, but the duration is one year
+
+    parsed = read_workbook(_edit(blank, fill), plan_round=plan_round)
+    assert _cells(parsed) == {f"{SHEET_BUDGET}!C4"}
+    assert "FY2570" in parsed.errors[0].message
+
+
+def test_form_errors_name_their_cell_in_thai_and_english(blank, plan_round):
+    def fill(workbook):
+        workbook[SHEET_GENERAL]["C9"] = "not an e-mail"  # title (C2) left empty
+        workbook[SHEET_ALIGNMENT]["C2"] = "ไม่มีในรายการ"
+        workbook[SHEET_KPIS]["A4"] = "ตัวชี้วัดไม่มีหน่วย"
+
+    parsed = read_workbook(_edit(blank, fill), plan_round=plan_round)
+    by_cell = {e.cell: e.message for e in parsed.errors}
+    assert set(by_cell) == {
+        f"{SHEET_GENERAL}!C2", f"{SHEET_GENERAL}!C9", f"{SHEET_ALIGNMENT}!C2", f"{SHEET_KPIS}!B4",
+    }  # fmt: skip
+    assert " / " in by_cell[f"{SHEET_GENERAL}!C9"]  # Thai, then English
+    assert "e-mail" in by_cell[f"{SHEET_GENERAL}!C9"] or "email" in by_cell[f"{SHEET_GENERAL}!C9"]
+
+
+def test_a_moved_or_merged_header_is_refused_with_its_cell(blank, plan_round):
+    def insert_a_row(workbook):
+        _titled(workbook)
+        workbook[SHEET_BUDGET].insert_rows(1)
+
+    parsed = read_workbook(_edit(blank, insert_a_row), plan_round=plan_round)
+    assert f"{SHEET_BUDGET}!A1" in _cells(parsed)
+    assert "layout" in parsed.errors[0].message
+
+    def merge(workbook):
+        _titled(workbook)
+        workbook[SHEET_KPIS].merge_cells("A1:C1")
+
+    parsed = read_workbook(_edit(blank, merge), plan_round=plan_round)
+    assert _cells(parsed) == {f"{SHEET_KPIS}!B1", f"{SHEET_KPIS}!C1"}
+
+
+# --- wrong workbooks -------------------------------------------------------------------------
+
+
+def test_another_rounds_or_agencys_workbook_is_refused(blank, plan_round, submitter):
+    other_round = make_round(2570, open_now=False)
+    parsed = read_workbook(blank, plan_round=other_round, agency_id=submitter.agency_id)
+    assert _cells(parsed) == {f"{SHEET_META}!B2"}
+    assert "FY2569" in parsed.errors[0].message and "FY2570" in parsed.errors[0].message
+    parsed = read_workbook(blank, plan_round=plan_round, agency_id=make_agency().pk)
+    assert _cells(parsed) == {f"{SHEET_META}!B2"}
+    assert "another agency" in parsed.errors[0].message
+    assert parsed.fields == {} and parsed.budget == {}
+
+
+def test_a_forged_signature_is_refused(blank, plan_round, submitter):
+    other = build_template(plan_round=make_round(2570), agency_id=submitter.agency_id)
+    forged_token = _open(other)[SHEET_META]["B2"].value
+    tampered = forged_token[:-3] + ("aaa" if not forged_token.endswith("aaa") else "bbb")
+
+    def forge(workbook):
+        workbook[SHEET_META]["B2"] = tampered
+        workbook[SHEET_META]["B3"] = 2570
+
+    parsed = read_workbook(_edit(blank, forge), plan_round=plan_round)
+    assert _cells(parsed) == {f"{SHEET_META}!B2"}
+    assert "signature" in parsed.errors[0].message
+
+    def drop(workbook):
+        del workbook[SHEET_META]
+
+    parsed = read_workbook(_edit(blank, drop), plan_round=plan_round)
+    assert _cells(parsed) == {SHEET_META}
+
+
+def _zip(members, *, compression=zipfile.ZIP_DEFLATED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _members(content):
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+class _Named(io.BytesIO):
+    name = "budget.xlsm"
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda blank: b"not a zip at all", "not an Excel workbook"),
+        (lambda blank: _zip({"word/document.xml": b"<x/>"}), "not an Excel workbook"),
+        (lambda blank: _zip({**_members(blank), "xl/vbaProject.bin": b"\0" * 10}), "macros"),
+        (
+            lambda blank: _zip({**_members(blank), "xl/externalLinks/externalLink1.xml": b"<x/>"}),
+            "links to other files",
+        ),
+        (
+            # A zip bomb: 60 MB of zeros in a few kilobytes.
+            lambda blank: _zip({**_members(blank), "xl/media/image1.png": b"\0" * (60 << 20)}),
+            "too large once uncompressed",
+        ),
+        (
+            lambda blank: _zip(
+                {
+                    **_members(blank),
+                    "xl/sharedStrings.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aa">'
+                    b'<!ENTITY b "&a;&a;&a;&a;">]><sst>&b;</sst>',
+                }
+            ),
+            "XML declarations",
+        ),
+    ],
+)
+def test_hostile_files_are_refused_before_they_are_opened(blank, plan_round, make, words):
+    parsed = read_workbook(make(blank), plan_round=plan_round)
+    assert len(parsed.errors) == 1
+    assert parsed.errors[0].cell == ""
+    assert words in parsed.errors[0].message
+    assert " / " in parsed.errors[0].message  # Thai and English
+
+
+def test_a_macro_workbook_is_refused_by_its_name_too(blank, plan_round):
+    parsed = read_workbook(_Named(blank), plan_round=plan_round)
+    assert "macros" in parsed.errors[0].message
+
+
+@pytest.mark.parametrize(("cell", "words"), [("A10001", "10000"), ("GS1", "200")])
+def test_huge_sheets_are_refused(blank, plan_round, cell, words):
+    def grow(workbook):
+        _titled(workbook)
+        workbook[SHEET_CONTENT][cell] = "x"
+
+    parsed = read_workbook(_edit(blank, grow), plan_round=plan_round)
+    assert _cells(parsed) == {SHEET_CONTENT}
+    assert words in parsed.errors[0].message.replace(",", "")
