@@ -17,6 +17,7 @@ in read-only mode, only the cells of the layout. Text that begins with ``=`` is 
 """
 
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -30,8 +31,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -164,6 +166,9 @@ def _put(sheet, row: int, column: int, value: Any, *, header=False, unlocked=Fal
     if isinstance(value, float):
         raise TypeError("money must be Decimal, never float")
     cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        # Control characters (a bell, a form feed) may be saved but have no place in XML.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # "=…" typed by a user is text, not a formula (core.exports)
@@ -314,7 +319,9 @@ def _write_fields(sheet, names, proposal, references, list_columns) -> None:
         _put(sheet, row, 1, name)
         _put(sheet, row, 2, _field_label(name)).alignment = _WRAP
         value = _display(name, proposal, references)
-        _put(sheet, row, 3, value, unlocked=True).alignment = _WRAP
+        # Text cells stay text: a phone number typed there keeps its leading zero.
+        fmt = None if name == "duration_years" else "@"
+        _put(sheet, row, 3, value, unlocked=True, fmt=fmt).alignment = _WRAP
         if name in list_columns:
             letter, count = list_columns[name]
             _list_validation(sheet, letter, count, f"C{row}", name)
@@ -335,7 +342,8 @@ def _write_kpis(sheet, proposal: Proposal | None) -> None:
         row = KPI_FIRST_ROW + offset
         kpi = kpis[offset] if offset < len(kpis) else None
         for column, name in enumerate(KPI_COLUMNS, start=1):
-            _put(sheet, row, column, getattr(kpi, name) if kpi else None, unlocked=True)
+            value = getattr(kpi, name) if kpi else None
+            _put(sheet, row, column, value, unlocked=True, fmt="@")
     sheet.freeze_panes = "A3"
 
 
@@ -481,15 +489,45 @@ def _scan_xml(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
         try:
             with archive.open(member) as handle:
                 content = handle.read(min(member.file_size, budget) + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+            # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
             raise _Refused(_("This file is not an Excel workbook (.xlsx).")) from None
         if len(content) > member.file_size or len(content) > budget:
             raise _Refused(_("The workbook is too large once uncompressed."))
         budget -= len(content)
+        if b"\x00" in content or content.startswith((b"\xfe\xff", b"\xff\xfe")):
+            # UTF-16 or UTF-32 would hide a DTD from the scan below; Office writes UTF-8.
+            raise _Refused(_("The workbook contains XML declarations that are refused."))
         if b"<!DOCTYPE" in content.upper() or b"<!ENTITY" in content.upper():
             raise _Refused(_("The workbook contains XML declarations that are refused."))
         if member.filename == "[Content_Types].xml" and b"macroEnabled" in content:
             raise _Refused(_("Workbooks with macros are refused; save it as .xlsx."))
+        # The extent is read from the rows and cells themselves, not from the sheet's
+        # <dimension>, which may lie or be missing.
+        if member.filename.startswith("xl/worksheets/") and _too_large_sheet(content):
+            raise _Refused(
+                _("The sheet has more than %(rows)s rows or %(columns)s columns."),
+                rows=MAX_ROWS,
+                columns=MAX_COLUMNS,
+            )
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
+_CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]+)\d+\"")
+
+
+def _too_large_sheet(content: bytes) -> bool:
+    """More than ``MAX_ROWS`` rows (counted or numbered) or a cell beyond ``MAX_COLUMNS``."""
+    if sum(1 for _match in _ROW_TAG.finditer(content)) > MAX_ROWS:
+        return True
+    if any(int(m.group(1)) > MAX_ROWS for m in _ROW_NUMBER.finditer(content)):
+        return True
+    for match in _CELL_COLUMN.finditer(content):
+        letters = match.group(1).decode().upper()
+        if len(letters) > 3 or column_index_from_string(letters) > MAX_COLUMNS:
+            return True
+    return False
 
 
 def read_workbook(
@@ -629,6 +667,9 @@ def _cell_value(result: ParsedWorkbook, sheet: _Sheet, row: int, column: int) ->
     return True, value
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
@@ -638,7 +679,9 @@ def _as_text(value: Any) -> str:
         return format(value, ".15g")
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    # Line breaks as a browser sends a textarea (CRLF), so that what the web form saved and
+    # what the workbook gives back compare equal; a spreadsheet keeps LF only.
+    return _LINE_BREAK.sub("\r\n", str(value))
 
 
 def _check_header(result: ParsedWorkbook, sheet: _Sheet, cells: dict[tuple[int, int], str]):

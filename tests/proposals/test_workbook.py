@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from core.text import strip_invisible
 from directory.roles import Role
 from proposals.models import KPI, BudgetLine, ExpenseCategory, Proposal
 from proposals.selectors import SNAPSHOT_FIELDS
@@ -29,6 +31,7 @@ from proposals.workbook import (
 from proposals.workflow import Status
 from tests.factories import make_agency, make_reference_data, make_round, make_user
 from tests.proposals.factories import make_complete_draft
+from tests.security import hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -443,12 +446,85 @@ def test_a_macro_workbook_is_refused_by_its_name_too(blank, plan_round):
     assert "macros" in parsed.errors[0].message
 
 
-@pytest.mark.parametrize(("cell", "words"), [("A10001", "10000"), ("GS1", "200")])
-def test_huge_sheets_are_refused(blank, plan_round, cell, words):
-    def grow(workbook):
+@pytest.mark.parametrize("dimension", ["honest", "lying", "missing"])
+def test_a_sheet_with_too_many_columns_is_refused(blank, plan_round, dimension):
+    def widen(workbook):
         _titled(workbook)
-        workbook[SHEET_CONTENT][cell] = "x"
+        workbook[SHEET_CONTENT]["GS1"] = "x"  # column 201
 
-    parsed = read_workbook(_edit(blank, grow), plan_round=plan_round)
-    assert _cells(parsed) == {SHEET_CONTENT}
-    assert words in parsed.errors[0].message.replace(",", "")
+    content = _sized(_edit(blank, widen), dimension)
+    parsed = read_workbook(content, plan_round=plan_round)
+    assert len(parsed.errors) == 1
+    assert "200" in parsed.errors[0].message
+    assert parsed.fields == {}
+
+
+def _sized(content, dimension):
+    """The sheets' <dimension> as it was, lying (a small sheet) or removed."""
+    if dimension == "lying":
+        return _rewrite_sheets(
+            content, lambda x: re.sub(rb'ref="[A-Z]+\d+:[A-Z]+\d+"', b'ref="A1:C7"', x)
+        )
+    if dimension == "missing":
+        return _rewrite_sheets(content, lambda x: re.sub(rb"<dimension [^>]*/>", b"", x))
+    return content
+
+
+def _rewrite_sheets(content, change):
+    members = _members(content)
+    for name in members:
+        if name.startswith("xl/worksheets/"):
+            members[name] = change(members[name])
+    return _zip(members)
+
+
+@pytest.mark.parametrize("dimension", ["honest", "lying", "missing"])
+def test_a_sheet_with_too_many_rows_is_refused_whatever_its_dimension_says(
+    blank, plan_round, dimension
+):
+    def lengthen(workbook):
+        _titled(workbook)
+        workbook[SHEET_CONTENT]["B10001"] = "x"  # row 10,001
+
+    content = _sized(_edit(blank, lengthen), dimension)
+    parsed = read_workbook(content, plan_round=plan_round)
+    assert len(parsed.errors) == 1
+    assert "10000" in parsed.errors[0].message
+    assert parsed.fields == {}
+
+
+def test_a_dtd_hidden_in_utf16_is_refused(blank, plan_round):
+    xml = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "a">]><sst>&a;</sst>'
+    members = {**_members(blank), "xl/sharedStrings.xml": xml.encode("utf-16")}
+    parsed = read_workbook(_zip(members), plan_round=plan_round)
+    assert [e.cell for e in parsed.errors] == [""]
+    assert "XML declarations" in parsed.errors[0].message
+
+
+def test_text_inputs_are_text_cells_so_numbers_keep_their_zeros(blank):
+    workbook = _open(blank)
+    assert workbook[SHEET_GENERAL]["C8"].number_format == "@"  # the official's phone
+    assert workbook[SHEET_GENERAL]["C5"].number_format != "@"  # the duration: a number
+    assert workbook[SHEET_KPIS]["C3"].number_format == "@"
+    validations = {str(v.sqref): v for v in workbook[SHEET_GENERAL].data_validations.dataValidation}
+    assert validations["C5"].formula1 == f"'{SHEET_LISTS}'!$F$1:$F$5"  # 1–5 fiscal years
+
+
+@pytest.mark.parametrize("name", sorted(hostile.INERT) + ["newlines", "control", "long"])
+def test_hostile_text_goes_out_as_text_and_comes_back_as_the_form_reads_it(
+    client, submitter, proposal, name
+):
+    value = {
+        "newlines": hostile.NEWLINES,
+        "control": "ระฆัง\x07\x0cหน้าใหม่",
+        "long": hostile.LONG,
+    }.get(name) or hostile.INERT[name]
+    Proposal.objects.filter(pk=proposal.pk).update(rationale=value, official_position=value[:255])
+    content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
+    cell = _open(content)[SHEET_CONTENT]["C3"]  # the rationale
+    assert cell.data_type == "s"
+    parsed = read_workbook(content, plan_round=proposal.round, agency_id=submitter.agency_id)
+    assert parsed.ok, parsed.errors
+    expected = strip_invisible(ILLEGAL_CHARACTERS_RE.sub("", value))[0].strip()
+    expected = re.sub(r"\r?\n", "\r\n", expected)  # line breaks as a browser sends them
+    assert parsed.fields["rationale"] == expected
