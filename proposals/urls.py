@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("new/", views.proposal_new, name="new"),
     path("template.xlsx", views.workbook_template, name="template"),
+    path("import/", views.proposal_import, name="import"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/template.xlsx", views.proposal_workbook, name="workbook"),

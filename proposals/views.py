@@ -17,7 +17,14 @@ from directory.roles import Role
 
 from . import permissions
 from .attachments import CONTENT_TYPES
-from .forms import AttachmentForm, ProposalEditor, WithdrawForm, sign_base, unsign_base
+from .forms import (
+    AttachmentForm,
+    ProposalEditor,
+    WithdrawForm,
+    WorkbookUploadForm,
+    sign_base,
+    unsign_base,
+)
 from .selectors import (
     diff_snapshots,
     get_open_round,
@@ -41,7 +48,7 @@ from .services import (
     submit_proposal,
     withdraw_proposal,
 )
-from .workbook import build_template
+from .workbook import ImportTokenError, build_template, preview_import, read_import_token
 
 
 @role_required(Role.SUBMITTER)
@@ -73,6 +80,67 @@ def workbook_template(request):
         filename=f"budget-{plan_round.fiscal_year}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
     )
+
+
+_USED_IMPORTS = "proposals.workbook_imports"
+
+
+@role_required(Role.SUBMITTER)
+def proposal_import(request):
+    """Upload a filled workbook, see what it changes field by field, confirm: a new draft, or
+    the agency's own draft updated (optimistic locking as in the form). Submitting stays the
+    form's job."""
+    if not permissions.can_create_proposal(request.user):
+        raise PermissionDenied
+    if request.method == "POST" and "confirm" in request.POST:
+        return _confirm_import(request)
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        preview = preview_import(form.cleaned_data["file"], actor=request.user)
+        if preview.errors:
+            messages.error(
+                request,
+                _("Nothing was saved: correct the cells listed below and upload again."),
+            )
+    return render(request, "proposals/proposal_import.html", {"form": form, "preview": preview})
+
+
+def _confirm_import(request):
+    try:
+        confirmed = read_import_token(request.POST.get("confirm", ""), actor=request.user)
+    except ImportTokenError as error:
+        messages.error(request, str(error))
+        return redirect("proposals:import")
+    used = request.session.get(_USED_IMPORTS, [])
+    if confirmed.nonce in used:
+        messages.info(request, _("This workbook has already been imported."))
+        return redirect("proposals:list")
+    try:
+        if confirmed.proposal_id is None:
+            proposal = create_proposal(
+                actor=request.user, plan_round=confirmed.plan_round, content=confirmed.content
+            )
+            message = _("Draft %(code)s created from the workbook.")
+        else:
+            proposal = save_proposal(
+                proposal_id=confirmed.proposal_id,
+                actor=request.user,
+                content=confirmed.content,
+                lock_version=confirmed.lock_version,
+                base_snapshot=confirmed.base,
+            )
+            message = _("Draft %(code)s updated from the workbook.")
+    except StaleProposalError as error:
+        messages.error(request, str(error))
+        messages.info(request, _("Download the workbook again to start from the saved version."))
+        return redirect(error.current)
+    except ProposalError as error:
+        messages.error(request, str(error))
+        return redirect("proposals:import")
+    request.session[_USED_IMPORTS] = [*used, confirmed.nonce][-50:]
+    messages.success(request, message % {"code": proposal.code})
+    return redirect("proposals:edit", pk=proposal.pk)
 
 
 @require_GET

@@ -18,6 +18,7 @@ in read-only mode, only the cells of the layout. Text that begins with ``=`` is 
 
 import io
 import re
+import secrets
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -39,7 +40,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.exports import BAHT_FORMAT, workbook_bytes
 
-from .forms import MAX_DURATION, AlignmentForm, BudgetForm, ContentForm, GeneralForm, KPIForm
+from .forms import (
+    MAX_DURATION,
+    WORKBOOK_MAX_BYTES,
+    AlignmentForm,
+    BudgetForm,
+    ContentForm,
+    GeneralForm,
+    KPIForm,
+)
 from .models import (
     Benefit,
     DGStrategy,
@@ -50,6 +59,7 @@ from .models import (
     Proposal,
     Stage,
 )
+from .selectors import diff_snapshots, get_open_round, proposal_snapshot
 from .services import ProposalContent
 
 TEMPLATE_VERSION = "1"
@@ -87,7 +97,7 @@ CATEGORIES = list(ExpenseCategory)
 BUDGET_TOTAL_COLUMN = 2 + len(CATEGORIES)  # G
 
 # Limits of what is read at all (checked before openpyxl parses anything).
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = WORKBOOK_MAX_BYTES
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 500
 MAX_RATIO = 100  # uncompressed / compressed, for members over 1 MB
@@ -847,3 +857,173 @@ def _read_budget(result: ParsedWorkbook, sheet: _Sheet, round_year: int) -> None
                 )
                 continue
             result.budget[(year, category.value)] = amount
+
+
+# --- importing: what the upload would change, and applying it once confirmed -----------------
+
+_IMPORT_SALT = "proposals.workbook-import"
+IMPORT_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
+_REFERENCE_MODELS: dict[str, type[Model]] = {
+    "stage": Stage,
+    "benefit": Benefit,
+    "dg_strategy": DGStrategy,
+    "national_strategy": NationalStrategy,
+}
+
+
+@dataclass
+class ImportPreview:
+    """An uploaded workbook checked against the user: its errors, or the changes it would make
+    and a signed token that carries them to the confirmation."""
+
+    errors: list[WorkbookError] = field(default_factory=list)
+    proposal: Proposal | None = None
+    plan_round: PlanRound | None = None
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    token: str = ""
+
+
+def _empty_snapshot() -> dict[str, Any]:
+    return {"fields": {}, "kpis": [], "budget": {}, "attachments": []}
+
+
+def content_snapshot(content: ProposalContent, *, attachments: list | None = None) -> dict:
+    """``content`` in the shape of ``selectors.proposal_snapshot``, to compare with it."""
+    fields = {}
+    for name, value in content.fields.items():
+        if name in _REFERENCE_MODELS:
+            value = getattr(value, "name_th", "") if value is not None else ""
+        elif name == "project_type":
+            value = str(ProjectType(value).label) if value else ""
+        fields[name] = "" if value is None else str(value)
+    return {
+        "fields": fields,
+        "kpis": [list(kpi) for kpi in content.kpis],
+        "budget": {f"{y}:{c}": str(a) for (y, c), a in content.budget.items()},
+        "attachments": list(attachments or []),
+    }
+
+
+def preview_import(file: Any, *, actor: Any) -> ImportPreview:
+    """Read the upload for ``actor``: a workbook of their agency, for the open round (a new
+    draft) or for one of the agency's proposals that may still be edited."""
+    preview = ImportPreview()
+    parsed = read_workbook(file, agency_id=actor.agency_id)
+    preview.errors = parsed.errors
+    if parsed.errors:
+        return preview
+    signature = _ref(SHEET_META, 2, 2)
+    if parsed.proposal_id is not None:
+        proposal = (
+            Proposal.objects.select_related("round")
+            .filter(pk=parsed.proposal_id, agency_id=actor.agency_id)
+            .first()
+        )
+        if proposal is None:
+            parsed.error(signature, _("The proposal of this workbook no longer exists."))
+        elif not proposal.is_editable:
+            parsed.error(
+                signature,
+                _("This proposal is “%(status)s” and can no longer be edited."),
+                status=proposal.get_status_display(),
+            )
+        else:
+            preview.proposal, preview.plan_round = proposal, proposal.round
+    else:
+        plan_round = get_open_round()
+        if plan_round is None:
+            parsed.error("", _("No round is open for submissions at the moment."))
+        elif plan_round.fiscal_year != parsed.round_year:
+            parsed.error(
+                signature,
+                _("This workbook is for FY%(theirs)s, not for FY%(ours)s."),
+                theirs=parsed.round_year,
+                ours=plan_round.fiscal_year,
+            )
+        else:
+            preview.plan_round = plan_round
+    if parsed.errors:
+        return preview
+    content = parsed.to_content()
+    before = proposal_snapshot(preview.proposal) if preview.proposal else _empty_snapshot()
+    after = content_snapshot(content, attachments=before["attachments"])
+    preview.changes = diff_snapshots(before, after)
+    preview.token = _sign_import(content, actor=actor, preview=preview, before=before)
+    return preview
+
+
+def _sign_import(content: ProposalContent, *, actor: Any, preview: ImportPreview, before) -> str:
+    fields = {
+        name: (value.pk if isinstance(value, Model) else value)
+        for name, value in content.fields.items()
+    }
+    plan_round = preview.plan_round
+    if plan_round is None:
+        raise ValueError("a preview without a round has nothing to sign")
+    return signing.dumps(
+        {
+            "user": actor.pk,
+            "round": plan_round.pk,
+            "proposal": preview.proposal.pk if preview.proposal else None,
+            "lock_version": preview.proposal.lock_version if preview.proposal else None,
+            "base": before if preview.proposal else None,
+            "fields": fields,
+            "kpis": content.kpis,
+            "budget": [[y, c, str(a)] for (y, c), a in sorted(content.budget.items())],
+            "nonce": secrets.token_hex(8),
+        },
+        salt=_IMPORT_SALT,
+        compress=True,
+    )
+
+
+@dataclass
+class ConfirmedImport:
+    """A token read back: what to write, where, and the nonce that makes it single-use."""
+
+    content: ProposalContent
+    plan_round: PlanRound
+    proposal_id: int | None
+    lock_version: int | None
+    base: dict[str, Any] | None
+    nonce: str
+
+
+class ImportTokenError(Exception):
+    pass
+
+
+def read_import_token(token: str, *, actor: Any) -> ConfirmedImport:
+    """The confirmed upload, for the user it was shown to, within ``IMPORT_MAX_AGE``."""
+    try:
+        data = signing.loads(token or "", salt=_IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        raise ImportTokenError(
+            both(_("The upload has expired or is not valid: upload the workbook again."))
+        ) from None
+    if data.get("user") != actor.pk:
+        raise ImportTokenError(
+            both(_("The upload has expired or is not valid: upload the workbook again."))
+        )
+    fields = dict(data["fields"])
+    for name, model in _REFERENCE_MODELS.items():
+        if fields.get(name) is not None:
+            fields[name] = model._default_manager.filter(pk=fields[name]).first()
+    plan_round = PlanRound.objects.filter(pk=data["round"]).first()
+    if plan_round is None:
+        raise ImportTokenError(
+            both(_("The upload has expired or is not valid: upload the workbook again."))
+        )
+    content = ProposalContent(
+        fields=fields,
+        kpis=[tuple(kpi) for kpi in data["kpis"]],
+        budget={(int(y), str(c)): Decimal(a) for y, c, a in data["budget"]},
+    )
+    return ConfirmedImport(
+        content=content,
+        plan_round=plan_round,
+        proposal_id=data["proposal"],
+        lock_version=data["lock_version"],
+        base=data["base"],
+        nonce=str(data["nonce"]),
+    )

@@ -7,6 +7,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -528,3 +529,148 @@ def test_hostile_text_goes_out_as_text_and_comes_back_as_the_form_reads_it(
     expected = strip_invisible(ILLEGAL_CHARACTERS_RE.sub("", value))[0].strip()
     expected = re.sub(r"\r?\n", "\r\n", expected)  # line breaks as a browser sends them
     assert parsed.fields["rationale"] == expected
+
+
+# --- the upload: preview, confirm --------------------------------------------------------------
+
+
+def _upload(client, content, name="budget.xlsx"):
+    return client.post(reverse("proposals:import"), {"file": SimpleUploadedFile(name, content)})
+
+
+def _token(response):
+    match = re.search(r'name="confirm" value="([^"]+)"', response.content.decode())
+    assert match, "no confirmation offered"
+    return match.group(1)
+
+
+def test_an_empty_workbook_filled_in_becomes_a_new_draft_once_confirmed(client, submitter, blank):
+    def fill(workbook):
+        workbook[SHEET_GENERAL]["C2"] = "ระบบจากสมุดงาน"
+        workbook[SHEET_ALIGNMENT]["C2"] = "กลางน้ำ"
+        workbook[SHEET_BUDGET]["C3"] = "1,500,000"
+
+    client.force_login(submitter)
+    before = Proposal.objects.count()
+    response = _upload(client, _edit(blank, fill))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ระบบจากสมุดงาน" in page and "1,500,000.00" in page  # the changes, shown
+    assert Proposal.objects.count() == before  # nothing saved yet
+    token = _token(response)
+
+    response = client.post(reverse("proposals:import"), {"confirm": token})
+    created = Proposal.objects.exclude(pk__in=[]).order_by("-id").first()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("proposals:edit", args=[created.pk])
+    assert Proposal.objects.count() == before + 1
+    assert created.agency_id == submitter.agency_id
+    assert created.status == Status.DRAFT
+    assert created.title_th == "ระบบจากสมุดงาน"
+    assert created.stage.code == "midstream"
+    assert created.requested_amount == Decimal("1500000.00")
+
+    # The same confirmation again (a double click, a replay) creates nothing more.
+    response = client.post(reverse("proposals:import"), {"confirm": token})
+    assert response.status_code == 302
+    assert Proposal.objects.count() == before + 1
+
+
+def test_the_agencys_draft_is_updated_with_the_changes_shown_field_by_field(
+    client, submitter, proposal
+):
+    content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
+
+    def change(workbook):
+        workbook[SHEET_GENERAL]["C2"] = "ชื่อใหม่จากสมุดงาน"
+        workbook[SHEET_BUDGET]["C3"] = 3000000
+
+    response = _upload(client, _edit(content, change))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert proposal.title_th in page and "ชื่อใหม่จากสมุดงาน" in page
+    assert page.count('<th scope="row">') == 2  # the title and one budget cell, nothing else
+    token = _token(response)
+    lock_version = proposal.lock_version
+
+    response = client.post(reverse("proposals:import"), {"confirm": token})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.title_th == "ชื่อใหม่จากสมุดงาน"
+    assert proposal.requested_amount == Decimal("4234567.50")  # 3,000,000 + 1,234,567.50
+    assert proposal.lock_version == lock_version + 1
+    assert proposal.kpis.count() == 2 and proposal.status == Status.DRAFT
+
+    # Replayed: the draft has moved on, so the old confirmation is stale and changes nothing.
+    Proposal.objects.filter(pk=proposal.pk).update(title_th="แก้ในเว็บ")
+    response = client.post(reverse("proposals:import"), {"confirm": token})
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.title_th == "แก้ในเว็บ"
+
+
+def test_a_save_in_between_makes_the_confirmation_stale(client, submitter, proposal):
+    content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
+    response = _upload(client, _edit(content, lambda wb: wb[SHEET_GENERAL].__setitem__("C2", "ก")))
+    token = _token(response)
+    Proposal.objects.filter(pk=proposal.pk).update(lock_version=proposal.lock_version + 1)
+    response = client.post(reverse("proposals:import"), {"confirm": token}, follow=True)
+    proposal.refresh_from_db()
+    assert proposal.title_th != "ก"
+    assert "while you were editing" in response.content.decode() or "ระหว่าง" in (
+        response.content.decode()
+    )
+
+
+def test_a_wrong_workbook_shows_its_errors_and_saves_nothing(client, submitter, proposal, blank):
+    other = make_user(Role.SUBMITTER, agency=make_agency())
+    client.force_login(other)
+    before = Proposal.objects.count()
+    response = _upload(client, blank)  # the first agency's workbook
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"{SHEET_META}!B2" in page and "another agency" in page
+    assert 'name="confirm"' not in page
+    assert Proposal.objects.count() == before
+
+    client.force_login(submitter)
+    response = _upload(client, _edit(blank, lambda wb: wb[SHEET_BUDGET].__setitem__("D7", -1)))
+    page = response.content.decode()
+    assert f"{SHEET_BUDGET}!D7" in page and 'name="confirm"' not in page
+    assert Proposal.objects.count() == before
+
+
+def test_a_sent_proposals_workbook_and_a_closed_rounds_are_refused(client, submitter, proposal):
+    content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
+    Proposal.objects.filter(pk=proposal.pk).update(status=Status.SUBMITTED)
+    page = _upload(client, content).content.decode()
+    assert "can no longer be edited" in page or "แก้ไขไม่ได้" in page
+    assert 'name="confirm"' not in page
+
+    old_round = make_round(2560, open_now=False)
+    stale = build_template(plan_round=old_round, agency_id=submitter.agency_id)
+    page = _upload(client, _edit(stale, _titled)).content.decode()
+    assert "FY2560" in page and 'name="confirm"' not in page
+
+
+def test_a_confirmation_is_the_uploaders_own_and_cannot_be_forged(client, submitter, blank):
+    client.force_login(submitter)
+    token = _token(_upload(client, _edit(blank, _titled)))
+    before = Proposal.objects.count()
+    colleague = make_user(Role.SUBMITTER, agency=submitter.agency)
+    client.force_login(colleague)
+    response = client.post(reverse("proposals:import"), {"confirm": token})
+    assert response["Location"] == reverse("proposals:import")
+    client.force_login(submitter)
+    response = client.post(reverse("proposals:import"), {"confirm": token[:-2] + "xx"})
+    assert response["Location"] == reverse("proposals:import")
+    assert Proposal.objects.count() == before
+
+
+def test_the_upload_page_is_for_submitters_and_is_linked_from_the_list(client, submitter):
+    client.force_login(submitter)
+    assert reverse("proposals:import") in client.get(reverse("proposals:list")).content.decode()
+    page = client.get(reverse("proposals:import")).content.decode()
+    assert 'name="file"' in page and 'enctype="multipart/form-data"' in page
+    client.force_login(make_user(Role.SCREENER))
+    assert client.get(reverse("proposals:import")).status_code == 403

@@ -398,6 +398,9 @@ MATRIX = {
         states=["draft", "submitted", "approved"],
     ),  # fmt: skip
     "proposals:template": Entry(expect=only({SUBMITTER, SUBMITTER2})),
+    "proposals:import": Entry(
+        expect=only({SUBMITTER, SUBMITTER2}), post_denied=never({SUBMITTER, SUBMITTER2})
+    ),
     # The budget workbook is the agency's own tool: 404 for everyone else, DGA included.
     "proposals:workbook": Entry(
         expect=lambda role, state: 200 if role == SUBMITTER else 404,
