@@ -627,9 +627,10 @@ def _read_all(result: ParsedWorkbook, values, formulas, *, plan_round, agency_id
             _ref(SHEET_META, 2, 2), _("This workbook was made for another agency's proposal.")
         )
         return
+    references = _reference_choices()
     for title, names, form_class in FIELD_SHEETS:
         sheet = _Sheet(title, values, formulas, FIRST_FIELD_ROW + len(names), 3)
-        _read_fields(result, sheet, names, form_class)
+        _read_fields(result, sheet, names, form_class, references)
     _read_kpis(result, _Sheet(SHEET_KPIS, values, formulas, KPI_FIRST_ROW + MAX_KPIS, 3))
     budget_sheet = _Sheet(SHEET_BUDGET, values, formulas, BUDGET_TOTAL_ROW, BUDGET_TOTAL_COLUMN)
     _read_budget(result, budget_sheet, round_year)
@@ -734,11 +735,12 @@ def _english(value: str) -> str:
         return str(ProjectType(value).label)
 
 
-def _read_fields(result: ParsedWorkbook, sheet: _Sheet, names: list[str], form_class) -> None:
+def _read_fields(
+    result: ParsedWorkbook, sheet: _Sheet, names: list[str], form_class, references: dict
+) -> None:
     rows = {name: FIRST_FIELD_ROW + i for i, name in enumerate(names)}
     if not _check_header(result, sheet, {(row, 1): name for name, row in rows.items()}):
         return
-    references = _reference_choices()
     data: dict[str, Any] = {}
     for name, row in rows.items():
         usable, value = _cell_value(result, sheet, row, 3)
