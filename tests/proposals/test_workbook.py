@@ -617,9 +617,7 @@ def test_a_save_in_between_makes_the_confirmation_stale(client, submitter, propo
     response = client.post(reverse("proposals:import"), {"confirm": token}, follow=True)
     proposal.refresh_from_db()
     assert proposal.title_th != "ก"
-    assert "while you were editing" in response.content.decode() or "ระหว่าง" in (
-        response.content.decode()
-    )
+    assert "ระหว่างที่ท่านกำลังแก้ไข" in response.content.decode()  # the form's own message
 
 
 def test_a_wrong_workbook_shows_its_errors_and_saves_nothing(client, submitter, proposal, blank):
@@ -644,7 +642,7 @@ def test_a_sent_proposals_workbook_and_a_closed_rounds_are_refused(client, submi
     content = _download(client, submitter, reverse("proposals:workbook", args=[proposal.pk]))
     Proposal.objects.filter(pk=proposal.pk).update(status=Status.SUBMITTED)
     page = _upload(client, content).content.decode()
-    assert "can no longer be edited" in page or "แก้ไขไม่ได้" in page
+    assert "can no longer be edited" in page and "จึงแก้ไขไม่ได้แล้ว" in page  # both languages
     assert 'name="confirm"' not in page
 
     old_round = make_round(2560, open_now=False)
