@@ -490,10 +490,11 @@ def _check_archive(data: bytes, name: str) -> None:
 
 
 def _scan_xml(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
-    """Read each XML part, never more than the directory promised, looking for DTDs."""
+    """Read each part that may be XML (whatever its name: a sheet may be stored under any name
+    the relationships give), never more than the directory promised, looking for DTDs."""
     budget = MAX_UNCOMPRESSED_BYTES
     for member in members:
-        if not member.filename.lower().endswith((".xml", ".rels")):
+        if member.filename.lower().endswith(_BINARY_PARTS):
             continue
         # Read at most what the directory promised (it may lie): never expand further.
         try:
@@ -522,6 +523,8 @@ def _scan_xml(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
             )
 
 
+# Images and printer settings: binary parts that openpyxl's read-only mode never parses.
+_BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
 _CELL_COLUMN = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Za-z]+)\d+\"")

@@ -494,6 +494,19 @@ def test_a_sheet_with_too_many_rows_is_refused_whatever_its_dimension_says(
     assert parsed.fields == {}
 
 
+def test_a_dtd_in_a_part_with_another_name_is_refused(blank, plan_round):
+    members = _members(blank)
+    sheet = members.pop("xl/worksheets/sheet2.xml")
+    assert sheet.startswith(b"<worksheet")
+    members["xl/worksheets/sheet2.dat"] = b'<!DOCTYPE w [<!ENTITY a "a">]>' + sheet
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"sheet2.xml", b"sheet2.dat"
+    )
+    parsed = read_workbook(_zip(members), plan_round=plan_round)
+    assert [e.cell for e in parsed.errors] == [""]
+    assert "XML declarations" in parsed.errors[0].message
+
+
 def test_a_dtd_hidden_in_utf16_is_refused(blank, plan_round):
     xml = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "a">]><sst>&a;</sst>'
     members = {**_members(blank), "xl/sharedStrings.xml": xml.encode("utf-16")}
