@@ -23,6 +23,7 @@ from .selectors import get_budget_grid
 from .services import ProposalContent
 
 MAX_DURATION = 5
+WORKBOOK_MAX_BYTES = 5 * 1024 * 1024  # an agency's workbook is a few dozen kilobytes
 # Anything but digits (Arabic or Thai), separators, a point and a sign.
 _NOT_AN_AMOUNT = re.compile(r"[^0-9๐-๙,.\s+-]")
 _SIGNING_SALT = "proposals.edit-base"
@@ -278,6 +279,25 @@ class AttachmentForm(InvisibleCharactersMixin, forms.Form):
     @property
     def has_upload(self):
         return bool(self.files.get(self.add_prefix("file")))
+
+
+class WorkbookUploadForm(forms.Form):
+    """The agency's filled budget workbook (issue 17); its content is read by ``workbook``."""
+
+    file = forms.FileField(
+        label=gettext_lazy("Filled budget workbook (.xlsx)"),
+        help_text=gettext_lazy(
+            "The workbook downloaded from this system. Nothing is saved before you confirm."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > WORKBOOK_MAX_BYTES:
+            raise ValidationError(
+                _("The file is too large for a proposal workbook."), code="too_large"
+            )
+        return upload
 
 
 class WithdrawForm(InvisibleCharactersMixin, forms.Form):

@@ -131,3 +131,8 @@ def can_view_proposal_history(user: User, proposal: Proposal) -> bool:
 
 def can_download_attachment(user: User, attachment: Attachment) -> bool:
     return can_view_proposal(user, attachment.proposal)
+
+
+def can_download_workbook(user: User, proposal: Proposal) -> bool:
+    """The budget workbook of a proposal is its own agency's submitters' tool, in every state."""
+    return _is_own_agency_submitter(user, proposal)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exports import XLSX_CONTENT_TYPE, download_response
 from core.history import about, list_history
 from core.text import notify_stripped
 from directory.permissions import role_required
@@ -16,7 +17,14 @@ from directory.roles import Role
 
 from . import permissions
 from .attachments import CONTENT_TYPES
-from .forms import AttachmentForm, ProposalEditor, WithdrawForm, sign_base, unsign_base
+from .forms import (
+    AttachmentForm,
+    ProposalEditor,
+    WithdrawForm,
+    WorkbookUploadForm,
+    sign_base,
+    unsign_base,
+)
 from .selectors import (
     diff_snapshots,
     get_open_round,
@@ -40,6 +48,7 @@ from .services import (
     submit_proposal,
     withdraw_proposal,
 )
+from .workbook import ImportTokenError, build_template, preview_import, read_import_token
 
 
 @role_required(Role.SUBMITTER)
@@ -52,6 +61,100 @@ def proposal_list(request):
             "open_round": get_open_round(),
             "can_create": permissions.can_create_proposal(request.user),
         },
+    )
+
+
+@require_GET
+@role_required(Role.SUBMITTER)
+def workbook_template(request):
+    """An empty budget workbook for the open round, signed for the user's agency."""
+    if not permissions.can_create_proposal(request.user):
+        raise PermissionDenied
+    plan_round = get_open_round()
+    if plan_round is None:
+        messages.warning(request, _("No round is open for submissions at the moment."))
+        return redirect("proposals:list")
+    content = build_template(plan_round=plan_round, agency_id=request.user.agency_id)
+    return download_response(
+        content,
+        filename=f"budget-{plan_round.fiscal_year}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+_USED_IMPORTS = "proposals.workbook_imports"
+
+
+@role_required(Role.SUBMITTER)
+def proposal_import(request):
+    """Upload a filled workbook, see what it changes field by field, confirm: a new draft, or
+    the agency's own draft updated (optimistic locking as in the form). Submitting stays the
+    form's job."""
+    if not permissions.can_create_proposal(request.user):
+        raise PermissionDenied
+    if request.method == "POST" and "confirm" in request.POST:
+        return _confirm_import(request)
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        preview = preview_import(form.cleaned_data["file"], actor=request.user)
+        if preview.errors:
+            messages.error(
+                request,
+                _("Nothing was saved: correct the cells listed below and upload again."),
+            )
+    return render(request, "proposals/proposal_import.html", {"form": form, "preview": preview})
+
+
+def _confirm_import(request):
+    try:
+        confirmed = read_import_token(request.POST.get("confirm", ""), actor=request.user)
+    except ImportTokenError as error:
+        messages.error(request, str(error))
+        return redirect("proposals:import")
+    used = request.session.get(_USED_IMPORTS, [])
+    if confirmed.nonce in used:
+        messages.info(request, _("This workbook has already been imported."))
+        return redirect("proposals:list")
+    try:
+        if confirmed.proposal_id is None:
+            proposal = create_proposal(
+                actor=request.user, plan_round=confirmed.plan_round, content=confirmed.content
+            )
+            message = _("Draft %(code)s created from the workbook.")
+        else:
+            proposal = save_proposal(
+                proposal_id=confirmed.proposal_id,
+                actor=request.user,
+                content=confirmed.content,
+                lock_version=confirmed.lock_version,
+                base_snapshot=confirmed.base,
+            )
+            message = _("Draft %(code)s updated from the workbook.")
+    except StaleProposalError as error:
+        messages.error(request, str(error))
+        messages.info(request, _("Download the workbook again to start from the saved version."))
+        return redirect(error.current)
+    except ProposalError as error:
+        messages.error(request, str(error))
+        return redirect("proposals:import")
+    request.session[_USED_IMPORTS] = [*used, confirmed.nonce][-50:]
+    messages.success(request, message % {"code": proposal.code})
+    return redirect("proposals:edit", pk=proposal.pk)
+
+
+@require_GET
+def proposal_workbook(request, pk):
+    """The workbook of one of the agency's own proposals, filled with what is saved; 404 for
+    anyone else (DGA included: the workbook is the agency's tool, not a view of the proposal)."""
+    proposal = get_proposal_for(request.user, pk)
+    if not permissions.can_download_workbook(request.user, proposal):
+        raise Http404
+    content = build_template(
+        plan_round=proposal.round, agency_id=proposal.agency_id, proposal=proposal
+    )
+    return download_response(
+        content, filename=f"budget-{proposal.code}.xlsx", content_type=XLSX_CONTENT_TYPE
     )
 
 
@@ -112,6 +215,7 @@ def proposal_detail(request, pk):
             "can_submit": permissions.can_submit_proposal(request.user, proposal),
             "can_withdraw": permissions.can_withdraw_proposal(request.user, proposal),
             "can_view_history": permissions.can_view_proposal_history(request.user, proposal),
+            "can_download_workbook": permissions.can_download_workbook(request.user, proposal),
         },
     )
 

@@ -153,6 +153,9 @@ ENDPOINTS = {
         lambda w: {"reason": "x"},
         15,
     ),
+    "proposals:template": ("submitter", None, lambda w: {}, 3),
+    "proposals:import": ("submitter", None, lambda w: {"confirm": "x"}, 15),
+    "proposals:workbook": ("submitter", _draft, lambda w: {}, 3),
     "proposals:history": ("screener", lambda w: {"pk": w.submitted.pk}, lambda w: {}, 3),
     "proposals:compare": ("submitter", _draft, lambda w: {"from": "1", "to": "2"}, 5),
     "proposals:attachment": (

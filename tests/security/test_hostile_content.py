@@ -19,6 +19,7 @@ from core.pdf import STATIC_BASE
 from core.text import strip_invisible
 from plans.models import PlanVersion
 from proposals.models import Proposal
+from proposals.workbook import read_workbook
 from proposals.workflow import Status
 from tests.factories import make_round, make_user
 from tests.proposals.factories import form_payload, pdf_upload
@@ -32,6 +33,7 @@ from .checks import (
     assert_xlsx_holds_text,
     json_strings,
     shows_text,
+    xlsx_strings,
 )
 
 pytestmark = pytest.mark.slow  # every page, file and PDF, for every hostile string
@@ -129,6 +131,17 @@ def test_hostile_text_is_inert_everywhere(client, people, media_root, pdf_fetche
     for key in ("content-rationale", "content-outcomes", "alignment-alignment_justification"):
         assert shows_text(detail, stored), key
     page(client, reverse("proposals:list"))
+
+    # The agency's budget workbook: the text goes out as text cells (the only formulas are the
+    # budget totals) and is read back as the form keeps it.
+    workbook = client.get(reverse("proposals:workbook", args=[proposal.pk])).content
+    cells = xlsx_strings(workbook)
+    holding = [t for t, v in cells if isinstance(v, str) and stored in v]
+    assert holding and all(t == "s" for t in holding)
+    assert all(v.startswith("=SUM(") for t, v in cells if t == "f")
+    parsed = read_workbook(workbook, plan_round=plan_round, agency_id=submitter.agency_id)
+    assert parsed.ok, parsed.errors
+    assert parsed.fields["rationale"] == stored
 
     # A second proposal, withdrawn with the hostile reason.
     other = Proposal.objects.create(

@@ -397,6 +397,16 @@ MATRIX = {
         kwargs=lambda w, s: {"pk": w.proposals[s].pk, "attachment_pk": w.attachments[s].pk},
         states=["draft", "submitted", "approved"],
     ),  # fmt: skip
+    "proposals:template": Entry(expect=only({SUBMITTER, SUBMITTER2})),
+    "proposals:import": Entry(
+        expect=only({SUBMITTER, SUBMITTER2}), post_denied=never({SUBMITTER, SUBMITTER2})
+    ),
+    # The budget workbook is the agency's own tool: 404 for everyone else, DGA included.
+    "proposals:workbook": Entry(
+        expect=lambda role, state: 200 if role == SUBMITTER else 404,
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
+    ),
     "proposals:history": Entry(
         expect=proposal_read(granted=403, committee=403),
         kwargs=proposal_kwargs,
@@ -636,6 +646,8 @@ def _kept_out_of_caches(response):
         ("screening:export_xlsx", SCREENER, None),
         ("committee:minutes", SECRETARY, "closed"),
         ("proposals:attachment", SUBMITTER, "submitted"),
+        ("proposals:template", SUBMITTER, None),
+        ("proposals:workbook", SUBMITTER, "submitted"),
         ("plans:download_xlsx", BUDGET, "published"),
         ("plans:export_download", BUDGET, "done"),
     ],
