@@ -157,7 +157,21 @@ def with_sara_am_glyph(data: bytes) -> tuple[bytes, dict[int, str]] | None:
     nikhahits = sorted((g for g, t in texts.items() if NIKHAHIT in t), key=font.getGlyphID)
     marks = _mark_glyphs(font) - set(nikhahits)
 
-    # The new glyph: SARA AA itself as a component, same advance and class.
+    alias = _add_alias_glyph(font, sara_aa)
+    _substitute_after_nikhahit(font, gsub, ccmp, sara_aa, alias, nikhahits, marks)
+    if "DSIG" in font:  # the signature no longer matches
+        del font["DSIG"]
+
+    output = io.BytesIO()
+    font.save(output)
+    pinned = {font.getGlyphID(alias): SARA_AM}
+    for glyph in nikhahits:
+        pinned[font.getGlyphID(glyph)] = texts[glyph].replace(NIKHAHIT, "", 1)
+    return output.getvalue(), pinned
+
+
+def _add_alias_glyph(font: TTFont, sara_aa: str) -> str:
+    """A new glyph drawing SARA AA (as a component), with its advance, bounds and class."""
     alias = sara_aa + ALIAS_SUFFIX
     pen = TTGlyphPen({sara_aa: None})
     pen.addComponent(sara_aa, (1, 0, 0, 1, 0, 0))
@@ -176,8 +190,12 @@ def with_sara_am_glyph(data: bytes) -> tuple[bytes, dict[int, str]] | None:
         class_defs = font["GDEF"].table.GlyphClassDef.classDefs
         if sara_aa in class_defs:
             class_defs[alias] = class_defs[sara_aa]
+    return alias
 
-    # SARA AA → alias after a NIKHAHIT glyph, or after a NIKHAHIT glyph and one other mark.
+
+def _substitute_after_nikhahit(font, gsub, ccmp, sara_aa, alias, nikhahits, marks) -> None:
+    """SARA AA → alias after a NIKHAHIT glyph, or after a NIKHAHIT glyph and one other mark;
+    the rule runs last in ``ccmp`` (HarfBuzz runs the highest lookup index after the font's)."""
     lookups = gsub.LookupList.Lookup
     single = _lookup(1, [_single_subst({sara_aa: alias})])
     lookups.append(single)
@@ -187,18 +205,9 @@ def with_sara_am_glyph(data: bytes) -> tuple[bytes, dict[int, str]] | None:
         rules.append(_chain_rule(font, [marks, nikhahits], sara_aa, single_index))
     lookups.append(_lookup(6, rules))
     gsub.LookupList.LookupCount = len(lookups)
-    for feature in ccmp:  # the highest index: HarfBuzz runs it after the font's own lookups
+    for feature in ccmp:
         feature.LookupListIndex.append(len(lookups) - 1)
         feature.LookupCount = len(feature.LookupListIndex)
-    if "DSIG" in font:  # the signature no longer matches
-        del font["DSIG"]
-
-    output = io.BytesIO()
-    font.save(output)
-    pinned = {font.getGlyphID(alias): SARA_AM}
-    for glyph in nikhahits:
-        pinned[font.getGlyphID(glyph)] = texts[glyph].replace(NIKHAHIT, "", 1)
-    return output.getvalue(), pinned
 
 
 def _glyph_texts(font: TTFont) -> dict[str, str]:

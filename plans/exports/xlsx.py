@@ -182,6 +182,21 @@ def build_plan_xlsx(doc: PlanDocument, *, progress=None) -> bytes:
     """The workbook; ``progress`` (optional) is called with the fraction done (0–1) every
     ``PROGRESS_EVERY`` project rows and at the end. The bytes are the same with or without it."""
     published_utc = doc.published_at.astimezone(datetime.UTC).replace(tzinfo=None)
+    workbook = _plan_workbook(doc, published_utc)
+    _summary_sheet(workbook, doc)
+    _projects_sheet(workbook, doc, progress)
+    _breakdown_sheets(workbook, doc)
+    if progress is not None:
+        progress(ROWS_SHARE)
+    content = fix_zip_timestamps(workbook_bytes(workbook), published_utc)
+    if progress is not None:
+        progress(1.0)
+    return content
+
+
+def _plan_workbook(doc: PlanDocument, published_utc: datetime.datetime):
+    """An empty workbook whose properties name the version, its checksum and fiscal year, dated
+    at publication (so that the same version gives the same bytes)."""
     workbook = new_workbook(
         title=doc.name,
         subject=_("Version %(number)s · SHA-256 %(checksum)s")
@@ -196,9 +211,11 @@ def build_plan_xlsx(doc: PlanDocument, *, progress=None) -> bytes:
     workbook.custom_doc_props.append(
         StringProperty(name="PlanFiscalYear", value=str(doc.fiscal_year))
     )
+    return workbook
 
-    _summary_sheet(workbook, doc)
 
+def _projects_sheet(workbook, doc: PlanDocument, progress) -> None:
+    """One row per approved project, the plan year's request by expense category, a total."""
     category_totals = doc.category_totals
     write_xlsx_sheet(
         workbook,
@@ -237,6 +254,9 @@ def build_plan_xlsx(doc: PlanDocument, *, progress=None) -> bytes:
         widths=[6, 14, 30, 32, 60, 14, 28, 18, 18, 16, 16, 16, 16, 16, 12],
     )
 
+
+def _breakdown_sheets(workbook, doc: PlanDocument) -> None:
+    """The roll-ups: by stage, benefit, ministry, agency, expense category and fiscal year."""
     for title, heading, rows in [
         (_("By stage"), _("Value-chain stage"), doc.by_stage),
         (_("By benefit"), _("Expected benefit"), doc.by_benefit),
@@ -272,9 +292,3 @@ def build_plan_xlsx(doc: PlanDocument, *, progress=None) -> bytes:
             widths=[40, 14, 24, 20, 18],
             formats=_AMOUNT_FORMATS,
         )
-    if progress is not None:
-        progress(ROWS_SHARE)
-    content = fix_zip_timestamps(workbook_bytes(workbook), published_utc)
-    if progress is not None:
-        progress(1.0)
-    return content
