@@ -16,9 +16,15 @@ from .workflow import ProgressStatus
 CATEGORY_LABELS = dict(ExpenseCategory.choices)
 
 
-class AmountField(forms.CharField):
+class AmountField(forms.Field):
+    """Baht as people type them (``1,234.50``, Thai digits); blank is zero."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "30"})
+
     def to_python(self, value: Any) -> Decimal:
-        amount = parse_amount(super().to_python(value))
+        if isinstance(value, str) and len(value) > 30:
+            raise ValidationError(_("The amount is too large."), code="too_large")
+        amount = parse_amount(value)
         return amount if amount is not None else Decimal("0.00")
 
 
@@ -54,7 +60,7 @@ class ReportForm(forms.Form):
             label = CATEGORY_LABELS.get(line.category, line.category)
             for kind, title in (("disbursed", _("disbursed")), ("committed", _("committed"))):
                 self.fields[f"{kind}_{line.category}"] = AmountField(
-                    label=f"{label}: {title}", required=False, max_length=30
+                    label=f"{label}: {title}", required=False
                 )
             self.line_rows.append(
                 (line.category, label, self[f"disbursed_{line.category}"],
