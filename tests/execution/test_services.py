@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from core.models import AuditEvent, Notification
 from directory.roles import Role
@@ -35,6 +36,13 @@ from tests.factories import make_agency, make_user
 pytestmark = pytest.mark.django_db
 
 M = Decimal("1000000.00")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages below are matched in English; Thai is checked where it matters most."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -173,6 +181,8 @@ def test_more_than_approved_is_refused_and_nothing_is_lost(project, submitter):
     assert ReportLine.objects.get(report=report, category="investment").disbursed == 0
     report.refresh_from_db()
     assert report.milestones == "ติดตั้งระบบแล้ว"
+    with translation.override("th"), pytest.raises(ExecutionError, match="เกินวงเงินที่อนุมัติ"):
+        save(report, submitter, amounts=too_much)
     # exactly the approved amount is allowed
     save(report, submitter, amounts=amounts((Decimal("900000.00"), Decimal("100000.00"))))
 
