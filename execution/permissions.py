@@ -7,7 +7,7 @@ act only on their own projects. A check returns a ``Decision`` carrying the reas
 from django.utils.translation import gettext as _
 
 from directory.models import User
-from directory.roles import PROGRESS_READERS, PROJECT_STARTERS, Role
+from directory.roles import PROGRESS_READERS, PROJECT_STARTERS, REPORT_REVIEWERS, Role
 from proposals.permissions import ALLOWED, Decision, role_refused
 
 from .models import Project, QuarterlyReport
@@ -36,6 +36,11 @@ def can_list_projects(user: User) -> bool:
 def can_view_project(user: User, project: Project) -> bool:
     """Its own agency, and every reader of the progress; never another agency."""
     return is_own_agency(user, project) or can_view_progress(user)
+
+
+def can_review_reports(user: User) -> bool:
+    """The list of reports to review and of overdue ones: DGA's screeners."""
+    return user.is_authenticated and user.has_role(*REPORT_REVIEWERS)
 
 
 def can_start_projects(user: User) -> bool:

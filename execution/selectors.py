@@ -67,6 +67,16 @@ def list_projects_for(user: User) -> QuerySet[Project]:
     return projects.filter(agency_id=user.agency_id)
 
 
+def list_years_under_way() -> list[int]:
+    """The fiscal years of the rounds that have projects under way, the newest first."""
+    return list(
+        PlanRound.objects.filter(projects__isnull=False)
+        .distinct()
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
+    )
+
+
 def list_reports_to_review() -> QuerySet[QuarterlyReport]:
     """Submitted reports, the oldest submission first."""
     return (
@@ -119,6 +129,44 @@ def quarters_to_report(project: Project, today: datetime.date) -> list[tuple[int
         for quarter in QUARTERS
         if quarter_bounds(year, quarter)[0] <= today and (year, quarter) not in existing
     ]
+
+
+@dataclass
+class UnsentQuarter:
+    """A quarter of a project's first fiscal year whose report DGA does not have yet."""
+
+    project: Project
+    fiscal_year: int
+    quarter: int
+    due: datetime.date
+    status: str  # "" (no report yet), draft or returned
+
+    @property
+    def status_label(self) -> str:
+        return str(ReportStatus(self.status).label) if self.status else ""
+
+
+def list_unsent_quarters(*, due_by: datetime.date) -> list[UnsentQuarter]:
+    """Every quarter due on or before ``due_by`` of every project's round year with no report
+    sent to DGA (none, a draft, or returned), the earliest due first. Three queries, whatever
+    the number of projects (the reminders and the overdue list both read it)."""
+    reports = {
+        (r["project_id"], r["fiscal_year"], r["quarter"]): r["status"]
+        for r in QuarterlyReport.objects.values("project_id", "fiscal_year", "quarter", "status")
+    }
+    due_days = dict(ExecutionSettings.objects.values_list("round_id", "report_due_days"))
+    found = []
+    projects = Project.objects.select_related("proposal", "agency", "round", "responsible_officer")
+    for project in projects.order_by("proposal__code"):
+        year = project.round.fiscal_year
+        days = due_days.get(project.round_id, DEFAULT_REPORT_DUE_DAYS)
+        for quarter in QUARTERS:
+            due = report_due_date(year, quarter, days)
+            status = reports.get((project.pk, year, quarter), "")
+            if due <= due_by and status not in COUNTED:
+                found.append(UnsentQuarter(project, year, quarter, due, status))
+    found.sort(key=lambda u: (u.due, u.project.proposal.code))
+    return found
 
 
 # --- the snapshot of a submitted report ----------------------------------------------------

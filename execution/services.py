@@ -23,7 +23,7 @@ from proposals.models import KPI, ExpenseCategory, PlanRound, Proposal
 
 from .models import BaselineLine, KPIActual, Project, QuarterlyReport, ReportLine, ReportVersion
 from .permissions import can_create_report, can_start_projects, can_take
-from .selectors import report_snapshot
+from .selectors import UnsentQuarter, list_unsent_quarters, report_snapshot
 from .workflow import TRANSITIONS, Action, ProgressStatus, ReportStatus
 
 REPORT_TEXTS = ("milestones", "problems", "help_requested")
@@ -334,53 +334,35 @@ def review_report(
 def send_report_reminders(*, today: datetime.date, remind_days_before: int = 7) -> dict[str, int]:
     """Remind agencies of reports due soon, and escalate overdue ones (the daily command).
 
-    For each project and each quarter of the round's fiscal year whose report is due within
-    ``remind_days_before`` days and not yet sent: a reminder to the agency's submitters. Once
-    due and still not sent (none, a draft, or returned): an overdue notice to them and to the
-    responsible DGA officer. Each notice is sent on the due-date day windows only: on the day
-    ``remind_days_before`` before, and every 7 days from the due date, so that a daily run does
-    not repeat itself every day. Effects: notifications, and one audit event
+    Reads ``selectors.list_unsent_quarters`` (the quarters of each project's round year whose
+    report DGA does not have). ``remind_days_before`` days before the due date: a reminder to
+    the agency's submitters. The day after the due date and every 7 days after that, so that a
+    daily run does not repeat itself every day: an overdue notice to them and to the project's
+    responsible DGA officer. Effects: the notifications and one audit event
     ``report.reminders_sent`` with the counts, in one transaction.
     """
-    from .selectors import report_due_date, report_due_days
-
     counts = {"reminders": 0, "overdue": 0}
     with transaction.atomic():
-        sent = {
-            (r.project_id, r.fiscal_year, r.quarter)
-            for r in QuarterlyReport.objects.filter(
-                status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED]
-            ).only("project_id", "fiscal_year", "quarter")
-        }
-        projects = Project.objects.select_related("proposal", "round", "responsible_officer")
-        due_days: dict[int, int] = {}
-        for project in projects:
-            year = project.round.fiscal_year
-            if project.round_id not in due_days:
-                due_days[project.round_id] = report_due_days(project.round)
-            for quarter in (1, 2, 3, 4):
-                if (project.pk, year, quarter) in sent:
-                    continue
-                due = report_due_date(year, quarter, due_days[project.round_id])
-                days_left = (due - today).days
-                if days_left == remind_days_before:
-                    _notify_agency(project, year, quarter, due, overdue=False)
-                    counts["reminders"] += 1
-                elif days_left < 0 and (-days_left) % 7 == 1:
-                    _notify_agency(project, year, quarter, due, overdue=True)
-                    counts["overdue"] += 1
+        horizon = today + datetime.timedelta(days=remind_days_before)
+        for unsent in list_unsent_quarters(due_by=horizon):
+            days_left = (unsent.due - today).days
+            if days_left == remind_days_before:
+                _notify_agency(unsent, overdue=False)
+                counts["reminders"] += 1
+            elif days_left < 0 and (-days_left) % 7 == 1:
+                _notify_agency(unsent, overdue=True)
+                counts["overdue"] += 1
         if counts["reminders"] or counts["overdue"]:
             record_event("report.reminders_sent", extra={"date": today.isoformat(), **counts})
     return counts
 
 
-def _notify_agency(
-    project: Project, year: int, quarter: int, due: datetime.date, *, overdue: bool
-) -> None:
+def _notify_agency(unsent: UnsentQuarter, *, overdue: bool) -> None:
+    project = unsent.project
     recipients = list(User.objects.filter(agency_id=project.agency_id, groups__name="submitter"))
     values = {
-        "code": project.proposal.code, "year": year, "quarter": quarter,
-        "due": format_date_long(due),
+        "code": project.proposal.code, "year": unsent.fiscal_year, "quarter": unsent.quarter,
+        "due": format_date_long(unsent.due),
     }  # fmt: skip
     if overdue:
         subject = _("Overdue: report on Q%(quarter)s %(year)s of %(code)s (due %(due)s)") % values

@@ -1,5 +1,7 @@
 """The pages of projects under way. Thin: selectors read, services write."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -10,12 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.exports import CSV_CONTENT_TYPE, download_response, write_csv
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from proposals.models import PlanRound
 
+from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
 from .forms import NewReportForm, ReportForm, ReviewForm
 from .models import Project, QuarterlyReport
-from .permissions import can_create_report, can_list_projects, can_take, can_view_progress
+from .permissions import (
+    can_create_report,
+    can_list_projects,
+    can_review_reports,
+    can_take,
+    can_view_progress,
+)
 from .selectors import (
     QUARTERS,
     diff_snapshots,
@@ -25,6 +34,8 @@ from .selectors import (
     list_project_reports,
     list_projects_for,
     list_reports_to_review,
+    list_unsent_quarters,
+    list_years_under_way,
     quarters_to_report,
     report_due_date,
     report_due_days,
@@ -33,6 +44,7 @@ from .services import ExecutionError, create_report, review_report, save_report,
 from .workflow import Action
 
 PER_PAGE = 100
+OVERDUE_SHOWN = 200  # the oldest first; the count says how many there are in all
 
 
 def _project_or_404(request: HttpRequest, pk: int) -> Project:
@@ -54,7 +66,16 @@ def project_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     projects = list_projects_for(request.user).annotate(report_count=Count("reports"))
     page = Paginator(projects, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "execution/project_list.html", {"page": page})
+    readers = can_view_progress(request.user)
+    return render(
+        request,
+        "execution/project_list.html",
+        {
+            "page": page,
+            "can_review": can_review_reports(request.user),
+            "progress_years": list_years_under_way() if readers else [],
+        },
+    )
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -176,16 +197,16 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def review_list(request: HttpRequest) -> HttpResponse:
-    if not can_take_any_review(request):
+    if not can_review_reports(request.user):
         raise PermissionDenied
     page = Paginator(list_reports_to_review(), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "execution/review_list.html", {"page": page})
-
-
-def can_take_any_review(request: HttpRequest) -> bool:
-    from directory.roles import REPORT_REVIEWERS
-
-    return request.user.is_authenticated and request.user.has_role(*REPORT_REVIEWERS)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    overdue = list_unsent_quarters(due_by=yesterday)
+    return render(
+        request,
+        "execution/review_list.html",
+        {"page": page, "overdue": overdue[:OVERDUE_SHOWN], "overdue_count": len(overdue)},
+    )
 
 
 # --- the progress dashboard and its files ---------------------------------------------------
@@ -208,59 +229,21 @@ def progress_dashboard(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def progress_csv(request: HttpRequest, year: int) -> HttpResponse:
-    plan_round = _progress_round(request, year)
-    progress = get_progress(plan_round)
-    header = [_("Reference"), _("Project"), _("Agency"), _("Approved (baht)"), _("Status")]
-    for quarter in QUARTERS:
-        header += [
-            _("Q%(quarter)s disbursed (baht)") % {"quarter": quarter},
-            _("Q%(quarter)s committed (baht)") % {"quarter": quarter},
-        ]
-    rows = [
-        [row.code, row.label, row.agency, row.approved, row.progress]
-        + [amount for q in row.quarters for amount in (q.disbursed, q.committed)]
-        for row in progress.projects
-    ]
-    totals = progress.totals
-    rows.append(
-        ["", _("Total"), "", totals.approved, ""]
-        + [amount for q in totals.quarters for amount in (q.disbursed, q.committed)]
-    )
+    progress = get_progress(_progress_round(request, year))
     return download_response(
-        write_csv(rows, header=header), filename=f"progress-{year}.csv",
+        build_progress_csv(progress), filename=f"progress-{year}.csv",
         content_type=CSV_CONTENT_TYPE,
     )  # fmt: skip
 
 
-def _figures(row) -> dict:
-    return {
-        "approved": str(row.approved),
-        "quarters": [
-            {"quarter": q.quarter, "disbursed": str(q.disbursed), "committed": str(q.committed)}
-            for q in row.quarters
-        ],
-    }
+def progress_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+    progress = get_progress(_progress_round(request, year))
+    return download_response(
+        build_progress_xlsx(progress), filename=f"progress-{year}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )  # fmt: skip
 
 
 def progress_json(request: HttpRequest, year: int) -> HttpResponse:
-    plan_round = _progress_round(request, year)
-    progress = get_progress(plan_round)
-    document = {
-        "fiscal_year": progress.fiscal_year,
-        "projects": [
-            {
-                "code": row.code,
-                "title": row.label,
-                "agency": row.agency,
-                "status": row.progress,
-                **_figures(row),
-            }
-            for row in progress.projects
-        ],  # fmt: skip
-        "by_ministry": [
-            {"ministry": row.label, "projects": row.projects, **_figures(row)}
-            for row in progress.by_ministry
-        ],
-        "totals": {"projects": progress.totals.projects, **_figures(progress.totals)},
-    }
-    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+    progress = get_progress(_progress_round(request, year))
+    return JsonResponse(build_progress_json(progress), json_dumps_params={"ensure_ascii": False})

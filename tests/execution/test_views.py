@@ -7,6 +7,7 @@ import json
 import re
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test import Client
@@ -244,6 +245,20 @@ def test_the_dashboard_csv_and_json_agree(round_with_reports, budget_officer):
         assert _baht(shown[f"disbursed-{n}"]) == Decimal(q["disbursed"])
         assert _baht(shown[f"committed-{n}"]) == Decimal(q["committed"])
     assert _baht(shown["approved"]) == Decimal(totals["approved"])
+    # the XLSX: the same rows and the same totals, as numbers
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("progress:xlsx", args=[year])).content)
+    )
+    sheet = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert len(sheet) == 1 + 6 + 1
+    footer = sheet[-1]
+    assert Decimal(str(footer[3])) == Decimal(totals["approved"])
+    for q in totals["quarters"]:
+        column = 5 + 2 * (q["quarter"] - 1)
+        assert Decimal(str(footer[column])) == Decimal(q["disbursed"])
+        assert Decimal(str(footer[column + 1])) == Decimal(q["committed"])
+    by_ministry = list(workbook.worksheets[1].iter_rows(values_only=True))
+    assert Decimal(str(by_ministry[-1][2])) == Decimal(totals["approved"])
 
 
 def _baht(text):
@@ -289,3 +304,27 @@ def test_the_review_list_uses_a_constant_number_of_queries(
     code = project.proposal.code
     with django_assert_num_queries(expected):
         assert code in client.get(url).content.decode()
+
+
+def test_the_overdue_reports_are_listed_for_the_screener(round_with_reports, screener):
+    """FY2569 is over: of its 6 × 4 quarters, 6 (Q1) were accepted and 3 (Q2) submitted."""
+    page = client_for(screener).get(reverse("execution:reviews"))
+    assert len(page.context["overdue"]) == page.context["overdue_count"] == 15
+    statuses = [u.status for u in page.context["overdue"]]
+    assert statuses.count("draft") == 3 and statuses.count("") == 12
+
+
+def test_the_project_list_links_to_the_work_of_each_role(
+    round_with_reports, screener, budget_officer
+):
+    year = round_with_reports.fiscal_year
+    reviews, dashboard = reverse("execution:reviews"), reverse("progress:dashboard", args=[year])
+    page = client_for(screener).get(reverse("execution:projects")).content.decode()
+    assert reviews in page and dashboard in page
+    page = client_for(budget_officer).get(reverse("execution:projects")).content.decode()
+    assert reviews not in page and dashboard in page
+    agency = Project.objects.filter(round=round_with_reports).first().agency
+    page = client_for(make_user(Role.SUBMITTER, agency=agency)).get(reverse("execution:projects"))
+    text = page.content.decode()
+    assert reviews not in text and dashboard not in text
+    assert len(page.context["page"]) == 2  # its own two projects only

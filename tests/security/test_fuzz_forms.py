@@ -302,6 +302,7 @@ ENDPOINTS = {
     ),
     "progress:dashboard": ("budget", _year, lambda w: {}, 2),
     "progress:csv": ("budget", _year, lambda w: {}, 2),
+    "progress:xlsx": ("budget", _year, lambda w: {}, 2),
     "progress:json": ("budget", _year, lambda w: {}, 2),
 }
 

@@ -621,6 +621,7 @@ MATRIX = {
     ),
     "progress:dashboard": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:csv": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "progress:xlsx": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:json": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
 }
 
