@@ -22,7 +22,7 @@ from plans.models import PlanVersion
 from proposals.models import KPI, ExpenseCategory, PlanRound, Proposal
 
 from .models import BaselineLine, KPIActual, Project, QuarterlyReport, ReportLine, ReportVersion
-from .permissions import can_create_report, can_start_projects, can_take
+from .permissions import can_create_report, can_start_projects, can_take, can_view_progress
 from .selectors import UnsentQuarter, list_unsent_quarters, report_snapshot
 from .workflow import TRANSITIONS, Action, ProgressStatus, ReportStatus
 
@@ -371,6 +371,20 @@ def _notify_agency(unsent: UnsentQuarter, *, overdue: bool) -> None:
     else:
         subject = _("Report on Q%(quarter)s %(year)s of %(code)s is due on %(due)s") % values
     notify_users(recipients, subject=subject, link=project.get_absolute_url())
+
+
+def record_progress_download(*, plan_round: PlanRound, actor: User, file_format: str) -> None:
+    """Write the audit event ``progress.downloaded`` for one download of a progress file, as
+    plans does for its files. Raises ``ExecutionError`` when ``actor`` may not read them."""
+    if not can_view_progress(actor):
+        raise ExecutionError(_("You may not download this file."))
+    with transaction.atomic():
+        record_event(
+            "progress.downloaded",
+            actor=actor,
+            target=plan_round,
+            extra={"fiscal_year": plan_round.fiscal_year, "format": file_format},
+        )
 
 
 def _locked(report: QuarterlyReport) -> QuarterlyReport:

@@ -40,7 +40,14 @@ from .selectors import (
     report_due_date,
     report_due_days,
 )
-from .services import ExecutionError, create_report, review_report, save_report, submit_report
+from .services import (
+    ExecutionError,
+    create_report,
+    record_progress_download,
+    review_report,
+    save_report,
+    submit_report,
+)
 from .workflow import Action
 
 PER_PAGE = 100
@@ -229,7 +236,9 @@ def progress_dashboard(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def progress_csv(request: HttpRequest, year: int) -> HttpResponse:
-    progress = get_progress(_progress_round(request, year))
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="csv")
     return download_response(
         build_progress_csv(progress), filename=f"progress-{year}.csv",
         content_type=CSV_CONTENT_TYPE,
@@ -237,7 +246,9 @@ def progress_csv(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def progress_xlsx(request: HttpRequest, year: int) -> HttpResponse:
-    progress = get_progress(_progress_round(request, year))
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="xlsx")
     return download_response(
         build_progress_xlsx(progress), filename=f"progress-{year}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
@@ -245,5 +256,7 @@ def progress_xlsx(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def progress_json(request: HttpRequest, year: int) -> HttpResponse:
-    progress = get_progress(_progress_round(request, year))
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="json")
     return JsonResponse(build_progress_json(progress), json_dumps_params={"ensure_ascii": False})

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from core.models import AuditEvent
 from directory.roles import Role
 from execution.models import Project, QuarterlyReport, ReportLine
 from execution.selectors import get_progress
@@ -245,6 +246,10 @@ def test_the_dashboard_csv_and_json_agree(round_with_reports, budget_officer):
         assert _baht(shown[f"disbursed-{n}"]) == Decimal(q["disbursed"])
         assert _baht(shown[f"committed-{n}"]) == Decimal(q["committed"])
     assert _baht(shown["approved"]) == Decimal(totals["approved"])
+    # each download is in the audit trail, as the plan's are
+    downloads = AuditEvent.objects.filter(code="progress.downloaded")
+    assert sorted(downloads.values_list("extra__format", flat=True)) == ["csv", "json"]
+    assert {e.actor_id for e in downloads} == {budget_officer.pk}
     # the XLSX: the same rows and the same totals, as numbers
     workbook = openpyxl.load_workbook(
         io.BytesIO(client.get(reverse("progress:xlsx", args=[year])).content)
