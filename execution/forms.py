@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
+from core.text import InvisibleCharactersMixin
 from proposals.models import ExpenseCategory
 
 from .models import QuarterlyReport
@@ -28,7 +29,7 @@ class AmountField(forms.Field):
         return amount if amount is not None else Decimal("0.00")
 
 
-class ReportForm(forms.Form):
+class ReportForm(InvisibleCharactersMixin, forms.Form):
     progress = forms.ChoiceField(label=_("Project status"), choices=ProgressStatus.choices)
     milestones = forms.CharField(
         label=_("Milestones done"), required=False, max_length=5000, widget=forms.Textarea
@@ -76,6 +77,10 @@ class ReportForm(forms.Form):
             self.kpi_rows.append(
                 (actual.kpi, self[f"kpi_{actual.kpi_id}"], self[f"kpinote_{actual.kpi_id}"])
             )
+            # the mixin wrapped the fields that existed before; these are added afterwards
+            for name in (f"kpi_{actual.kpi_id}", f"kpinote_{actual.kpi_id}"):
+                field = self.fields[name]
+                field.to_python = self._stripping(name, field, field.to_python)
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -93,7 +98,7 @@ class ReportForm(forms.Form):
         }
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(InvisibleCharactersMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("accept", _("Accept")), ("return", _("Return for correction"))],

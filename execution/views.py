@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from core.text import notify_stripped
 from proposals.models import PlanRound
 
 from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
@@ -161,6 +162,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(report)
     form = ReportForm(request.POST or None, report=report)
     if request.method == "POST" and form.is_valid():
+        notify_stripped(request, form.stripped_fields)
         try:
             save_report(report=report, actor=request.user, **form.service_arguments())
             if "submit" in request.POST:
@@ -185,6 +187,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ReviewForm(request.POST)
     if form.is_valid():
+        notify_stripped(request, form.stripped_fields)
         try:
             review_report(
                 report=report, actor=request.user,
