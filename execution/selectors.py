@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from directory.models import User
 from proposals.models import ZERO, PlanRound
@@ -24,7 +25,9 @@ from .models import (
     quarter_bounds,
 )
 from .permissions import can_view_progress, can_view_project, can_view_report, is_own_agency
-from .workflow import COUNTED, ReportStatus
+from .workflow import COUNTED, ProgressStatus, ReportStatus
+
+ATTENTION = frozenset({ProgressStatus.AT_RISK, ProgressStatus.DELAYED})
 
 QUARTERS = (1, 2, 3, 4)
 
@@ -244,7 +247,11 @@ class ProgressRow:
     )
     code: str = ""
     agency: str = ""
-    progress: str = ""
+    progress: str = ""  # the status of the latest counted report; "" when none
+
+    @property
+    def progress_label(self) -> str:
+        return str(ProgressStatus(self.progress).label) if self.progress else ""
 
 
 @dataclass
@@ -253,6 +260,21 @@ class Progress:
     totals: ProgressRow
     by_ministry: list[ProgressRow]
     projects: list[ProgressRow]
+
+    @property
+    def needing_attention(self) -> list[ProgressRow]:
+        """Projects whose latest counted report says at risk or delayed."""
+        return [row for row in self.projects if row.progress in ATTENTION]
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(status, label, projects) for each status, then the projects with no report."""
+        counts = [
+            (str(status), str(label), sum(1 for row in self.projects if row.progress == status))
+            for status, label in ProgressStatus.choices
+        ]
+        unreported = sum(1 for row in self.projects if not row.progress)
+        return [*counts, ("", str(_("No report yet")), unreported)]
 
 
 def get_progress(plan_round: PlanRound) -> Progress:

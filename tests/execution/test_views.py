@@ -333,3 +333,19 @@ def test_the_project_list_links_to_the_work_of_each_role(
     text = page.content.decode()
     assert reviews not in text and dashboard not in text
     assert len(page.context["page"]) == 2  # its own two projects only
+
+
+def test_the_dashboard_shows_the_projects_at_risk(round_with_reports, budget_officer):
+    """The latest counted report decides a project's status; a draft does not count."""
+    project = Project.objects.filter(round=round_with_reports).order_by("pk").first()
+    QuarterlyReport.objects.filter(project=project, quarter=1).update(progress="delayed")
+    QuarterlyReport.objects.filter(project=project, quarter=2).update(progress="at_risk")
+    page = client_for(budget_officer).get(
+        reverse("progress:dashboard", args=[round_with_reports.fiscal_year])
+    )
+    progress = page.context["progress"]
+    # project 0 has a draft on Q2: its Q1 report (delayed) is its latest counted one
+    assert [row.code for row in progress.needing_attention] == [project.proposal.code]
+    assert progress.needing_attention[0].progress == "delayed"
+    assert [c for _s, _l, c in progress.status_counts] == [5, 0, 1, 0]
+    assert project.proposal.code in page.content.decode()
