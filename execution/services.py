@@ -20,6 +20,7 @@ from core.notifications import notify_users
 from directory.models import User
 from plans.models import PlanVersion
 from proposals.models import KPI, ExpenseCategory, PlanRound, Proposal
+from proposals.workflow import APPROVED_STATES
 
 from .models import BaselineLine, KPIActual, Project, QuarterlyReport, ReportLine, ReportVersion
 from .permissions import can_create_report, can_start_projects, can_take, can_view_progress
@@ -27,6 +28,9 @@ from .selectors import UnsentQuarter, list_unsent_quarters, report_snapshot
 from .workflow import TRANSITIONS, Action, ProgressStatus, ReportStatus
 
 REPORT_TEXTS = ("milestones", "problems", "help_requested")
+BATCH = 1000
+# The audit event names the first projects started; a plan of 10,000 would make it huge.
+CODES_IN_EVENT = 500
 CATEGORY_LABELS = dict(ExpenseCategory.choices)
 
 
@@ -61,28 +65,44 @@ def start_projects_on_publish(*, version: PlanVersion, actor: User, **_signal: A
 
 
 def _start_from_version(*, version: PlanVersion, actor: User) -> list[Project]:
+    # A few queries whatever the size of the plan (the bench publishes 10,000 projects).
     entries = {p["code"]: p for p in version.snapshot.get("projects", [])}
     started = set(
-        Project.objects.filter(proposal__code__in=entries).values_list("proposal__code", flat=True)
+        Project.objects.filter(round_id=version.round_id).values_list("proposal__code", flat=True)
     )
-    proposals = Proposal.objects.filter(code__in=set(entries) - started, round=version.round_id)
-    projects = []
-    for proposal in proposals.order_by("code"):
-        entry = entries[proposal.code]
-        project = Project.objects.create(
-            proposal=proposal, round_id=version.round_id, agency_id=proposal.agency_id,
-            plan_version=version, approved_amount=Decimal(entry["approved_amount"] or "0"),
-            responsible_officer_id=proposal.assigned_screener_id,
-        )  # fmt: skip
-        BaselineLine.objects.bulk_create(
+    proposals = [
+        proposal
+        for proposal in Proposal.objects.filter(
+            round_id=version.round_id, status__in=APPROVED_STATES
+        )
+        .only("id", "code", "agency_id", "assigned_screener_id")
+        .order_by("code")
+        if proposal.code in entries and proposal.code not in started
+    ]
+    projects = Project.objects.bulk_create(
+        [
+            Project(
+                proposal=proposal, round_id=version.round_id, agency_id=proposal.agency_id,
+                plan_version=version,
+                approved_amount=Decimal(entries[proposal.code]["approved_amount"] or "0"),
+                responsible_officer_id=proposal.assigned_screener_id,
+            )
+            for proposal in proposals
+        ],
+        batch_size=BATCH,
+    )  # fmt: skip
+    BaselineLine.objects.bulk_create(
+        [
             BaselineLine(
                 project=project, fiscal_year=line["fiscal_year"], category=line["category"],
                 approved_amount=Decimal(line["approved_amount"]),
             )
-            for line in entry.get("budget_lines", [])
+            for project in projects
+            for line in entries[project.proposal.code].get("budget_lines", [])
             if line.get("approved_amount") is not None
-        )  # fmt: skip
-        projects.append(project)
+        ],
+        batch_size=BATCH,
+    )  # fmt: skip
     if projects:
         record_event(
             "execution.projects_started",
@@ -91,7 +111,8 @@ def _start_from_version(*, version: PlanVersion, actor: User) -> list[Project]:
             extra={
                 "fiscal_year": version.round.fiscal_year,
                 "version": version.number,
-                "projects": [p.proposal.code for p in projects],
+                "projects": len(projects),
+                "codes": [p.proposal.code for p in projects[:CODES_IN_EVENT]],
             },
         )
     return projects

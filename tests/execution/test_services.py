@@ -90,7 +90,7 @@ def test_publishing_starts_the_projects_with_their_approved_lines(project, scree
         "operating": M, "investment": Decimal("500000.00")
     }  # fmt: skip
     event = AuditEvent.objects.get(code="execution.projects_started")
-    assert event.extra["projects"] == [project.proposal.code]
+    assert event.extra["projects"] == 1 and event.extra["codes"] == [project.proposal.code]
 
 
 def test_starting_again_adds_nothing_and_is_refused_to_others(project, submitter):
@@ -290,3 +290,20 @@ def test_projects_of_two_agencies_stay_apart(submitter):
     make_projects(agencies=[submitter.agency, other])
     assert Project.objects.filter(agency=submitter.agency).count() == 1
     assert Project.objects.filter(agency=other).count() == 1
+
+
+def test_starting_projects_takes_the_same_queries_for_a_big_plan(django_assert_num_queries):
+    """Bulk writes: publishing a plan of 10,000 projects must not make 20,000 queries."""
+    secretary = make_user(Role.SECRETARY)
+    small, _s = make_projects(agencies=[make_agency()], fiscal_year=2567)
+    big, _s = make_projects(agencies=[make_agency() for _ in range(3)], per_agency=3)
+    Project.objects.all().delete()
+    assert secretary.has_role(Role.SECRETARY)  # its roles are read once, before counting
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert len(start_projects(plan_round=small, actor=secretary)) == 1
+    with django_assert_num_queries(len(captured)):
+        assert len(start_projects(plan_round=big, actor=secretary)) == 9
+    assert BaselineLine.objects.filter(project__round=big).count() == 18
