@@ -47,7 +47,7 @@ from core.audit import record_event
 from core.formatting import BE_OFFSET, fiscal_year_of, format_date_long
 from directory.models import Agency, Ministry, User
 from directory.roles import Role
-from execution.models import Project, QuarterlyReport
+from execution.models import ExecutionSettings, Project, QuarterlyReport
 from execution.services import create_report, save_report, submit_report
 from plans.models import PlanVersion
 from plans.services import publish_plan
@@ -508,6 +508,14 @@ def load_reports(year, users, today, created) -> None:
     """Publishing started the plans' projects; the submitter's agency has a report to file on
     the quarter under way (a draft) and, on the project before it, one sent for the screener to
     review (on its last quarter that has begun)."""
+    under_way = PlanRound.objects.filter(fiscal_year=year).first()
+    if under_way is not None and not ExecutionSettings.objects.filter(round=under_way).exists():
+        ExecutionSettings.objects.create(
+            round=under_way, target_q1=Decimal("30"), target_q2=Decimal("52"),
+            target_q3=Decimal("77"), target_q4=Decimal("100"),
+            targets_note="ตัวเลขสมมติเพื่อการสาธิต (illustrative figures for the demonstration)",
+        )  # fmt: skip
+        created["executionsettings"] += 1
     submitter = users["submitter"]
     projects = list(
         Project.objects.filter(agency_id=submitter.agency_id, round__fiscal_year__lte=year)

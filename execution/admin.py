@@ -5,7 +5,7 @@ from .models import ExecutionSettings, Project, QuarterlyReport
 
 @admin.register(ExecutionSettings)
 class ExecutionSettingsAdmin(admin.ModelAdmin):
-    list_display = ["round", "report_due_days"]
+    list_display = ["round", "report_due_days", "target_q1", "target_q2", "target_q3", "target_q4"]
 
 
 @admin.register(Project)

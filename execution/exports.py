@@ -74,6 +74,11 @@ def _figures(row: ProgressRow) -> dict[str, Any]:
 
 
 def build_progress_json(progress: Progress) -> dict[str, Any]:
+    totals = _figures(progress.totals)
+    for figure, quarter in zip(totals["quarters"], progress.totals.quarters, strict=True):
+        figure["disbursement_target_percent"] = (
+            None if quarter.target is None else str(quarter.target)
+        )
     return {
         "fiscal_year": progress.fiscal_year,
         "projects": [
@@ -90,5 +95,6 @@ def build_progress_json(progress: Progress) -> dict[str, Any]:
             {"ministry": row.label, "projects": row.projects, **_figures(row)}
             for row in progress.by_ministry
         ],
-        "totals": {"projects": progress.totals.projects, **_figures(progress.totals)},
+        "totals": {"projects": progress.totals.projects, **totals},
+        "targets_note": progress.targets_note,
     }

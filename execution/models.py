@@ -1,6 +1,7 @@
 """Projects under way: the approved projects of a published plan, followed quarter by quarter."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,6 +19,11 @@ from proposals.models import KPI, MONEY, ZERO, ExpenseCategory, PlanRound, Propo
 from .workflow import ProgressStatus, ReportStatus
 
 DEFAULT_REPORT_DUE_DAYS = 15
+PERCENT = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(0), MaxValueValidator(100)],
+}
 
 
 def quarter_bounds(fiscal_year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
@@ -42,13 +48,51 @@ class ExecutionSettings(models.Model):
         default=DEFAULT_REPORT_DUE_DAYS,
         validators=[MaxValueValidator(120)],
     )
+    # Cumulative share of the approved budget to be disbursed by the end of each quarter (%).
+    target_q1 = models.DecimalField(
+        _("disbursement target, end of Q1 (%)"), **PERCENT, null=True, blank=True
+    )
+    target_q2 = models.DecimalField(
+        _("disbursement target, end of Q2 (%)"), **PERCENT, null=True, blank=True
+    )
+    target_q3 = models.DecimalField(
+        _("disbursement target, end of Q3 (%)"), **PERCENT, null=True, blank=True
+    )
+    target_q4 = models.DecimalField(
+        _("disbursement target, end of Q4 (%)"), **PERCENT, null=True, blank=True
+    )
+    targets_note = models.CharField(
+        _("about the targets"), max_length=200, blank=True,
+        help_text=_("For example: illustrative figures, or the Cabinet resolution they come from."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("reporting rules")
         verbose_name_plural = _("reporting rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_q1__isnull=True) | (Q(target_q1__gte=0) & Q(target_q1__lte=100)),
+                name="execution_target_q1_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_q2__isnull=True) | (Q(target_q2__gte=0) & Q(target_q2__lte=100)),
+                name="execution_target_q2_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_q3__isnull=True) | (Q(target_q3__gte=0) & Q(target_q3__lte=100)),
+                name="execution_target_q3_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_q4__isnull=True) | (Q(target_q4__gte=0) & Q(target_q4__lte=100)),
+                name="execution_target_q4_percent",
+            ),
+        ]
 
     def __str__(self):
         return str(self.round)
+
+    def targets(self) -> list[Decimal | None]:
+        return [self.target_q1, self.target_q2, self.target_q3, self.target_q4]
 
 
 class Project(models.Model):

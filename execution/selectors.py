@@ -233,6 +233,9 @@ class QuarterFigures:
     quarter: int
     disbursed: Decimal = ZERO
     committed: Decimal = ZERO
+    # Totals only: disbursed as a percentage of the approved total, and the round's target.
+    percent: Decimal | None = None
+    target: Decimal | None = None
 
 
 @dataclass
@@ -260,6 +263,7 @@ class Progress:
     totals: ProgressRow
     by_ministry: list[ProgressRow]
     projects: list[ProgressRow]
+    targets_note: str = ""
 
     @property
     def needing_attention(self) -> list[ProgressRow]:
@@ -281,8 +285,9 @@ def get_progress(plan_round: PlanRound) -> Progress:
     """Approved against committed and disbursed, by quarter, overall, by ministry and by project.
 
     A quarter's figures are the cumulative amounts of the reports on it that DGA has (submitted
-    or accepted; drafts and returned reports do not count) for the round's fiscal year. Three
-    queries whatever the number of projects; the totals are the sums of the project rows.
+    or accepted; drafts and returned reports do not count) for the round's fiscal year; the
+    totals carry the round's disbursement targets (percentages) when it has them. Four queries
+    whatever the number of projects; the totals are the sums of the project rows.
     """
     year = plan_round.fiscal_year
     projects = list(
@@ -339,4 +344,14 @@ def get_progress(plan_round: PlanRound) -> Progress:
                 mine.disbursed += theirs.disbursed
                 mine.committed += theirs.committed
     by_ministry = sorted(ministries.values(), key=lambda r: (-r.approved, r.label))
-    return Progress(fiscal_year=year, totals=totals, by_ministry=by_ministry, projects=rows)
+    for figure in totals.quarters:
+        if totals.approved:
+            figure.percent = (figure.disbursed * 100 / totals.approved).quantize(Decimal("0.01"))
+    rules = ExecutionSettings.objects.filter(round=plan_round).first()
+    if rules is not None:
+        for figure, percent in zip(totals.quarters, rules.targets(), strict=True):
+            figure.target = percent
+    return Progress(
+        fiscal_year=year, totals=totals, by_ministry=by_ministry, projects=rows,
+        targets_note=rules.targets_note if rules is not None else "",
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from budgetscreen.demo import load_demo
 from directory.models import User
-from execution.models import Project, QuarterlyReport
+from execution.models import ExecutionSettings, Project, QuarterlyReport
 from execution.workflow import ReportStatus
 
 pytestmark = pytest.mark.django_db
@@ -31,5 +31,8 @@ def test_the_demo_has_reports_to_file_and_to_review(settings):
     client.force_login(User.objects.get(username="screener"))
     page = client.get(reverse("execution:reviews")).content.decode()
     assert sent.get_absolute_url() in page
+    # the round's disbursement targets are there, and said to be illustrative
+    rules = ExecutionSettings.objects.get(round__fiscal_year=2570)
+    assert rules.target_q4 == 100 and "illustrative" in rules.targets_note
     # loading again adds nothing
     assert "quarterlyreport" not in load_demo(now=NOW)

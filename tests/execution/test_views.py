@@ -17,7 +17,7 @@ from django.utils import translation
 
 from core.models import AuditEvent
 from directory.roles import Role
-from execution.models import Project, QuarterlyReport, ReportLine
+from execution.models import ExecutionSettings, Project, QuarterlyReport, ReportLine
 from execution.selectors import get_progress
 from execution.services import create_report, review_report, save_report, submit_report
 from execution.workflow import ReportStatus
@@ -349,3 +349,24 @@ def test_the_dashboard_shows_the_projects_at_risk(round_with_reports, budget_off
     assert progress.needing_attention[0].progress == "delayed"
     assert [c for _s, _l, c in progress.status_counts] == [5, 0, 1, 0]
     assert project.proposal.code in page.content.decode()
+
+
+def test_the_dashboard_and_json_show_the_rounds_disbursement_targets(
+    round_with_reports, budget_officer
+):
+    ExecutionSettings.objects.create(
+        round=round_with_reports, target_q1=Decimal("30"), target_q2=Decimal("52.5"),
+        targets_note="ตัวเลขสมมติ",
+    )  # fmt: skip
+    client = client_for(budget_officer)
+    year = round_with_reports.fiscal_year
+    page = client.get(reverse("progress:dashboard", args=[year]))
+    quarters = page.context["progress"].totals.quarters
+    assert [q.target for q in quarters] == [Decimal("30"), Decimal("52.5"), None, None]
+    # 21,002.10 disbursed of 9,000,000 approved at the end of Q1
+    assert quarters[0].percent == Decimal("0.23")
+    assert "ตัวเลขสมมติ" in page.content.decode()
+    document = json.loads(client.get(reverse("progress:json", args=[year])).content)
+    targets = [q["disbursement_target_percent"] for q in document["totals"]["quarters"]]
+    assert targets == ["30.00", "52.50", None, None]
+    assert document["targets_note"] == "ตัวเลขสมมติ"
