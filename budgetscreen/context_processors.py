@@ -5,13 +5,14 @@ It names every app's section, so it lives at the top of the layering (not in ``c
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from directory.roles import MEETING_ROLES, PLAN_READERS, SCREENING_READERS, Role
+from directory.roles import MEETING_ROLES, PLAN_READERS, PROGRESS_READERS, SCREENING_READERS, Role
 
 _SECTIONS = [
     ("proposals:list", _("My agency's proposals"), {Role.SUBMITTER}),
     ("screening:inbox", _("Screening"), SCREENING_READERS),
     ("committee:list", _("Meetings"), MEETING_ROLES),
     ("plans:index", _("Plans"), PLAN_READERS),
+    ("execution:projects", _("Projects under way"), {Role.SUBMITTER, *PROGRESS_READERS}),
 ]
 
 

@@ -47,6 +47,8 @@ from core.audit import record_event
 from core.formatting import BE_OFFSET, fiscal_year_of, format_date_long
 from directory.models import Agency, Ministry, User
 from directory.roles import Role
+from execution.models import ExecutionSettings, Project, QuarterlyReport
+from execution.services import create_report, save_report, submit_report
 from plans.models import PlanVersion
 from plans.services import publish_plan
 from proposals.models import (
@@ -134,6 +136,7 @@ def load_demo(*, stdout=None, now=None) -> dict[str, int]:
                 load_plan_round(year, ref, users, committee, created)
         load_open_round(calendar.open_round, ref, users, committee, now, created)
         publish_fy2568(users, created)
+        load_reports(calendar.under_way, users, timezone.localdate(now), created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
     if stdout is not None:
@@ -499,6 +502,54 @@ def publish_fy2568(users, created) -> None:
     published = plan_round_moments(FIXTURE_YEAR)("published")
     PlanVersion.objects.filter(pk=version.pk).update(published_at=published)
     created["planversion"] += 1
+
+
+def load_reports(year, users, today, created) -> None:
+    """Publishing started the plans' projects; the submitter's agency has a report to file on
+    the quarter under way (a draft) and, on the project before it, one sent for the screener to
+    review (on its last quarter that has begun)."""
+    under_way = PlanRound.objects.filter(fiscal_year=year).first()
+    if under_way is not None and not ExecutionSettings.objects.filter(round=under_way).exists():
+        ExecutionSettings.objects.create(
+            round=under_way, target_q1=Decimal("30"), target_q2=Decimal("52"),
+            target_q3=Decimal("77"), target_q4=Decimal("100"),
+            targets_note="ตัวเลขสมมติเพื่อการสาธิต (illustrative figures for the demonstration)",
+        )  # fmt: skip
+        created["executionsettings"] += 1
+    submitter = users["submitter"]
+    projects = list(
+        Project.objects.filter(agency_id=submitter.agency_id, round__fiscal_year__lte=year)
+        .select_related("round")
+        .order_by("-round__fiscal_year", "proposal__code")[:2]
+    )
+    if not projects or QuarterlyReport.objects.filter(project__in=projects).exists():
+        return
+    quarter = (today.month - 10) % 12 // 3 + 1  # October–December is the first
+    fiscal_year = fiscal_year_of(today)
+    if projects[0].round.fiscal_year == fiscal_year:
+        create_report(project=projects[0], fiscal_year=fiscal_year, quarter=quarter,
+                      actor=submitter)  # fmt: skip
+        created["quarterlyreport"] += 1
+    if len(projects) > 1:
+        project = projects[1]
+        last_year = project.round.fiscal_year
+        sent = create_report(
+            project=project, fiscal_year=last_year, actor=submitter,
+            quarter=4 if last_year < fiscal_year else quarter,
+        )  # fmt: skip
+        lines = {line.category: line for line in sent.lines.all()}
+        limits = dict(project.baseline.filter(fiscal_year=last_year).values_list(
+            "category", "approved_amount"))  # fmt: skip
+        save_report(
+            report=sent, actor=submitter, progress="on_track",
+            texts={"milestones": "ส่งมอบระบบและฝึกอบรมผู้ใช้งานแล้ว", "problems": "",
+                   "help_requested": ""},
+            amounts={c: ((limits[c] * Decimal("0.9")).quantize(Decimal("0.01")), Decimal("0"))
+                     for c in lines},
+            kpi_actuals={},
+        )  # fmt: skip
+        submit_report(report=sent, actor=submitter)
+        created["quarterlyreport"] += 1
 
 
 def load_fy2568(ref, users, committee, created) -> None:

@@ -34,6 +34,8 @@ urlpatterns = [
     path("screening/", include("screening.urls")),
     path("meetings/", include("committee.urls")),
     path("plans/", include("plans.urls")),
+    path("plans/", include("execution.progress_urls")),
+    path("execution/", include("execution.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -51,6 +51,16 @@ EVENT_LABELS = {
     # plans
     "plan.published": _("Plan version published"),
     "plan.downloaded": _("Plan downloaded"),
+    # execution (projects under way)
+    "execution.projects_started": _("Projects under way started"),
+    "report.created": _("Quarterly report started"),
+    "report.saved": _("Quarterly report saved"),
+    "report.submitted": _("Quarterly report submitted"),
+    "report.resubmitted": _("Quarterly report submitted again"),
+    "report.returned": _("Quarterly report returned for correction"),
+    "report.accepted": _("Quarterly report accepted"),
+    "report.reminders_sent": _("Report reminders sent"),
+    "progress.downloaded": _("Progress file downloaded"),
     # sign-in
     "auth.login": _("Signed in"),
     "auth.login_failed": _("Failed sign-in"),

@@ -33,3 +33,8 @@ PLAN_READERS = frozenset(set(Role) - {Role.SUBMITTER})
 PLAN_PUBLISHERS = frozenset({Role.SECRETARY, Role.ADMIN})
 # Accounts that must enrol in two-factor sign-in when TWO_FACTOR_REQUIRED is on.
 TWO_FACTOR_ROLES = frozenset({Role.SCREENER, Role.SECRETARY, Role.COMMITTEE, Role.ADMIN})
+# Projects under way (execution): review the agencies' quarterly reports; read the progress
+# dashboard and its files; start the follow-up of a published plan.
+REPORT_REVIEWERS = SCREENERS
+PROGRESS_READERS = PLAN_READERS
+PROJECT_STARTERS = PLAN_PUBLISHERS

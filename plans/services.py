@@ -23,6 +23,7 @@ from .exports.xlsx import build_plan_xlsx
 from .models import PlanExport, PlanVersion
 from .permissions import can_download_plan, can_publish_plan
 from .selectors import build_plan_snapshot, snapshot_checksum
+from .signals import plan_published
 
 
 class PlanError(DomainError):
@@ -81,6 +82,8 @@ def publish_plan(*, plan_round: PlanRound, actor: User, note: str = "") -> PlanV
                 "approved": snapshot["totals"]["approved"],
             },
         )
+        # The apps above (execution) start following the new version in this transaction.
+        plan_published.send(sender=PlanVersion, version=version, actor=actor)
         # A published plan is a public fact: pin the audit chain as it stands (core/audit.py).
         anchor_on_commit(event)
     return version

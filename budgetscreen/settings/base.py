@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "screening",
     "committee",
     "plans",
+    "execution",
     "budgetscreen",
 ]
 

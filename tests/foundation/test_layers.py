@@ -1,6 +1,6 @@
 """The README's layering holds: every import of an app points down (or within the app).
 
-    budgetscreen → plans → committee → screening → proposals → directory → core
+    budgetscreen → execution → plans → committee → screening → proposals → directory → core
 
 Each ``.py`` file of each app (migrations, template tags and management commands included) is
 parsed, every ``import`` and ``from … import`` in it is read (inside functions too), and an
@@ -14,7 +14,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Bottom first: an app may import the apps listed before it, and itself.
-LAYERS = ["core", "directory", "proposals", "screening", "committee", "plans", "budgetscreen"]
+LAYERS = [
+    "core",
+    "directory",
+    "proposals",
+    "screening",
+    "committee",
+    "plans",
+    "execution",
+    "budgetscreen",
+]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 

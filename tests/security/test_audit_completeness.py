@@ -76,7 +76,8 @@ def test_publication_and_each_download_write_one_event(client, secretary, budget
     make_proposal(plan_round=plan_round, status=Status.APPROVED)
     with NewEvents() as published:
         publish_plan(plan_round=plan_round, actor=secretary)
-    assert published.codes == Counter({"plan.published": 1})
+    # Publishing also starts the plan's new projects under way: a change of its own, one event.
+    assert published.codes == Counter({"plan.published": 1, "execution.projects_started": 1})
     client.force_login(budget_officer)
     for file_format in ("csv", "json"):
         url = reverse(f"plans:download_{file_format}", args=[plan_round.fiscal_year])

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from committee import services as committee_services
 from directory.roles import Role
+from execution.models import Project
+from execution.services import create_report, submit_report
 from plans.models import PlanExport
 from plans.services import publish_plan
 from tests.committee.factories import add_item, make_setup, mark_present
@@ -77,6 +79,17 @@ class World:
         make_meeting(self.open_round, number=2)
         self.admin = make_user(Role.ADMIN)
         self.budget = make_user(Role.BUDGET_OFFICE)
+        # publishing the plan started its projects: one with a draft and a submitted report
+        self.project = Project.objects.filter(round=self.plan.plan_round).order_by("pk").first()
+        self.reporter = make_user(Role.SUBMITTER, agency=self.project.agency)
+        year = self.plan.plan_round.fiscal_year
+        self.report = create_report(
+            project=self.project, fiscal_year=year, quarter=1, actor=self.reporter
+        )
+        self.sent_report = create_report(
+            project=self.project, fiscal_year=year, quarter=2, actor=self.reporter
+        )
+        submit_report(report=self.sent_report, actor=self.reporter)
 
     def user(self, who):
         return {
@@ -87,6 +100,7 @@ class World:
             "chair": self.setup.chair,
             "admin": self.admin,
             "budget": self.budget,
+            "reporter": self.reporter,
         }[who]
 
 
@@ -131,6 +145,17 @@ def _attendance_base(w):
 
 def _proposal_base(w):
     return form_payload(plan_round=w.open_round, proposal=w.draft)
+
+
+def _report_base(w):
+    data = {"progress": "at_risk", "milestones": "x", "problems": "y", "help_requested": "z"}
+    for line in w.report.lines.all():
+        data[f"disbursed_{line.category}"] = "1,000.50"
+        data[f"committed_{line.category}"] = "0"
+    for actual in w.report.kpi_actuals.all():
+        data[f"kpi_{actual.kpi_id}"] = "5"
+        data[f"kpinote_{actual.kpi_id}"] = "ok"
+    return data
 
 
 # name → (who posts, URL kwargs, a valid body to mutate, the examples it gets)
@@ -261,6 +286,27 @@ ENDPOINTS = {
     "plans:download_pdf": ("budget", _year, lambda w: {}, 2),
     "plans:download_csv": ("budget", _year, lambda w: {}, 2),
     "plans:download_json": ("budget", _year, lambda w: {}, 2),
+    "execution:projects": ("reporter", None, lambda w: {}, 3),
+    "execution:reviews": ("screener", None, lambda w: {}, 3),
+    "execution:project": ("reporter", lambda w: {"pk": w.project.pk}, lambda w: {}, 3),
+    "execution:report_create": (
+        "reporter",
+        lambda w: {"pk": w.project.pk},
+        lambda w: {"fiscal_year": str(w.plan.plan_round.fiscal_year), "quarter": "3"},
+        15,
+    ),
+    "execution:report": ("screener", lambda w: {"pk": w.sent_report.pk}, lambda w: {}, 3),
+    "execution:report_edit": ("reporter", lambda w: {"pk": w.report.pk}, _report_base, 30),
+    "execution:report_review": (
+        "screener",
+        lambda w: {"pk": w.sent_report.pk},
+        lambda w: {"decision": "return", "comment": "แก้ไข"},
+        15,
+    ),
+    "progress:dashboard": ("budget", _year, lambda w: {}, 2),
+    "progress:csv": ("budget", _year, lambda w: {}, 2),
+    "progress:xlsx": ("budget", _year, lambda w: {}, 2),
+    "progress:json": ("budget", _year, lambda w: {}, 2),
 }
 
 

@@ -42,6 +42,7 @@ from committee.models import (
 )
 from core.models import AuditEvent
 from directory.roles import Role
+from execution.models import Project, QuarterlyReport
 from plans.models import PlanExport, PlanVersion
 from plans.services import publish_plan
 from proposals.models import Attachment, Proposal, ProposalVersion
@@ -72,6 +73,7 @@ LOGIN = "login"  # expected: a redirect to the sign-in page
 PROPOSAL_STATES = ["draft", "submitted", "returned", "forwarded", "on_agenda", "approved"]
 MEETING_STATES = ["scheduled", "in_progress", "closed"]
 PLAN_STATES = ["published", "unpublished"]
+REPORT_STATES = ["draft", "submitted", "returned", "accepted"]
 
 
 # --- the world every entry is checked against ----------------------------------------------
@@ -86,6 +88,7 @@ class World:
     items: dict  # meeting state → its agenda item
     years: dict  # plan state → fiscal year
     exports: dict  # state → a background export of the published plan
+    reports: dict = field(default_factory=dict)  # state → a quarterly report of its project
     clients: dict = field(default_factory=dict)
 
     def sign_in_everyone(self):
@@ -172,6 +175,15 @@ def build_world() -> World:
         ),
     }  # fmt: skip
     exports["done"].file.save("plan.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    # Publishing started the approved proposal's project; one report of it in each state.
+    project = Project.objects.get(proposal=proposals["approved"])
+    reports = {
+        state: QuarterlyReport.objects.create(
+            project=project, fiscal_year=2569, quarter=quarter, status=state,
+            submitted_at=None if state == "draft" else version.published_at,
+        )
+        for quarter, state in enumerate(REPORT_STATES, start=1)
+    }  # fmt: skip
     world = World(
         users=users,
         proposals=proposals,
@@ -180,6 +192,7 @@ def build_world() -> World:
         items=items,
         years={"published": 2569, "unpublished": 2570},
         exports=exports,
+        reports=reports,
     )
     world.sign_in_everyone()
     return world
@@ -215,6 +228,8 @@ def fingerprint():
         Attachment.objects.count(),
         Meeting.objects.count(),
         Proposal.objects.count(),
+        tuple(QuarterlyReport.objects.order_by("pk").values_list("pk", "status")),
+        Project.objects.count(),
     )
 
 
@@ -324,6 +339,33 @@ def _manage_meeting(role, state):
     if role == SECRETARY:
         return 403 if state == "closed" else 200
     return 403
+
+
+def report_kwargs(world, state):
+    return {"pk": world.reports[state].pk}
+
+
+def _report_read(granted=200, reader=200):
+    """The project's agency → ``granted``; another agency 404; the progress readers
+    ``reader``, except a draft never sent (404: the agency's own)."""
+
+    def expect(role, state):
+        if role == SUBMITTER:
+            return granted(state) if callable(granted) else granted
+        if role == SUBMITTER2 or state == "draft":
+            return 404
+        return reader
+
+    return expect
+
+
+def _report_post_denied(allowed):
+    def expect(role, state):
+        if role in allowed:
+            return None
+        return 404 if role == SUBMITTER2 or (state == "draft" and role != SUBMITTER) else 403
+
+    return expect
 
 
 def _plan_download(role, state):
@@ -558,6 +600,39 @@ MATRIX = {
     "plans:export_download": Entry(
         expect=_export_download, kwargs=export_kwargs, states=["queued", "done"]
     ),
+    # projects under way (execution) and the progress of the plan
+    "execution:projects": Entry(expect=only(LOGGED_IN)),
+    "execution:reviews": Entry(expect=only(SCREENING_WRITERS)),
+    "execution:project": Entry(
+        expect=lambda role, state: 404 if role == SUBMITTER2 else 200,
+        kwargs=lambda w, s: {"pk": w.reports["draft"].project_id},
+    ),
+    "execution:report_create": Entry(
+        expect=only(LOGGED_IN, granted=405),
+        kwargs=lambda w, s: {"pk": w.reports["draft"].project_id},
+        post_denied=lambda role, state: (
+            None if role == SUBMITTER else 404 if role == SUBMITTER2 else 403
+        ),
+    ),
+    "execution:report": Entry(expect=_report_read(), kwargs=report_kwargs, states=REPORT_STATES),
+    "execution:report_edit": Entry(
+        expect=_report_read(
+            granted=lambda state: 200 if state in ("draft", "returned") else 302, reader=302
+        ),
+        kwargs=report_kwargs,
+        states=REPORT_STATES,
+        post_denied=_report_post_denied({SUBMITTER}),
+    ),
+    "execution:report_review": Entry(
+        expect=only(LOGGED_IN, granted=405),
+        kwargs=report_kwargs,
+        states=REPORT_STATES,
+        post_denied=_report_post_denied({SCREENER, ADMIN}),
+    ),
+    "progress:dashboard": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "progress:csv": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "progress:xlsx": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "progress:json": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
 }
 
 
@@ -705,6 +780,12 @@ def _hostile_but_plausible(world):
         "year_be": 2568,
         "place": "ห้อง 1",
         "title_th": "ทดสอบ",
+        "decision": "accept",
+        "comment": "ทดสอบสิทธิ์",
+        "fiscal_year": 2569,
+        "quarter": 1,
+        "progress": "on_track",
+        "submit": "1",
     }
 
 
@@ -719,3 +800,4 @@ def test_the_matrix_uses_real_states(world):
     assert PlanVersion.objects.filter(round__fiscal_year=2569).exists()
     assert not PlanVersion.objects.filter(round__fiscal_year=2570).exists()
     assert world.proposals["approved"].approved_amount == Decimal("2500000.00")
+    assert {r.status for r in world.reports.values()} == set(REPORT_STATES)

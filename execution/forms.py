@@ -1,0 +1,120 @@
+"""The agency's report form and DGA's review form. Amounts are read by ``core.money``."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.money import parse_amount
+from core.text import InvisibleCharactersMixin
+from proposals.models import ExpenseCategory
+
+from .models import QuarterlyReport
+from .workflow import ProgressStatus
+
+CATEGORY_LABELS = dict(ExpenseCategory.choices)
+
+
+class AmountField(forms.Field):
+    """Baht as people type them (``1,234.50``, Thai digits); blank is zero."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "30"})
+
+    def to_python(self, value: Any) -> Decimal:
+        if isinstance(value, str) and len(value) > 30:
+            raise ValidationError(_("The amount is too large."), code="too_large")
+        amount = parse_amount(value)
+        return amount if amount is not None else Decimal("0.00")
+
+
+class ReportForm(InvisibleCharactersMixin, forms.Form):
+    progress = forms.ChoiceField(label=_("Project status"), choices=ProgressStatus.choices)
+    milestones = forms.CharField(
+        label=_("Milestones done"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    problems = forms.CharField(
+        label=_("Problems and obstacles"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    help_requested = forms.CharField(
+        label=_("Help asked of DGA"), required=False, max_length=5000, widget=forms.Textarea
+    )
+
+    def __init__(self, *args: Any, report: QuarterlyReport, **kwargs: Any) -> None:
+        initial = {
+            "progress": report.progress,
+            "milestones": report.milestones,
+            "problems": report.problems,
+            "help_requested": report.help_requested,
+        }
+        self.line_rows = []
+        for line in report.lines.order_by("category"):
+            initial[f"disbursed_{line.category}"] = f"{line.disbursed:,.2f}"
+            initial[f"committed_{line.category}"] = f"{line.committed:,.2f}"
+        self.kpi_rows = []
+        for actual in report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id"):
+            initial[f"kpi_{actual.kpi_id}"] = actual.actual
+            initial[f"kpinote_{actual.kpi_id}"] = actual.note
+        super().__init__(*args, initial=initial, **kwargs)
+        for line in report.lines.order_by("category"):
+            label = CATEGORY_LABELS.get(line.category, line.category)
+            for kind, title in (("disbursed", _("disbursed")), ("committed", _("committed"))):
+                self.fields[f"{kind}_{line.category}"] = AmountField(
+                    label=f"{label}: {title}", required=False
+                )
+            self.line_rows.append(
+                (line.category, label, self[f"disbursed_{line.category}"],
+                 self[f"committed_{line.category}"])
+            )  # fmt: skip
+        for actual in report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id"):
+            self.fields[f"kpi_{actual.kpi_id}"] = forms.CharField(
+                label=actual.kpi.indicator, required=False, max_length=100
+            )
+            self.fields[f"kpinote_{actual.kpi_id}"] = forms.CharField(
+                label=_("Evidence and notes"), required=False, max_length=500
+            )
+            self.kpi_rows.append(
+                (actual.kpi, self[f"kpi_{actual.kpi_id}"], self[f"kpinote_{actual.kpi_id}"])
+            )
+            # the mixin wrapped the fields that existed before; these are added afterwards
+            for name in (f"kpi_{actual.kpi_id}", f"kpinote_{actual.kpi_id}"):
+                field = self.fields[name]
+                field.to_python = self._stripping(name, field, field.to_python)
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "texts": {k: data.get(k, "") for k in ("milestones", "problems", "help_requested")},
+            "progress": data["progress"],
+            "amounts": {
+                category: (data[f"disbursed_{category}"], data[f"committed_{category}"])
+                for category, *_rest in self.line_rows
+            },
+            "kpi_actuals": {
+                kpi.pk: (data.get(f"kpi_{kpi.pk}", ""), data.get(f"kpinote_{kpi.pk}", ""))
+                for kpi, *_rest in self.kpi_rows
+            },
+        }
+
+
+class ReviewForm(InvisibleCharactersMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept")), ("return", _("Return for correction"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comments to the agency"), required=False, max_length=5000, widget=forms.Textarea
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            raise ValidationError({"comment": _("Say what the agency must correct.")})
+        return data
+
+
+class NewReportForm(forms.Form):
+    fiscal_year = forms.IntegerField(min_value=2500, max_value=2700)
+    quarter = forms.IntegerField(min_value=1, max_value=4)

@@ -1,0 +1,357 @@
+"""Reads of the execution app: scoped getters, lists, due dates and the progress roll-up.
+
+The dashboard, ``progress.csv`` and ``progress.json`` all read ``get_progress`` so that the
+screen and the files agree to the satang.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from directory.models import User
+from proposals.models import ZERO, PlanRound
+
+from .models import (
+    DEFAULT_REPORT_DUE_DAYS,
+    BaselineLine,
+    ExecutionSettings,
+    Project,
+    QuarterlyReport,
+    ReportLine,
+    quarter_bounds,
+)
+from .permissions import can_view_progress, can_view_project, can_view_report, is_own_agency
+from .workflow import COUNTED, ProgressStatus, ReportStatus
+
+ATTENTION = frozenset({ProgressStatus.AT_RISK, ProgressStatus.DELAYED})
+
+QUARTERS = (1, 2, 3, 4)
+
+
+# --- scoped getters: None for missing and forbidden alike -----------------------------------
+
+
+def get_project_for(user: User, pk: int) -> Project | None:
+    project = (
+        Project.objects.select_related("proposal", "agency", "round", "responsible_officer")
+        .filter(pk=pk)
+        .first()
+    )
+    return project if project is not None and can_view_project(user, project) else None
+
+
+def get_report_for(user: User, pk: int) -> QuarterlyReport | None:
+    report = (
+        QuarterlyReport.objects.select_related(
+            "project__proposal", "project__agency", "project__round", "reviewed_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    return report if report is not None and can_view_report(user, report) else None
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def list_projects_for(user: User) -> QuerySet[Project]:
+    """The agency's own projects for its submitters; every project for the progress readers."""
+    projects = Project.objects.select_related("proposal", "agency", "round").order_by(
+        "-round__fiscal_year", "proposal__code"
+    )
+    if can_view_progress(user):
+        return projects
+    if user.agency_id is None:
+        return projects.none()
+    return projects.filter(agency_id=user.agency_id)
+
+
+def list_years_under_way() -> list[int]:
+    """The fiscal years of the rounds that have projects under way, the newest first."""
+    return list(
+        PlanRound.objects.filter(projects__isnull=False)
+        .distinct()
+        .order_by("-fiscal_year")
+        .values_list("fiscal_year", flat=True)
+    )
+
+
+def list_reports_to_review() -> QuerySet[QuarterlyReport]:
+    """Submitted reports, the oldest submission first."""
+    return (
+        QuarterlyReport.objects.filter(status=ReportStatus.SUBMITTED)
+        .select_related("project__proposal", "project__agency")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def list_project_reports(project: Project, user: User) -> list[QuarterlyReport]:
+    """The project's reports the user may read (another's draft is not shown)."""
+    reports = project.reports.order_by("fiscal_year", "quarter")
+    if not is_own_agency(user, project):
+        reports = reports.filter(submitted_at__isnull=False)
+    return list(reports)
+
+
+def baseline_by_year(project: Project) -> dict[int, dict[str, Decimal]]:
+    table: dict[int, dict[str, Decimal]] = {}
+    for line in BaselineLine.objects.filter(project=project).order_by("fiscal_year", "category"):
+        table.setdefault(line.fiscal_year, {})[line.category] = line.approved_amount
+    return table
+
+
+# --- due dates ---------------------------------------------------------------------------
+
+
+def report_due_days(plan_round: PlanRound) -> int:
+    days = (
+        ExecutionSettings.objects.filter(round=plan_round)
+        .values_list("report_due_days", flat=True)
+        .first()
+    )
+    return DEFAULT_REPORT_DUE_DAYS if days is None else days
+
+
+def report_due_date(fiscal_year: int, quarter: int, due_days: int) -> datetime.date:
+    """Reports on a quarter are due ``due_days`` after its last day."""
+    return quarter_bounds(fiscal_year, quarter)[1] + datetime.timedelta(days=due_days)
+
+
+def quarters_to_report(project: Project, today: datetime.date) -> list[tuple[int, int]]:
+    """(fiscal year, quarter) pairs of the project's baseline years that have begun by
+    ``today`` and have no report yet: the agency may start one for each."""
+    years = sorted(set(project.baseline.values_list("fiscal_year", flat=True)))
+    existing = set(project.reports.values_list("fiscal_year", "quarter"))
+    return [
+        (year, quarter)
+        for year in years
+        for quarter in QUARTERS
+        if quarter_bounds(year, quarter)[0] <= today and (year, quarter) not in existing
+    ]
+
+
+@dataclass
+class UnsentQuarter:
+    """A quarter of a project's first fiscal year whose report DGA does not have yet."""
+
+    project: Project
+    fiscal_year: int
+    quarter: int
+    due: datetime.date
+    status: str  # "" (no report yet), draft or returned
+
+    @property
+    def status_label(self) -> str:
+        return str(ReportStatus(self.status).label) if self.status else ""
+
+
+def list_unsent_quarters(*, due_by: datetime.date) -> list[UnsentQuarter]:
+    """Every quarter due on or before ``due_by`` of every project's round year with no report
+    sent to DGA (none, a draft, or returned), the earliest due first. Three queries, whatever
+    the number of projects (the reminders and the overdue list both read it)."""
+    reports = {
+        (r["project_id"], r["fiscal_year"], r["quarter"]): r["status"]
+        for r in QuarterlyReport.objects.values("project_id", "fiscal_year", "quarter", "status")
+    }
+    due_days = dict(ExecutionSettings.objects.values_list("round_id", "report_due_days"))
+    found = []
+    projects = Project.objects.select_related("proposal", "agency", "round", "responsible_officer")
+    for project in projects.order_by("proposal__code"):
+        year = project.round.fiscal_year
+        days = due_days.get(project.round_id, DEFAULT_REPORT_DUE_DAYS)
+        for quarter in QUARTERS:
+            due = report_due_date(year, quarter, days)
+            status = reports.get((project.pk, year, quarter), "")
+            if due <= due_by and status not in COUNTED:
+                found.append(UnsentQuarter(project, year, quarter, due, status))
+    found.sort(key=lambda u: (u.due, u.project.proposal.code))
+    return found
+
+
+# --- the snapshot of a submitted report ----------------------------------------------------
+
+
+def report_snapshot(report: QuarterlyReport) -> dict[str, Any]:
+    """The report as plain JSON (amounts as exact strings), as a version keeps it."""
+    return {
+        "fiscal_year": report.fiscal_year,
+        "quarter": report.quarter,
+        "progress": report.progress,
+        "milestones": report.milestones,
+        "problems": report.problems,
+        "help_requested": report.help_requested,
+        "lines": [
+            {
+                "category": line.category,
+                "disbursed": str(line.disbursed),
+                "committed": str(line.committed),
+            }
+            for line in report.lines.order_by("category")
+        ],  # fmt: skip
+        "kpis": [
+            {
+                "kpi": a.kpi_id,
+                "indicator": a.kpi.indicator,
+                "target": a.kpi.target,
+                "actual": a.actual,
+                "note": a.note,
+            }
+            for a in report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id")
+        ],  # fmt: skip
+    }
+
+
+def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(what, before, after) for each thing that differs between two versions."""
+    changes: list[tuple[str, Any, Any]] = []
+    for key in ("progress", "milestones", "problems", "help_requested"):
+        if before.get(key) != after.get(key):
+            changes.append((key, before.get(key), after.get(key)))
+    old_lines = {line["category"]: line for line in before.get("lines", [])}
+    for line in after.get("lines", []):
+        old = old_lines.get(line["category"], {})
+        for amount in ("disbursed", "committed"):
+            if old.get(amount) != line[amount]:
+                changes.append((f"{line['category']}.{amount}", old.get(amount), line[amount]))
+    old_kpis = {k["kpi"]: k for k in before.get("kpis", [])}
+    for kpi in after.get("kpis", []):
+        old = old_kpis.get(kpi["kpi"], {})
+        if old.get("actual") != kpi["actual"]:
+            changes.append((kpi["indicator"], old.get("actual"), kpi["actual"]))
+    return changes
+
+
+# --- the progress of a round ---------------------------------------------------------------
+
+
+@dataclass
+class QuarterFigures:
+    quarter: int
+    disbursed: Decimal = ZERO
+    committed: Decimal = ZERO
+    # Totals only: disbursed as a percentage of the approved total, and the round's target.
+    percent: Decimal | None = None
+    target: Decimal | None = None
+
+
+@dataclass
+class ProgressRow:
+    """One project, or one ministry: approved, and the reported figures of each quarter."""
+
+    label: str
+    approved: Decimal = ZERO
+    projects: int = 0
+    quarters: list[QuarterFigures] = field(
+        default_factory=lambda: [QuarterFigures(q) for q in QUARTERS]
+    )
+    code: str = ""
+    agency: str = ""
+    progress: str = ""  # the status of the latest counted report; "" when none
+
+    @property
+    def progress_label(self) -> str:
+        return str(ProgressStatus(self.progress).label) if self.progress else ""
+
+
+@dataclass
+class Progress:
+    fiscal_year: int
+    totals: ProgressRow
+    by_ministry: list[ProgressRow]
+    projects: list[ProgressRow]
+    targets_note: str = ""
+
+    @property
+    def needing_attention(self) -> list[ProgressRow]:
+        """Projects whose latest counted report says at risk or delayed."""
+        return [row for row in self.projects if row.progress in ATTENTION]
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(status, label, projects) for each status, then the projects with no report."""
+        counts = [
+            (str(status), str(label), sum(1 for row in self.projects if row.progress == status))
+            for status, label in ProgressStatus.choices
+        ]
+        unreported = sum(1 for row in self.projects if not row.progress)
+        return [*counts, ("", str(_("No report yet")), unreported)]
+
+
+def get_progress(plan_round: PlanRound) -> Progress:
+    """Approved against committed and disbursed, by quarter, overall, by ministry and by project.
+
+    A quarter's figures are the cumulative amounts of the reports on it that DGA has (submitted
+    or accepted; drafts and returned reports do not count) for the round's fiscal year; the
+    totals carry the round's disbursement targets (percentages) when it has them. Four queries
+    whatever the number of projects; the totals are the sums of the project rows.
+    """
+    year = plan_round.fiscal_year
+    projects = list(
+        Project.objects.filter(round=plan_round)
+        .select_related("proposal", "agency__ministry")
+        .only(
+            "approved_amount", "proposal__code", "proposal__title_th", "proposal__title_en",
+            "agency__name_th", "agency__name_en", "agency__ministry__name_th",
+            "agency__ministry__name_en",
+        )
+        .order_by("proposal__code")
+    )  # fmt: skip
+    sums = (
+        ReportLine.objects.filter(
+            report__project__round=plan_round, report__fiscal_year=year,
+            report__status__in=COUNTED,
+        )
+        .values("report__project_id", "report__quarter")
+        .annotate(disbursed=Sum("disbursed"), committed=Sum("committed"))
+        .order_by()
+    )  # fmt: skip
+    figures = {(s["report__project_id"], s["report__quarter"]): s for s in sums}
+    latest: dict[int, tuple[int, str]] = {}
+    for project_id, quarter, progress in (
+        QuarterlyReport.objects.filter(project__round=plan_round, fiscal_year=year,
+                                       status__in=COUNTED)
+        .order_by("quarter")
+        .values_list("project_id", "quarter", "progress")
+    ):  # fmt: skip
+        latest[project_id] = (quarter, progress)
+
+    totals = ProgressRow(label="")
+    ministries: dict[str, ProgressRow] = {}
+    rows = []
+    for project in projects:
+        ministry = project.agency.ministry
+        ministry_name = ministry.name if ministry is not None else project.agency.name
+        row = ProgressRow(
+            label=project.proposal.title, approved=project.approved_amount, projects=1,
+            code=project.proposal.code, agency=project.agency.name,
+            progress=latest.get(project.pk, (0, ""))[1],
+        )  # fmt: skip
+        for figure in row.quarters:
+            found = figures.get((project.pk, figure.quarter))
+            if found is not None:
+                figure.disbursed = found["disbursed"] or ZERO
+                figure.committed = found["committed"] or ZERO
+        rows.append(row)
+        group = ministries.setdefault(ministry_name, ProgressRow(label=ministry_name))
+        for target in (group, totals):
+            target.approved += row.approved
+            target.projects += 1
+            for mine, theirs in zip(target.quarters, row.quarters, strict=True):
+                mine.disbursed += theirs.disbursed
+                mine.committed += theirs.committed
+    by_ministry = sorted(ministries.values(), key=lambda r: (-r.approved, r.label))
+    for figure in totals.quarters:
+        if totals.approved:
+            figure.percent = (figure.disbursed * 100 / totals.approved).quantize(Decimal("0.01"))
+    rules = ExecutionSettings.objects.filter(round=plan_round).first()
+    if rules is not None:
+        for figure, percent in zip(totals.quarters, rules.targets(), strict=True):
+            figure.target = percent
+    return Progress(
+        fiscal_year=year, totals=totals, by_ministry=by_ministry, projects=rows,
+        targets_note=rules.targets_note if rules is not None else "",
+    )  # fmt: skip

@@ -1,0 +1,422 @@
+"""Every write of the execution app: starting projects, filing quarterly reports, reviewing them.
+
+Each service locks what it changes, checks the permission and the workflow table, saves with
+``update_fields`` and writes its audit event in one transaction.
+"""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import record_event
+from core.errors import DomainError
+from core.formatting import format_date_long
+from core.notifications import notify_users
+from directory.models import User
+from plans.models import PlanVersion
+from proposals.models import KPI, ExpenseCategory, PlanRound, Proposal
+from proposals.workflow import APPROVED_STATES
+
+from .models import BaselineLine, KPIActual, Project, QuarterlyReport, ReportLine, ReportVersion
+from .permissions import can_create_report, can_start_projects, can_take, can_view_progress
+from .selectors import UnsentQuarter, list_unsent_quarters, report_snapshot
+from .workflow import TRANSITIONS, Action, ProgressStatus, ReportStatus
+
+REPORT_TEXTS = ("milestones", "problems", "help_requested")
+BATCH = 1000
+# The audit event names the first projects started; a plan of 10,000 would make it huge.
+CODES_IN_EVENT = 500
+CATEGORY_LABELS = dict(ExpenseCategory.choices)
+
+
+class ExecutionError(DomainError):
+    """An execution action that the rules do not allow; the message is for the user."""
+
+
+def start_projects(*, plan_round: PlanRound, actor: User) -> list[Project]:
+    """Start a project under way for each approved project of the round's latest published
+    version that has none yet.
+
+    Preconditions: ``actor`` may publish the plan; the round has a published version.
+    Effects: per new project its ``Project`` (approved amount, responsible officer: the
+    proposal's screener) and its baseline (the version's approved budget lines), and one audit
+    event ``execution.projects_started`` naming them, in one transaction. Projects already
+    under way are left as they are (amendments change a baseline, not a republication).
+    Raises ``ExecutionError`` when a precondition does not hold.
+    """
+    if not can_start_projects(actor):
+        raise ExecutionError(_("Only the committee secretary can start the plan's projects."))
+    with transaction.atomic():
+        plan_round = PlanRound.objects.select_for_update().get(pk=plan_round.pk)
+        version = PlanVersion.objects.filter(round=plan_round).order_by("-number").first()
+        if version is None:
+            raise ExecutionError(_("The plan is not published yet."))
+        return _start_from_version(version=version, actor=actor)
+
+
+def start_projects_on_publish(*, version: PlanVersion, actor: User, **_signal: Any) -> None:
+    """The receiver of ``plans.signals.plan_published``: runs in the publishing transaction."""
+    _start_from_version(version=version, actor=actor)
+
+
+def _start_from_version(*, version: PlanVersion, actor: User) -> list[Project]:
+    # A few queries whatever the size of the plan (the bench publishes 10,000 projects).
+    entries = {p["code"]: p for p in version.snapshot.get("projects", [])}
+    started = set(
+        Project.objects.filter(round_id=version.round_id).values_list("proposal__code", flat=True)
+    )
+    proposals = [
+        proposal
+        for proposal in Proposal.objects.filter(
+            round_id=version.round_id, status__in=APPROVED_STATES
+        )
+        .only("id", "code", "agency_id", "assigned_screener_id")
+        .order_by("code")
+        if proposal.code in entries and proposal.code not in started
+    ]
+    projects = Project.objects.bulk_create(
+        [
+            Project(
+                proposal=proposal, round_id=version.round_id, agency_id=proposal.agency_id,
+                plan_version=version,
+                approved_amount=Decimal(entries[proposal.code]["approved_amount"] or "0"),
+                responsible_officer_id=proposal.assigned_screener_id,
+            )
+            for proposal in proposals
+        ],
+        batch_size=BATCH,
+    )  # fmt: skip
+    BaselineLine.objects.bulk_create(
+        [
+            BaselineLine(
+                project=project, fiscal_year=line["fiscal_year"], category=line["category"],
+                approved_amount=Decimal(line["approved_amount"]),
+            )
+            for project in projects
+            for line in entries[project.proposal.code].get("budget_lines", [])
+            if line.get("approved_amount") is not None
+        ],
+        batch_size=BATCH,
+    )  # fmt: skip
+    if projects:
+        record_event(
+            "execution.projects_started",
+            actor=actor,
+            target=version,
+            extra={
+                "fiscal_year": version.round.fiscal_year,
+                "version": version.number,
+                "projects": len(projects),
+                "codes": [p.proposal.code for p in projects[:CODES_IN_EVENT]],
+            },
+        )
+    return projects
+
+
+def create_report(
+    *, project: Project, fiscal_year: int, quarter: int, actor: User
+) -> QuarterlyReport:
+    """Open the agency's draft report on one quarter of one project.
+
+    Preconditions: ``actor`` is a submitter of the project's agency; ``fiscal_year`` is one of
+    the baseline's years; ``quarter`` is 1–4; the quarter has begun and has no report yet.
+    Effects: the draft with one line per expense category of that year's baseline (carrying
+    the cumulative amounts of the latest earlier report of the year) and one row per KPI of the
+    proposal; the audit event ``report.created``; in one transaction.
+    Raises ``ExecutionError`` when a precondition does not hold.
+    """
+    decision = can_create_report(actor, project)
+    if not decision:
+        raise ExecutionError(decision.reason)
+    if quarter not in (1, 2, 3, 4):
+        raise ExecutionError(_("A fiscal year has four quarters."))
+    from .models import quarter_bounds
+
+    if quarter_bounds(fiscal_year, quarter)[0] > timezone.localdate():
+        raise ExecutionError(_("This quarter has not begun yet."))
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        categories = list(
+            BaselineLine.objects.filter(project=project, fiscal_year=fiscal_year)
+            .order_by("category")
+            .values_list("category", flat=True)
+        )
+        if not categories:
+            raise ExecutionError(_("The project has no approved budget for this fiscal year."))
+        if QuarterlyReport.objects.filter(
+            project=project, fiscal_year=fiscal_year, quarter=quarter
+        ).exists():
+            raise ExecutionError(_("This quarter already has a report."))
+        earlier = (
+            QuarterlyReport.objects.filter(
+                project=project, fiscal_year=fiscal_year, quarter__lt=quarter
+            )
+            .order_by("-quarter")
+            .first()
+        )
+        carried = (
+            {line.category: line for line in earlier.lines.all()} if earlier is not None else {}
+        )
+        now = timezone.now()
+        report = QuarterlyReport.objects.create(
+            project=project, fiscal_year=fiscal_year, quarter=quarter, created_by=actor,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        ReportLine.objects.bulk_create(
+            ReportLine(
+                report=report, category=category,
+                disbursed=carried[category].disbursed if category in carried else Decimal("0"),
+                committed=carried[category].committed if category in carried else Decimal("0"),
+            )
+            for category in categories
+        )  # fmt: skip
+        KPIActual.objects.bulk_create(
+            KPIActual(report=report, kpi=kpi)
+            for kpi in KPI.objects.filter(proposal_id=project.proposal_id).order_by("order", "id")
+        )
+        record_event(
+            "report.created",
+            actor=actor,
+            target=report,
+            extra={
+                "project": project.proposal.code,
+                "fiscal_year": fiscal_year,
+                "quarter": quarter,
+            },
+        )
+    return report
+
+
+def save_report(
+    *,
+    report: QuarterlyReport,
+    actor: User,
+    texts: Mapping[str, str],
+    progress: str,
+    amounts: Mapping[str, tuple[Decimal, Decimal]],
+    kpi_actuals: Mapping[int, tuple[str, str]],
+) -> QuarterlyReport:
+    """Save the agency's report: status, texts, cumulative amounts per category, KPI actuals.
+
+    ``amounts`` maps an expense category to (disbursed, committed); ``kpi_actuals`` a KPI's id
+    to (actual value, evidence note). Preconditions: the table allows ``edit`` (a draft or a
+    returned report of the actor's own agency); every category is one of the report's; per
+    category disbursed + committed is at most the approved amount of the year.
+    Effects: the changed fields and lines saved, the audit event ``report.saved`` naming them,
+    in one transaction. Raises ``ExecutionError`` (with the form field concerned) and saves
+    nothing when a precondition does not hold.
+    """
+    if progress not in ProgressStatus.values:
+        raise ExecutionError(_("Choose the project's status."), field="progress")
+    with transaction.atomic():
+        report = _locked(report)
+        _check(actor, report, Action.EDIT)
+        limits = dict(
+            BaselineLine.objects.filter(
+                project_id=report.project_id, fiscal_year=report.fiscal_year
+            ).values_list("category", "approved_amount")
+        )
+        lines = {line.category: line for line in report.lines.select_for_update()}
+        changed: list[str] = []
+        for category, (disbursed, committed) in amounts.items():
+            line = lines.get(category)
+            if line is None:
+                raise ExecutionError(_("This expense category is not in the project's budget."))
+            _check_amounts(category, disbursed, committed, limits.get(category, Decimal("0")))
+            if (line.disbursed, line.committed) != (disbursed, committed):
+                line.disbursed, line.committed = disbursed, committed
+                line.save(update_fields=["disbursed", "committed"])
+                changed.append(category)
+        actuals = {a.kpi_id: a for a in report.kpi_actuals.select_for_update()}
+        for kpi_id, (actual, note) in kpi_actuals.items():
+            row = actuals.get(kpi_id)
+            if row is None:
+                raise ExecutionError(_("This KPI is not one of the project's."))
+            if (row.actual, row.note) != (actual.strip(), note.strip()):
+                row.actual, row.note = actual.strip(), note.strip()
+                row.save(update_fields=["actual", "note"])
+                changed.append(f"kpi:{kpi_id}")
+        fields = [name for name in REPORT_TEXTS if getattr(report, name) != texts.get(name, "")]
+        for name in fields:
+            setattr(report, name, texts.get(name, ""))
+        if report.progress != progress:
+            report.progress = progress
+            fields.append("progress")
+        if fields or changed:
+            report.updated_at = timezone.now()
+            report.save(update_fields=[*fields, "updated_at"])
+            record_event(
+                "report.saved", actor=actor, target=report, extra={"changed": fields + changed}
+            )
+    return report
+
+
+def _check_amounts(category: str, disbursed: Decimal, committed: Decimal, limit: Decimal) -> None:
+    label = CATEGORY_LABELS.get(category, category)
+    if disbursed < 0 or committed < 0:
+        raise ExecutionError(_("Amounts cannot be negative."), field=f"disbursed_{category}")
+    if disbursed + committed > limit:
+        raise ExecutionError(
+            _(
+                "%(category)s: disbursed and committed together (%(total)s baht) exceed the "
+                "approved %(limit)s baht."
+            )
+            % {
+                "category": label,
+                "total": f"{disbursed + committed:,.2f}",
+                "limit": f"{limit:,.2f}",
+            },
+            field=f"disbursed_{category}",
+        )
+
+
+def submit_report(*, report: QuarterlyReport, actor: User) -> QuarterlyReport:
+    """Send the report to DGA (again, after a return).
+
+    Preconditions: the table allows ``submit``. Effects: a new ``ReportVersion`` with the
+    report's snapshot, the status submitted with the time, the audit event ``report.submitted``
+    (``report.resubmitted`` after a return) and a notification to the responsible DGA officer
+    after commit, in one transaction. Raises ``ExecutionError``.
+    """
+    with transaction.atomic():
+        report = _locked(report)
+        was = report.status
+        _check(actor, report, Action.SUBMIT)
+        last = report.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        now = timezone.now()
+        ReportVersion.objects.create(
+            report=report, number=last + 1, snapshot=report_snapshot(report), created_by=actor,
+            created_at=now,
+        )  # fmt: skip
+        report.status = TRANSITIONS[Action.SUBMIT][1] or report.status
+        report.submitted_at = report.updated_at = now
+        report.save(update_fields=["status", "submitted_at", "updated_at"])
+        code = "report.resubmitted" if was == ReportStatus.RETURNED else "report.submitted"
+        record_event(code, actor=actor, target=report, extra={"version": last + 1})
+        officer = report.project.responsible_officer
+        if officer is not None:
+            notify_users(
+                [officer],
+                subject=_("Quarterly report to review: %(report)s") % {"report": report},
+                link=report.get_absolute_url(),
+            )
+    return report
+
+
+def review_report(
+    *, report: QuarterlyReport, actor: User, accept: bool, comment: str = ""
+) -> QuarterlyReport:
+    """DGA accepts a submitted report, or returns it to the agency with comments.
+
+    Preconditions: the table allows ``accept`` or ``return``; a return says why.
+    Effects: the status, the reviewer, the time and the comments; the audit event
+    ``report.accepted`` or ``report.returned``; a notification to the agency's submitters;
+    in one transaction. Raises ``ExecutionError``.
+    """
+    comment = comment.strip()
+    if not accept and not comment:
+        raise ExecutionError(_("Say what the agency must correct."), field="comment")
+    action = Action.ACCEPT if accept else Action.RETURN
+    with transaction.atomic():
+        report = _locked(report)
+        _check(actor, report, action)
+        report.status = TRANSITIONS[action][1] or report.status
+        report.review_comment = comment
+        report.reviewed_by = actor
+        report.reviewed_at = report.updated_at = timezone.now()
+        report.save(
+            update_fields=["status", "review_comment", "reviewed_by", "reviewed_at", "updated_at"]
+        )
+        record_event(
+            "report.accepted" if accept else "report.returned",
+            actor=actor,
+            target=report,
+            extra={"comment": comment},
+        )
+        notify_users(
+            User.objects.filter(agency_id=report.project.agency_id, groups__name="submitter"),
+            subject=(
+                _("Quarterly report accepted: %(report)s")
+                if accept
+                else _("Quarterly report returned for correction: %(report)s")
+            )
+            % {"report": report},
+            body=comment,
+            link=report.get_absolute_url(),
+        )
+    return report
+
+
+def send_report_reminders(*, today: datetime.date, remind_days_before: int = 7) -> dict[str, int]:
+    """Remind agencies of reports due soon, and escalate overdue ones (the daily command).
+
+    Reads ``selectors.list_unsent_quarters`` (the quarters of each project's round year whose
+    report DGA does not have). ``remind_days_before`` days before the due date: a reminder to
+    the agency's submitters. The day after the due date and every 7 days after that, so that a
+    daily run does not repeat itself every day: an overdue notice to them and to the project's
+    responsible DGA officer. Effects: the notifications and one audit event
+    ``report.reminders_sent`` with the counts, in one transaction.
+    """
+    counts = {"reminders": 0, "overdue": 0}
+    with transaction.atomic():
+        horizon = today + datetime.timedelta(days=remind_days_before)
+        for unsent in list_unsent_quarters(due_by=horizon):
+            days_left = (unsent.due - today).days
+            if days_left == remind_days_before:
+                _notify_agency(unsent, overdue=False)
+                counts["reminders"] += 1
+            elif days_left < 0 and (-days_left) % 7 == 1:
+                _notify_agency(unsent, overdue=True)
+                counts["overdue"] += 1
+        if counts["reminders"] or counts["overdue"]:
+            record_event("report.reminders_sent", extra={"date": today.isoformat(), **counts})
+    return counts
+
+
+def _notify_agency(unsent: UnsentQuarter, *, overdue: bool) -> None:
+    project = unsent.project
+    recipients = list(User.objects.filter(agency_id=project.agency_id, groups__name="submitter"))
+    values = {
+        "code": project.proposal.code, "year": unsent.fiscal_year, "quarter": unsent.quarter,
+        "due": format_date_long(unsent.due),
+    }  # fmt: skip
+    if overdue:
+        subject = _("Overdue: report on Q%(quarter)s %(year)s of %(code)s (due %(due)s)") % values
+        if project.responsible_officer is not None:
+            recipients.append(project.responsible_officer)
+    else:
+        subject = _("Report on Q%(quarter)s %(year)s of %(code)s is due on %(due)s") % values
+    notify_users(recipients, subject=subject, link=project.get_absolute_url())
+
+
+def record_progress_download(*, plan_round: PlanRound, actor: User, file_format: str) -> None:
+    """Write the audit event ``progress.downloaded`` for one download of a progress file, as
+    plans does for its files. Raises ``ExecutionError`` when ``actor`` may not read them."""
+    if not can_view_progress(actor):
+        raise ExecutionError(_("You may not download this file."))
+    with transaction.atomic():
+        record_event(
+            "progress.downloaded",
+            actor=actor,
+            target=plan_round,
+            extra={"fiscal_year": plan_round.fiscal_year, "format": file_format},
+        )
+
+
+def _locked(report: QuarterlyReport) -> QuarterlyReport:
+    return (
+        QuarterlyReport.objects.select_for_update(of=("self",))
+        .select_related("project__proposal", "project__responsible_officer")
+        .get(pk=report.pk)
+    )
+
+
+def _check(actor: User, report: QuarterlyReport, action: str) -> None:
+    decision = can_take(actor, report, action)
+    if not decision:
+        raise ExecutionError(decision.reason)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "execution"
+
+urlpatterns = [
+    path("", views.project_list, name="projects"),
+    path("reviews/", views.review_list, name="reviews"),
+    path("projects/<int:pk>/", views.project_detail, name="project"),
+    path("projects/<int:pk>/reports/new/", views.report_create, name="report_create"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),
+    path("reports/<int:pk>/review/", views.report_review, name="report_review"),
+]

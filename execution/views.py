@@ -1,0 +1,265 @@
+"""The pages of projects under way. Thin: selectors read, services write."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from core.text import notify_stripped
+from proposals.models import PlanRound
+
+from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
+from .forms import NewReportForm, ReportForm, ReviewForm
+from .models import Project, QuarterlyReport
+from .permissions import (
+    can_create_report,
+    can_list_projects,
+    can_review_reports,
+    can_take,
+    can_view_progress,
+)
+from .selectors import (
+    QUARTERS,
+    diff_snapshots,
+    get_progress,
+    get_project_for,
+    get_report_for,
+    list_project_reports,
+    list_projects_for,
+    list_reports_to_review,
+    list_unsent_quarters,
+    list_years_under_way,
+    quarters_to_report,
+    report_due_date,
+    report_due_days,
+)
+from .services import (
+    ExecutionError,
+    create_report,
+    record_progress_download,
+    review_report,
+    save_report,
+    submit_report,
+)
+from .workflow import Action
+
+PER_PAGE = 100
+OVERDUE_SHOWN = 200  # the oldest first; the count says how many there are in all
+
+
+def _project_or_404(request: HttpRequest, pk: int) -> Project:
+    project = get_project_for(request.user, pk)
+    if project is None:
+        raise Http404
+    return project
+
+
+def _report_or_404(request: HttpRequest, pk: int) -> QuarterlyReport:
+    report = get_report_for(request.user, pk)
+    if report is None:
+        raise Http404
+    return report
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    if not can_list_projects(request.user):
+        raise PermissionDenied
+    projects = list_projects_for(request.user).annotate(report_count=Count("reports"))
+    page = Paginator(projects, PER_PAGE).get_page(request.GET.get("page"))
+    readers = can_view_progress(request.user)
+    return render(
+        request,
+        "execution/project_list.html",
+        {
+            "page": page,
+            "can_review": can_review_reports(request.user),
+            "progress_years": list_years_under_way() if readers else [],
+        },
+    )
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_or_404(request, pk)
+    due_days = report_due_days(project.round)
+    reports = list_project_reports(project, request.user)
+    for report in reports:
+        report.due = report_due_date(report.fiscal_year, report.quarter, due_days)
+    can_report = bool(can_create_report(request.user, project))
+    to_report = [
+        (year, quarter, report_due_date(year, quarter, due_days))
+        for year, quarter in (
+            quarters_to_report(project, timezone.localdate()) if can_report else []
+        )
+    ]
+    return render(
+        request,
+        "execution/project_detail.html",
+        {
+            "project": project,
+            "baseline": project.baseline.order_by("fiscal_year", "category"),
+            "reports": reports,
+            "to_report": to_report,
+            "kpis": project.proposal.kpis.order_by("order", "id"),
+        },
+    )
+
+
+@require_POST
+def report_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project_or_404(request, pk)
+    if not can_create_report(request.user, project):
+        raise PermissionDenied
+    form = NewReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a quarter to report on."))
+        return redirect(project)
+    try:
+        report = create_report(
+            project=project, fiscal_year=form.cleaned_data["fiscal_year"],
+            quarter=form.cleaned_data["quarter"], actor=request.user,
+        )  # fmt: skip
+    except ExecutionError as error:
+        messages.error(request, str(error))
+        return redirect(project)
+    return redirect("execution:report_edit", pk=report.pk)
+
+
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    versions = list(report.versions.select_related("created_by").order_by("number"))
+    for before, after in zip(versions, versions[1:], strict=False):
+        after.changes = diff_snapshots(before.snapshot, after.snapshot)
+    return render(
+        request,
+        "execution/report_detail.html",
+        {
+            "report": report,
+            "project": report.project,
+            "lines": report.lines.order_by("category"),
+            "kpis": report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id"),
+            "versions": versions,
+            "can_edit": bool(can_take(request.user, report, Action.EDIT)),
+            "review_form": ReviewForm() if can_take(request.user, report, Action.ACCEPT) else None,
+        },
+    )
+
+
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    decision = can_take(request.user, report, Action.EDIT)
+    if not decision:
+        if request.method == "POST":
+            raise PermissionDenied
+        messages.info(request, decision.reason)
+        return redirect(report)
+    form = ReportForm(request.POST or None, report=report)
+    if request.method == "POST" and form.is_valid():
+        notify_stripped(request, form.stripped_fields)
+        try:
+            save_report(report=report, actor=request.user, **form.service_arguments())
+            if "submit" in request.POST:
+                submit_report(report=report, actor=request.user)
+                messages.success(request, _("The report was sent to DGA."))
+                return redirect(report)
+        except ExecutionError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, _("The report was saved."))
+            return redirect("execution:report_edit", pk=report.pk)
+    return render(
+        request, "execution/report_form.html", {"report": report, "project": report.project,
+                                                "form": form}
+    )  # fmt: skip
+
+
+@require_POST
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_or_404(request, pk)
+    if not can_take(request.user, report, Action.ACCEPT):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        notify_stripped(request, form.stripped_fields)
+        try:
+            review_report(
+                report=report, actor=request.user,
+                accept=form.cleaned_data["decision"] == "accept",
+                comment=form.cleaned_data["comment"],
+            )  # fmt: skip
+        except ExecutionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your review was recorded."))
+            return redirect(report)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(report)
+
+
+def review_list(request: HttpRequest) -> HttpResponse:
+    if not can_review_reports(request.user):
+        raise PermissionDenied
+    page = Paginator(list_reports_to_review(), PER_PAGE).get_page(request.GET.get("page"))
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    overdue = list_unsent_quarters(due_by=yesterday)
+    return render(
+        request,
+        "execution/review_list.html",
+        {"page": page, "overdue": overdue[:OVERDUE_SHOWN], "overdue_count": len(overdue)},
+    )
+
+
+# --- the progress dashboard and its files ---------------------------------------------------
+
+
+def _progress_round(request: HttpRequest, year: int) -> PlanRound:
+    if not can_view_progress(request.user):
+        raise PermissionDenied
+    return get_object_or_404(PlanRound, fiscal_year=year)
+
+
+def progress_dashboard(request: HttpRequest, year: int) -> HttpResponse:
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    return render(
+        request,
+        "execution/progress.html",
+        {"plan_round": plan_round, "progress": progress, "quarters": QUARTERS},
+    )
+
+
+def progress_csv(request: HttpRequest, year: int) -> HttpResponse:
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="csv")
+    return download_response(
+        build_progress_csv(progress), filename=f"progress-{year}.csv",
+        content_type=CSV_CONTENT_TYPE,
+    )  # fmt: skip
+
+
+def progress_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="xlsx")
+    return download_response(
+        build_progress_xlsx(progress), filename=f"progress-{year}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )  # fmt: skip
+
+
+def progress_json(request: HttpRequest, year: int) -> HttpResponse:
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="json")
+    return JsonResponse(build_progress_json(progress), json_dumps_params={"ensure_ascii": False})
