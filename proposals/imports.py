@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _exported
 from django.utils.translation import override
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
@@ -49,20 +50,23 @@ from .workbook import (
 from .workflow import APPROVED_STATES, Status
 
 # Column → the headers the exporters write for it (screening.exports and plans.exports.xlsx).
+# ``_exported`` is gettext_lazy under a name makemessages does not extract: these are the
+# exporters' own messages, translated at run time as the exporters translate them (the
+# catalogues are merged), so that this module never adds a rival translation of them.
 COLUMNS: dict[str, list[Promise]] = {
-    "code": [_("Reference")],
-    "round": [_("Round (fiscal year)")],
-    "agency": [_("Agency")],
-    "title": [_("Title"), _("Project")],
-    "stage": [_("Value-chain stage")],
-    "benefit": [_("Expected benefit")],
-    "status": [_("Status")],
-    "requested": [_("Requested (baht)")],
-    "recommended": [_("Recommended (baht)")],
-    "approved": [_("Approved (baht)")],
+    "code": [_exported("Reference")],
+    "round": [_exported("Round (fiscal year)")],
+    "agency": [_exported("Agency")],
+    "title": [_exported("Title"), _exported("Project")],
+    "stage": [_exported("Value-chain stage")],
+    "benefit": [_exported("Expected benefit")],
+    "status": [_exported("Status")],
+    "requested": [_exported("Requested (baht)")],
+    "recommended": [_exported("Recommended (baht)")],
+    "approved": [_exported("Approved (baht)")],
 }
 REQUIRED = ("code", "agency", "title", "requested")
-TOTAL_LABELS: list[Promise] = [_("Total")]
+TOTAL_LABELS: list[Promise] = [_exported("Total")]
 _CODE = re.compile(PROPOSAL_CODE_PATTERN)
 
 

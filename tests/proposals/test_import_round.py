@@ -19,6 +19,7 @@ from plans.models import PlanVersion
 from plans.selectors import get_plan_summary
 from proposals.imports import import_round
 from proposals.models import PlanRound, Proposal
+from proposals.workflow import APPROVED_STATES
 from screening import exports
 from screening.selectors import get_totals, inbox_queryset
 from tests.fixtures_data.test_demo_data import NOW
@@ -44,12 +45,24 @@ def exported(demo):
         "export.csv": exports.inbox_csv(queryset, totals),
         "plan.xlsx": build_plan_xlsx(plan_document(version)),
     }
-    before = figures(plan_round)
+    before = figures(plan_round), rows(plan_round)
     proposals = Proposal.objects.filter(round=plan_round)
     AgendaItem.objects.filter(proposal__in=proposals).delete()
     proposals.delete()
     assert figures(plan_round) == (0, 0, Decimal("0"), 0, 0, Decimal("0"))
     return files, before
+
+
+def rows(plan_round):
+    """What the files carry of each proposal sent to DGA."""
+    return set(
+        inbox_queryset()
+        .filter(round=plan_round)
+        .values_list(
+            "code", "agency_id", "title_th", "status", "stage_id", "benefit_id",
+            "requested_amount", "recommended_amount", "approved_amount",
+        )
+    )  # fmt: skip
 
 
 def figures(plan_round):
@@ -75,14 +88,15 @@ def write(tmp_path, files, *names):
 @pytest.mark.django_db
 @pytest.mark.parametrize("inbox", ["export.xlsx", "export.csv"])
 def test_round_trip_gives_the_plan_page_figures(exported, tmp_path, admin_client, inbox):
-    files, before = exported
+    files, (before, proposals) = exported
     assert before == FY2568
     out = io.StringIO()
     call_command("import_round", *write(tmp_path, files, inbox, "plan.xlsx"), round=ROUND,
                  stdout=out)  # fmt: skip
     plan_round = PlanRound.objects.get(fiscal_year=ROUND)
     assert figures(plan_round) == FY2568
-    assert "140" in out.getvalue()
+    assert rows(plan_round) == proposals  # every status, agency, stage and amount as it was
+    assert "140 proposals created, 0 already there." in out.getvalue()
     assert AuditEvent.objects.filter(code="proposal.imported").count() == 140
     page = admin_client.get(reverse("plans:detail", args=[ROUND]))
     assert page.status_code == 200
@@ -92,7 +106,8 @@ def test_round_trip_gives_the_plan_page_figures(exported, tmp_path, admin_client
     again = io.StringIO()
     call_command("import_round", *write(tmp_path, files, inbox, "plan.xlsx"), round=ROUND,
                  stdout=again)  # fmt: skip
-    assert "0 " in again.getvalue()
+    assert "0 proposals created, 140 already there." in again.getvalue()
+    assert "สร้างข้อเสนอ 0 รายการ มีอยู่แล้ว 140 รายการ" in again.getvalue()
     assert Proposal.objects.filter(round=plan_round).count() == 140
     assert AuditEvent.objects.filter(code="proposal.imported").count() == 140
 
@@ -106,6 +121,24 @@ def test_plan_alone_gives_the_approved_figures(exported, tmp_path):
     totals = figures(PlanRound.objects.get(fiscal_year=ROUND))
     assert totals[3:] == FY2568[3:]
     assert totals[0] == 110
+    # The inbox's export then adds the 30 proposals that were not approved, and nothing else.
+    out = io.StringIO()
+    call_command("import_round", *write(tmp_path, files, "export.xlsx"), round=ROUND, stdout=out)
+    assert "30 proposals created, 110 already there." in out.getvalue()
+    assert figures(PlanRound.objects.get(fiscal_year=ROUND)) == FY2568
+
+
+@pytest.mark.django_db
+def test_inbox_export_alone_takes_the_recommendation_as_approved(exported, tmp_path):
+    """export.xlsx has no approved amount: an approved proposal gets its recommended amount."""
+    files, _before = exported
+    call_command("import_round", *write(tmp_path, files, "export.xlsx"), round=ROUND,
+                 stdout=io.StringIO())  # fmt: skip
+    plan_round = PlanRound.objects.get(fiscal_year=ROUND)
+    assert figures(plan_round)[:5] == FY2568[:5]
+    approved = Proposal.objects.filter(round=plan_round, status__in=APPROVED_STATES)
+    assert approved.count() == 110
+    assert all(p.approved_amount == p.recommended_amount for p in approved)
 
 
 @pytest.mark.django_db
@@ -115,7 +148,7 @@ def test_dry_run_writes_nothing(exported, tmp_path):
     out = io.StringIO()
     call_command("import_round", *write(tmp_path, files, "export.xlsx", "plan.xlsx"), round=ROUND,
                  dry_run=True, stdout=out)  # fmt: skip
-    assert "140" in out.getvalue()
+    assert "Dry run: 140 proposals would be created, 0 already there." in out.getvalue()
     assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
     assert AuditEvent.objects.count() == events
 
