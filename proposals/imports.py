@@ -16,14 +16,19 @@ second time. The writes are one transaction, with one audit event per proposal.
 
 import csv
 import datetime
+import hashlib
 import io
 import re
+import secrets
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -384,22 +389,23 @@ def import_round(
     """
     result = read_round_files(files, fiscal_year=fiscal_year)
     result.dry_run = dry_run
-    plan_round = PlanRound.objects.filter(fiscal_year=fiscal_year).first()
-    if plan_round is None:
+    if not PlanRound.objects.filter(fiscal_year=fiscal_year).exists():
         result.error("", _("There is no round for fiscal year %(year)s."), year=fiscal_year)
         return result
-    validate_round_import(result, plan_round)
-    if result.errors or dry_run:
-        if dry_run and not result.errors:
-            result.created = [c for c in result.rows if c not in result.existing]
+    if result.errors:
         return result
     with transaction.atomic():
-        plan_round = PlanRound.objects.select_for_update().get(pk=plan_round.pk)
+        # Locking the round serialises imports (and reference numbers) within it: what is
+        # already there is read under the lock, so that two runs never create one twice.
+        plan_round = PlanRound.objects.select_for_update().get(fiscal_year=fiscal_year)
+        validate_round_import(result, plan_round)
+        new = [code for code in result.rows if code not in result.existing]
+        if result.errors or dry_run:
+            result.created = [] if result.errors else new
+            return result
         now = timezone.now()
-        for code, row in result.rows.items():
-            if code in result.existing:
-                continue
-            _create(row, plan_round=plan_round, actor=actor, now=now, sources=files)
+        for code in new:
+            _create(result.rows[code], plan_round=plan_round, actor=actor, now=now, sources=files)
             result.created.append(code)
     return result
 
@@ -450,6 +456,64 @@ def _create(
     )
 
 
+# --- preview and confirmation (the screening pages) ------------------------------------
+
+_STASH_SALT = "proposals.round-import"
+STASH_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
+_STASH_DIR = "round-imports"
+
+
+class RoundImportTokenError(Exception):
+    pass
+
+
+def preview_round_import(
+    files: list[tuple[str, bytes]], *, fiscal_year: int, actor: User
+) -> tuple[RoundImport, str]:
+    """A dry run of ``import_round`` and, when it would create something, a signed token for
+    ``confirm_round_import``. The files are kept (private storage, random names) until then."""
+    result = import_round(files, fiscal_year=fiscal_year, actor=actor, dry_run=True)
+    if not result.ok or not result.created:
+        return result, ""
+    kept = []
+    for name, data in files:
+        key = default_storage.save(f"{_STASH_DIR}/{secrets.token_hex(16)}", ContentFile(data))
+        kept.append([name, key, hashlib.sha256(data).hexdigest()])
+    token = signing.dumps(
+        {"files": kept, "round": fiscal_year, "actor": actor.pk}, salt=_STASH_SALT, compress=True
+    )
+    return result, token
+
+
+def confirm_round_import(token: str, *, actor: User) -> RoundImport:
+    """Import the files a preview kept (checked again, as on the command line), once: the kept
+    files are deleted after the import. Raises ``RoundImportTokenError`` for a token that is
+    forged, expired, another user's, or already used."""
+    try:
+        data = signing.loads(token, salt=_STASH_SALT, max_age=STASH_MAX_AGE)
+    except signing.SignatureExpired:
+        raise RoundImportTokenError(both(_("The preview has expired; upload again."))) from None
+    except signing.BadSignature:
+        raise RoundImportTokenError(both(_("This confirmation is not valid."))) from None
+    if data.get("actor") != actor.pk:
+        raise RoundImportTokenError(both(_("This confirmation is not valid.")))
+    files = []
+    for name, key, digest in data["files"]:
+        if not str(key).startswith(f"{_STASH_DIR}/") or not default_storage.exists(key):
+            raise RoundImportTokenError(
+                both(_("These files have already been imported; upload them again if needed."))
+            )
+        with default_storage.open(key) as handle:
+            content = handle.read()
+        if hashlib.sha256(content).hexdigest() != digest:
+            raise RoundImportTokenError(both(_("This confirmation is not valid.")))
+        files.append((str(name), content))
+    result = import_round(files, fiscal_year=int(data["round"]), actor=actor)
+    for _name, key, _digest in data["files"]:
+        default_storage.delete(key)
+    return result
+
+
 def summary(result: RoundImport) -> dict[str, Any]:
     """The report's figures: counts by status and the amounts of what is (to be) created."""
     created = [result.rows[c].values for c in result.created]
@@ -465,4 +529,12 @@ def summary(result: RoundImport) -> dict[str, Any]:
     }
 
 
-__all__ = ["RoundImport", "import_round", "read_round_files", "summary"]
+__all__ = [
+    "RoundImportTokenError",
+    "confirm_round_import",
+    "preview_round_import",
+    "RoundImport",
+    "import_round",
+    "read_round_files",
+    "summary",
+]

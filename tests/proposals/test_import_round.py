@@ -5,14 +5,17 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from budgetscreen.demo import load_demo
 from committee.models import AgendaItem
 from core.models import AuditEvent
+from directory.roles import Role
 from plans.exports.document import plan_document
 from plans.exports.xlsx import build_plan_xlsx
 from plans.models import PlanVersion
@@ -22,6 +25,7 @@ from proposals.models import PlanRound, Proposal
 from proposals.workflow import APPROVED_STATES
 from screening import exports
 from screening.selectors import get_totals, inbox_queryset
+from tests.factories import make_user
 from tests.fixtures_data.test_demo_data import NOW
 
 ROUND = 2568
@@ -192,4 +196,62 @@ def test_wrong_round_and_hostile_files_are_refused(exported):
     assert not macro.ok and ".xlsx" in macro.errors[0]
     junk = import_round([("export.xlsx", b"PK\x03\x04 not a zip")], fiscal_year=ROUND)
     assert not junk.ok
+    assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
+
+
+# --- the same in the screening pages: upload → preview → confirm (administrators only) ----
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user(Role.ADMIN)
+
+
+def _upload(client, files, *names):
+    data = {"fiscal_year": str(ROUND), "file": SimpleUploadedFile(names[0], files[names[0]])}
+    if len(names) > 1:
+        data["plan"] = SimpleUploadedFile(names[1], files[names[1]])
+    return client.post(reverse("screening:round_import"), data)
+
+
+@pytest.mark.django_db
+def test_preview_then_confirm_in_the_screening_pages(exported, client, admin_user):
+    files, (before, proposals) = exported
+    client.force_login(admin_user)
+    page = _upload(client, files, "export.xlsx", "plan.xlsx")
+    assert page.status_code == 200
+    assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()  # a preview only
+    token = page.context["token"]
+    assert token and len(page.context["created"]) == 140
+    # Another administrator cannot confirm this one's preview; a forged token does nothing.
+    other = Client()
+    other.force_login(make_user(Role.ADMIN))
+    other.post(reverse("screening:round_import"), {"confirm": token})
+    client.post(reverse("screening:round_import"), {"confirm": token[:-3] + "abc"})
+    assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
+    done = client.post(reverse("screening:round_import"), {"confirm": token})
+    assert done.status_code == 302
+    plan_round = PlanRound.objects.get(fiscal_year=ROUND)
+    assert figures(plan_round) == before and rows(plan_round) == proposals
+    events = AuditEvent.objects.filter(code="proposal.imported")
+    assert events.count() == 140 and {e.actor_id for e in events} == {admin_user.pk}
+    # Replaying the confirmation imports nothing more (the kept files are gone).
+    client.post(reverse("screening:round_import"), {"confirm": token})
+    assert AuditEvent.objects.filter(code="proposal.imported").count() == 140
+
+
+@pytest.mark.django_db
+def test_preview_lists_errors_and_writes_nothing(exported, client, admin_user):
+    files, _before = exported
+
+    def edit(sheet):
+        sheet["E5"] = "กรมที่ไม่มีอยู่จริง"
+
+    files = {"export.xlsx": _edited(files["export.xlsx"], edit)}
+    client.force_login(admin_user)
+    page = _upload(client, files, "export.xlsx")
+    assert page.status_code == 200
+    assert not page.context["token"]
+    assert "กรมที่ไม่มีอยู่จริง" in page.content.decode()
+    assert "!E5" in page.content.decode()
     assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
