@@ -22,13 +22,14 @@ from plans.models import PlanVersion
 from plans.selectors import get_plan_summary
 from proposals.imports import import_round
 from proposals.models import PlanRound, Proposal
-from proposals.workflow import APPROVED_STATES
+from proposals.workflow import APPROVED_STATES, Status
 from screening import exports
 from screening.selectors import get_totals, inbox_queryset
 from tests.factories import make_user
 from tests.fixtures_data.test_demo_data import NOW
 
 ROUND = 2568
+HOSTILE_TITLE = '=HYPERLINK("http://example.invalid","x") \'@SUM(1)'
 
 
 @pytest.fixture
@@ -41,6 +42,10 @@ def demo(settings):
 def exported(demo):
     """The FY2568 round's files as the app exports them, then the round emptied of proposals."""
     plan_round = PlanRound.objects.get(fiscal_year=ROUND)
+    # Text that a spreadsheet would take for a formula must come back as the same text.
+    first = Proposal.objects.filter(round=plan_round, status=Status.INELIGIBLE).first()
+    first.title_th = HOSTILE_TITLE
+    first.save(update_fields=["title_th"])
     queryset = inbox_queryset().filter(round=plan_round).order_by("code")
     totals = get_totals(queryset)
     version = PlanVersion.objects.filter(round=plan_round).order_by("-number").first()
@@ -100,6 +105,7 @@ def test_round_trip_gives_the_plan_page_figures(exported, tmp_path, admin_client
     plan_round = PlanRound.objects.get(fiscal_year=ROUND)
     assert figures(plan_round) == FY2568
     assert rows(plan_round) == proposals  # every status, agency, stage and amount as it was
+    assert Proposal.objects.filter(title_th=HOSTILE_TITLE).count() == 1
     assert "140 proposals created, 0 already there." in out.getvalue()
     assert AuditEvent.objects.filter(code="proposal.imported").count() == 140
     page = admin_client.get(reverse("plans:detail", args=[ROUND]))
