@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import parse_amount
 from core.text import InvisibleCharactersMixin
 from core.text_limits import COMMENT_MAX, LIST_MAX, REASON_MAX
+from proposals.forms import WORKBOOK_MAX_BYTES
 from proposals.models import Stage
 
 from .models import Assessment, Recommendation
@@ -157,3 +158,37 @@ class BulkAssignForm(SelectionForm):
     def __init__(self, *args, screeners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["screener"].queryset = screeners
+
+
+class RoundImportForm(forms.Form):
+    """A past round's files (the inbox's export and the plan's ``plan.xlsx``) to import."""
+
+    fiscal_year = forms.TypedChoiceField(label=_("Round"), coerce=int)
+    file = forms.FileField(
+        label=_("Screening inbox export (.xlsx or .csv) or plan.xlsx"),
+        help_text=_("Every proposal of the round, as the inbox's export gives them."),
+    )
+    plan = forms.FileField(
+        label=_("The plan's plan.xlsx (optional)"),
+        required=False,
+        help_text=_("Gives the approved amounts; without it, the recommended amount is taken."),
+    )
+
+    def __init__(self, *args, rounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fiscal_year"].choices = [(r.fiscal_year, r.name) for r in rounds]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("file", "plan"):
+            upload = cleaned.get(name)
+            if upload is not None and upload.size > WORKBOOK_MAX_BYTES:
+                self.add_error(name, _("The file is too large for a proposal workbook."))
+        return cleaned
+
+    def files_read(self) -> list[tuple[str, bytes]]:
+        return [
+            (upload.name, upload.read())
+            for upload in (self.cleaned_data.get("file"), self.cleaned_data.get("plan"))
+            if upload is not None
+        ]

@@ -8,7 +8,7 @@ whose reason the service raises as it is.
 from django.utils.translation import gettext as _
 
 from directory.models import User
-from directory.roles import SCREENERS, SCREENING_READERS
+from directory.roles import SCREENERS, SCREENING_READERS, Role
 from proposals.models import Proposal
 from proposals.permissions import ALLOWED, Decision, can_take, role_refused
 from proposals.workflow import Action
@@ -51,3 +51,12 @@ def can_assign_proposals(user: User) -> Decision:
     if not user.is_authenticated or not user.has_role(*WRITERS):
         return role_refused()
     return ALLOWED
+
+
+# Importing a past round sets statuses and approved amounts without the committee's votes: it
+# is the system administrator's job alone (``manage.py import_round`` is the same).
+ROUND_IMPORTERS = frozenset({Role.ADMIN})
+
+
+def can_import_round(user: User) -> bool:
+    return user.is_authenticated and user.has_role(*ROUND_IMPORTERS)

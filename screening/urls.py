@@ -13,6 +13,7 @@ urlpatterns = [
     path("duplicates/", views.duplicate_clusters, name="duplicates"),
     path("assign/", views.bulk_assign, name="bulk_assign"),
     path("distribute/", views.distribute, name="distribute"),
+    path("import/", views.round_import, name="round_import"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
     path("<int:pk>/assign/", views.assign, name="assign"),

@@ -24,17 +24,18 @@ from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.formatting import format_baht, format_million_baht
 from core.text import notify_stripped
 from directory.permissions import role_required
-from proposals import duplicates
-from proposals.models import Proposal
+from proposals import duplicates, imports
+from proposals.models import STATUS_LABELS, Proposal
 from proposals.selectors import get_proposal_display, get_proposal_for
 from proposals.services import ProposalError
 from proposals.workflow import FINAL, Status
 
 from . import exports, selectors, services
 from .filters import ProposalFilter
-from .forms import AssignForm, BulkAssignForm, ReopenForm, ScreeningForm
+from .forms import AssignForm, BulkAssignForm, ReopenForm, RoundImportForm, ScreeningForm
 from .permissions import (
     READERS,
+    ROUND_IMPORTERS,
     WRITERS,
     can_assign_proposals,
     can_reopen_proposal,
@@ -658,3 +659,46 @@ def dashboard(request):
             "inbox_round_query": urlencode({"round": plan_round.fiscal_year}),
         },  # fmt: skip
     )
+
+
+@role_required(*ROUND_IMPORTERS)
+def round_import(request):
+    """A past round from its spreadsheets: upload, see what would be created (or every error
+    with its sheet, row and column), confirm. The same as ``manage.py import_round``."""
+    if request.method == "POST" and "confirm" in request.POST:
+        return _confirm_round_import(request)
+    rounds = selectors.list_rounds()
+    form = RoundImportForm(request.POST or None, request.FILES or None, rounds=rounds)
+    preview = token = None
+    if request.method == "POST" and form.is_valid():
+        preview, token = imports.preview_round_import(
+            form.files_read(), fiscal_year=form.cleaned_data["fiscal_year"], actor=request.user
+        )
+        if not preview.ok:
+            messages.error(request, _("Nothing was imported: correct the cells listed below."))
+    context = {"form": form, "preview": preview, "token": token}
+    if preview is not None and preview.ok:
+        context["figures"] = imports.summary(preview)
+        context["created"] = [
+            (preview.rows[code], STATUS_LABELS.get(preview.rows[code].values["status"], ""))
+            for code in preview.created
+        ]
+    return render(request, "screening/round_import.html", context)
+
+
+def _confirm_round_import(request):
+    try:
+        result = imports.confirm_round_import(request.POST.get("confirm", ""), actor=request.user)
+    except imports.RoundImportTokenError as error:
+        messages.error(request, str(error))
+        return redirect("screening:round_import")
+    if not result.ok:
+        for error in result.errors[:20]:
+            messages.error(request, error)
+        return redirect("screening:round_import")
+    messages.success(
+        request,
+        _("%(count)s proposals created, %(existing)s already there.")
+        % {"count": len(result.created), "existing": len(result.existing)},
+    )
+    return redirect(f"{reverse('screening:inbox')}?round={result.fiscal_year}")

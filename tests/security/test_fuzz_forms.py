@@ -207,6 +207,12 @@ ENDPOINTS = {
         lambda w: {"round": str(w.open_round.fiscal_year)},
         10,
     ),
+    "screening:round_import": (
+        "admin",
+        None,
+        lambda w: {"fiscal_year": str(w.open_round.fiscal_year), "confirm": "x"},
+        10,
+    ),
     "committee:place_from_inbox": (
         "screener",
         None,

@@ -464,6 +464,7 @@ MATRIX = {
     "screening:bulk_assign": Entry(
         expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
     ),
+    "screening:round_import": Entry(expect=only({ADMIN}), post_denied=never({ADMIN})),
     "screening:distribute": Entry(
         expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
     ),
