@@ -9,7 +9,7 @@ from django.utils import translation
 from core.formatting import format_date_long
 from core.pdf import pdf_fonts_css, render_pdf
 
-from .selectors import get_meeting_board
+from .selectors import get_meeting_board, list_information_items
 
 
 def render_minutes_pdf(meeting) -> bytes:
@@ -19,6 +19,7 @@ def render_minutes_pdf(meeting) -> bytes:
         context = {
             "meeting": meeting,
             "board": board,
+            "information_items": list_information_items(meeting),
             "date_long": format_date_long(meeting.date, "th"),
             "fonts_css": pdf_fonts_css(),
             "others": [

@@ -188,6 +188,33 @@ class AgendaItem(models.Model):
         return f"{self.meeting.number_label} #{self.order}: {self.proposal.code}"
 
 
+class InformationItem(models.Model):
+    """A matter put before the meeting for information (เรื่องเพื่อทราบ), not for a decision.
+
+    Generic on purpose: a higher layer (the progress dashboard) adds one with its figures frozen
+    in ``body`` at that moment, so the minutes print what the meeting was actually told.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="information_items")
+    title = models.CharField(_("title"), max_length=500)
+    body = models.TextField(_("summary"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("item for information")
+        verbose_name_plural = _("items for information")
+        ordering = ["meeting", "order", "id"]
+
+    def __str__(self):
+        return f"{self.meeting.number_label}: {self.title}"
+
+
 class ConflictDeclaration(models.Model):
     """A member's declared conflict of interest: they leave for the item and do not vote."""
 

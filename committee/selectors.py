@@ -33,6 +33,7 @@ from .models import (
     Attendance,
     ConflictDeclaration,
     DecisionMethod,
+    InformationItem,
     Meeting,
     MeetingStatus,
     Membership,
@@ -112,6 +113,16 @@ def get_agenda_item_for(user: User, meeting_pk: int, item_pk: int) -> AgendaItem
         )
     except AgendaItem.DoesNotExist:
         raise Http404 from None
+
+
+def list_information_items(meeting: Meeting) -> list[InformationItem]:
+    """The meeting's items for information (agenda item 3), in order."""
+    return list(meeting.information_items.order_by("order", "id"))
+
+
+def get_information_item(meeting: Meeting, pk: int) -> InformationItem | None:
+    """One of the meeting's items for information; None when it is not the meeting's."""
+    return InformationItem.objects.filter(meeting=meeting, pk=pk).first()
 
 
 def get_membership(user: User, committee_id: int) -> Membership | None:

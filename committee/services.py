@@ -35,6 +35,7 @@ from .models import (
     Committee,
     ConflictDeclaration,
     DecisionMethod,
+    InformationItem,
     Meeting,
     MeetingStatus,
     Membership,
@@ -597,6 +598,44 @@ def remove_from_agenda(*, item: AgendaItem, actor: User) -> None:
             "agenda.removed", actor=actor, target=meeting, extra={"proposal": proposal.code}
         )
         item.delete()
+
+
+def add_information_item(
+    *, meeting: Meeting, actor: User, title: str, body: str = "", link: str = ""
+) -> InformationItem:
+    """Put a matter before the meeting for information (เรื่องเพื่อทราบ); the minutes print it
+    under agenda item 3 as it is now (``body`` is frozen text, never recomputed).
+
+    Preconditions: the secretary, a meeting not closed, a title. Effects: the item, last in
+    order, and the audit event ``agenda.information_added``. Raises ``CommitteeError``.
+    """
+    title, body, link = title.strip(), body.strip(), link.strip()
+    if not title:
+        raise CommitteeError(_("Please give the item a title."), field="title")
+    with transaction.atomic():
+        meeting = _lock_meeting(meeting.pk)
+        _require_secretary(actor, meeting)
+        order = meeting.information_items.count() + 1
+        item = InformationItem.objects.create(
+            meeting=meeting, title=title[:500], body=body, link=link[:500], order=order,
+            added_by=actor,
+        )  # fmt: skip
+        record_event(
+            "agenda.information_added", actor=actor, target=meeting,
+            extra={"title": item.title, "order": order},
+        )  # fmt: skip
+    return item
+
+
+def remove_information_item(*, item: InformationItem, actor: User) -> None:
+    """Take an item for information off a meeting that is not closed (the secretary)."""
+    with transaction.atomic():
+        meeting = _lock_meeting(item.meeting_id)
+        _require_secretary(actor, meeting)
+        record_event(
+            "agenda.information_removed", actor=actor, target=meeting, extra={"title": item.title}
+        )
+        InformationItem.objects.filter(pk=item.pk).delete()
 
 
 def order_agenda_by_stage(*, meeting: Meeting, actor: User) -> None:

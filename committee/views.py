@@ -354,8 +354,11 @@ def agenda(request, pk):
     return render(
         request,
         "committee/agenda.html",
-        {"meeting": meeting, "board": board, "candidates": candidates},
-    )
+        {
+            "meeting": meeting, "board": board, "candidates": candidates,
+            "information_items": selectors.list_information_items(meeting),
+        },
+    )  # fmt: skip
 
 
 def _agenda_action(request, meeting):
@@ -375,6 +378,8 @@ def _agenda_action(request, meeting):
         elif action == "order_by_stage":
             services.order_agenda_by_stage(meeting=meeting, actor=request.user)
             messages.success(request, _("Agenda ordered by value-chain stage."))
+        elif action == "remove_information":
+            _remove_information(request, meeting)
         elif action in ("up", "down", "remove"):
             item_pk = request.POST.get("item", "")
             if not item_pk.isdigit():
@@ -390,6 +395,16 @@ def _agenda_action(request, meeting):
             messages.error(request, _("Unknown action."))
     except (CommitteeError, ProposalError, ValidationError) as error:
         messages.error(request, error.message if isinstance(error, ValidationError) else str(error))
+
+
+def _remove_information(request, meeting):
+    item_pk = request.POST.get("information", "")
+    item = selectors.get_information_item(meeting, int(item_pk)) if item_pk.isdigit() else None
+    if item is None:
+        messages.error(request, _("Select an item."))
+        return
+    services.remove_information_item(item=item, actor=request.user)
+    messages.success(request, _("Item removed from the agenda."))
 
 
 @role_required(*SCREENERS)

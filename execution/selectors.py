@@ -13,12 +13,13 @@ from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from directory.models import User
-from proposals.models import ZERO, PlanRound
+from proposals.models import ZERO, PlanRound, Proposal
 
 from .models import (
     DEFAULT_REPORT_DUE_DAYS,
     BaselineLine,
     ExecutionSettings,
+    KPIActual,
     Project,
     QuarterlyReport,
     ReportLine,
@@ -169,6 +170,70 @@ def list_unsent_quarters(*, due_by: datetime.date) -> list[UnsentQuarter]:
             if due <= due_by and status not in COUNTED:
                 found.append(UnsentQuarter(project, year, quarter, due, status))
     found.sort(key=lambda u: (u.due, u.project.proposal.code))
+    return found
+
+
+# --- the last round, beside a continuing project's new request ----------------------------
+
+
+@dataclass
+class KPIAchievement:
+    indicator: str
+    unit: str
+    target: str
+    actual: str  # "" when no counted report gives it
+
+
+@dataclass
+class Continuation:
+    """How the approved proposal a continuing project carries on is going (screening shows it)."""
+
+    earlier: Proposal
+    approved: Decimal | None
+    project: Project | None = None
+    latest: QuarterlyReport | None = None  # the latest report DGA has (submitted or accepted)
+    disbursed: Decimal = ZERO
+    committed: Decimal = ZERO
+    kpis: list[KPIAchievement] = field(default_factory=list)
+
+    @property
+    def disbursed_percent(self) -> Decimal | None:
+        if not self.approved:
+            return None
+        return (self.disbursed * 100 / self.approved).quantize(Decimal("0.01"))
+
+
+def get_continuation(proposal: Proposal) -> Continuation | None:
+    """The earlier proposal ``proposal`` continues: approved, disbursed so far (cumulative, from
+    the latest counted report) and each KPI's latest actual against its target; None when the
+    proposal continues nothing. At most five queries."""
+    if proposal.continues_id is None:
+        return None
+    earlier = Proposal.objects.select_related("round").get(pk=proposal.continues_id)
+    project = Project.objects.filter(proposal=earlier).first()
+    found = Continuation(
+        earlier=earlier,
+        approved=project.approved_amount if project is not None else earlier.approved_amount,
+        project=project,
+    )
+    if project is not None:
+        found.latest = (
+            QuarterlyReport.objects.filter(project=project, status__in=COUNTED)
+            .order_by("-fiscal_year", "-quarter")
+            .first()
+        )
+    actuals: dict[int, str] = {}
+    if found.latest is not None:
+        sums = found.latest.lines.aggregate(disbursed=Sum("disbursed"), committed=Sum("committed"))
+        found.disbursed = sums["disbursed"] or ZERO
+        found.committed = sums["committed"] or ZERO
+        actuals = dict(
+            KPIActual.objects.filter(report=found.latest).values_list("kpi_id", "actual")
+        )
+    found.kpis = [
+        KPIAchievement(k.indicator, k.unit, k.target, actuals.get(k.pk, ""))
+        for k in earlier.kpis.all()
+    ]
     return found
 
 

@@ -6,16 +6,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from committee.permissions import may_run_meetings
+from committee.selectors import list_open_meetings, open_meetings
+from committee.services import CommitteeError, add_information_item
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.text import notify_stripped
 from proposals.models import PlanRound
 
+from .agenda import progress_item_text
 from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
 from .forms import NewReportForm, ReportForm, ReviewForm
 from .models import Project, QuarterlyReport
@@ -231,11 +236,43 @@ def _progress_round(request: HttpRequest, year: int) -> PlanRound:
 def progress_dashboard(request: HttpRequest, year: int) -> HttpResponse:
     plan_round = _progress_round(request, year)
     progress = get_progress(plan_round)
+    meetings = list_open_meetings() if may_run_meetings(request.user) else []
     return render(
         request,
         "execution/progress.html",
-        {"plan_round": plan_round, "progress": progress, "quarters": QUARTERS},
+        {
+            "plan_round": plan_round, "progress": progress, "quarters": QUARTERS,
+            "agenda_meetings": meetings,
+        },
+    )  # fmt: skip
+
+
+def progress_to_agenda(request: HttpRequest, year: int) -> HttpResponse:
+    """The secretary puts the progress report, figures frozen now, on a meeting's agenda as an
+    item for information (the committee's service writes it). POST only, after the role check."""
+    plan_round = _progress_round(request, year)
+    if not may_run_meetings(request.user):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    meeting_pk = request.POST.get("meeting", "")
+    meeting = open_meetings().filter(pk=int(meeting_pk)).first() if meeting_pk.isdigit() else None
+    if meeting is None:
+        messages.error(request, _("Choose a meeting that is not closed."))
+        return redirect("progress:dashboard", year=year)
+    title, body = progress_item_text(plan_round, get_progress(plan_round))
+    link = reverse("progress:dashboard", args=[year])
+    try:
+        add_information_item(meeting=meeting, actor=request.user, title=title, body=body, link=link)
+    except CommitteeError as error:
+        messages.error(request, str(error))
+        return redirect("progress:dashboard", year=year)
+    messages.success(
+        request,
+        _("The progress report is on the agenda of meeting %(number)s, for information.")
+        % {"number": meeting.number_label},
     )
+    return redirect("committee:agenda", pk=meeting.pk)
 
 
 def progress_csv(request: HttpRequest, year: int) -> HttpResponse:

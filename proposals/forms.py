@@ -18,8 +18,17 @@ from core.text import InvisibleCharactersMixin, collect_stripped
 from core.text_limits import COMMENT_MAX, LIST_MAX, SECTION_MAX, limit_length
 
 from .attachments import validate_upload
-from .models import ZERO, Benefit, DGStrategy, ExpenseCategory, NationalStrategy, Proposal, Stage
-from .selectors import get_budget_grid
+from .models import (
+    ZERO,
+    Benefit,
+    DGStrategy,
+    ExpenseCategory,
+    NationalStrategy,
+    ProjectType,
+    Proposal,
+    Stage,
+)
+from .selectors import get_budget_grid, list_continuable
 from .services import ProposalContent
 
 MAX_DURATION = 5
@@ -43,14 +52,33 @@ class GeneralForm(InvisibleCharactersMixin, forms.ModelForm):
     class Meta:
         model = Proposal
         fields = [
-            "title_th", "title_en", "project_type", "duration_years",
+            "title_th", "title_en", "project_type", "continues", "duration_years",
             "official_name", "official_position", "official_phone", "official_email",
         ]  # fmt: skip
         widgets = {"project_type": forms.RadioSelect}
         help_texts = {
             "title_en": gettext_lazy("Optional."),
             "official_name": gettext_lazy("The person DGA contacts about this proposal."),
+            "continues": gettext_lazy(
+                "A continuing project: the approved proposal of an earlier round it carries on."
+            ),
         }
+
+    def __init__(self, *args, agency_id=None, plan_round=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["continues"]
+        field.queryset = (
+            list_continuable(agency_id, plan_round)
+            if plan_round is not None
+            else Proposal.objects.none()
+        )
+        field.label_from_instance = lambda p: f"{p.code} {p.title_th}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("project_type") != ProjectType.CONTINUING:
+            cleaned["continues"] = None
+        return cleaned
 
 
 class AlignmentForm(InvisibleCharactersMixin, forms.ModelForm):
@@ -328,11 +356,14 @@ def unsign_base(token: str) -> dict | None:
 class ProposalEditor:
     """Sections 1–6 of one proposal as one page; each section is its own Django form."""
 
-    def __init__(self, data=None, files=None, *, plan_round, proposal=None):
+    def __init__(self, data=None, files=None, *, plan_round, proposal=None, agency_id=None):
         self.plan_round = plan_round
         self.proposal = proposal
         instance = proposal or Proposal(round=plan_round)
-        self.general = GeneralForm(data, instance=instance, prefix="general")
+        self.general = GeneralForm(
+            data, instance=instance, prefix="general", plan_round=plan_round,
+            agency_id=proposal.agency_id if proposal else agency_id,
+        )  # fmt: skip
         self.alignment = AlignmentForm(data, instance=instance, prefix="alignment")
         self.content = ContentForm(data, instance=instance, prefix="content")
         kpi_initial = [

@@ -192,6 +192,12 @@ class Proposal(models.Model):
     project_type = models.CharField(
         _("project type"), max_length=16, choices=ProjectType.choices, default=ProjectType.NEW
     )
+    # A continuing project names the approved proposal of an earlier round it carries on; the
+    # screening page then shows how that one is going (execution renders it).
+    continues = models.ForeignKey(
+        "self", verbose_name=_("continues"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="continued_by",
+    )  # fmt: skip
     duration_years = models.PositiveSmallIntegerField(
         _("duration (fiscal years)"),
         default=1,

@@ -175,6 +175,8 @@ SNAPSHOT_FIELDS = [
     "summary", "rationale", "objectives", "target_group", "outputs", "outcomes",
 ]  # fmt: skip
 _REFERENCE_FIELDS = {"stage", "benefit", "dg_strategy", "national_strategy"}
+# Kept in the snapshot and its diff, but not a workbook field: the form chooses it.
+_LINK_FIELDS = ["continues"]
 
 
 def get_content_field(name: str) -> Field:
@@ -196,6 +198,8 @@ def proposal_snapshot(proposal: Proposal) -> dict[str, Any]:
         elif name == "project_type":
             value = str(proposal.get_project_type_display())
         fields[name] = "" if value is None else str(value)
+    continued = proposal.continues
+    fields["continues"] = continued.code if continued is not None else ""
     return {
         "fields": fields,
         "kpis": [[k.indicator, k.unit, k.target] for k in proposal.kpis.all()],
@@ -210,7 +214,7 @@ def proposal_snapshot(proposal: Proposal) -> dict[str, Any]:
 def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """What changed from ``before`` to ``after``: rows of label, old value, new value."""
     changes = []
-    for name in SNAPSHOT_FIELDS:
+    for name in [*SNAPSHOT_FIELDS, *_LINK_FIELDS]:
         old, new = before["fields"].get(name, ""), after["fields"].get(name, "")
         if old != new:
             label = get_content_field(name).verbose_name
@@ -268,3 +272,18 @@ def get_version_pair(
     if first not in versions or second not in versions:
         raise Http404
     return versions[first], versions[second]
+
+
+def list_continuable(agency_id: int | None, plan_round: PlanRound) -> QuerySet[Proposal]:
+    """The agency's approved proposals of earlier rounds: what a continuing project may continue."""
+    if agency_id is None:
+        return Proposal.objects.none()
+    return (
+        Proposal.objects.filter(
+            agency_id=agency_id,
+            status__in=APPROVED_STATES,
+            round__fiscal_year__lt=plan_round.fiscal_year,
+        )
+        .select_related("round")
+        .order_by("-round__fiscal_year", "code")
+    )

@@ -33,12 +33,19 @@ from .models import (
     BudgetLine,
     ExpenseCategory,
     PlanRound,
+    ProjectType,
     Proposal,
     ProposalVersion,
     StatusChange,
     proposal_code,
 )
-from .selectors import SNAPSHOT_FIELDS, diff_snapshots, get_content_field, proposal_snapshot
+from .selectors import (
+    SNAPSHOT_FIELDS,
+    diff_snapshots,
+    get_content_field,
+    list_continuable,
+    proposal_snapshot,
+)
 from .workflow import TRANSITIONS, Action, Status
 
 
@@ -201,12 +208,30 @@ def _check_content(*, content: ProposalContent, plan_round: PlanRound) -> None:
         raise ProposalError(_("The total budget is too large."))
 
 
+def _check_continues(
+    *, content: ProposalContent, agency_id: int | None, plan_round: PlanRound
+) -> None:
+    """A continuing project may name only its own agency's approved proposal of an earlier round."""
+    continued = content.fields.get("continues")
+    if continued is None or content.fields.get("project_type") != ProjectType.CONTINUING:
+        return
+    if not list_continuable(agency_id, plan_round).filter(pk=continued.pk).exists():
+        raise ProposalError(
+            _("A continuing project may continue only an approved proposal of your agency "
+              "from an earlier round.")
+        )  # fmt: skip
+
+
 def _write_content(*, proposal: Proposal, content: ProposalContent) -> bool:
     """Copy the content onto the (locked or new) proposal and replace its KPIs and budget."""
     for name in SNAPSHOT_FIELDS:
         if name in content.fields:
             value = content.fields[name]
             setattr(proposal, name, value.strip() if isinstance(value, str) else value)
+    if "continues" in content.fields:
+        proposal.continues = content.fields["continues"]
+    if proposal.project_type != ProjectType.CONTINUING:
+        proposal.continues = None
     proposal.requested_amount = sum(
         (
             amount
@@ -227,6 +252,7 @@ def _write_content(*, proposal: Proposal, content: ProposalContent) -> bool:
     proposal.save(
         update_fields=[
             *SNAPSHOT_FIELDS,
+            "continues",
             "requested_amount",
             "recommended_amount",
             "updated_at",
@@ -272,6 +298,7 @@ def create_proposal(*, actor: User, plan_round: PlanRound, content: ProposalCont
     if agency_id is None or not permissions.can_create_proposal(actor):
         raise ProposalError(_("Only an agency's submitter may start a proposal."))
     _check_content(content=content, plan_round=plan_round)
+    _check_continues(content=content, agency_id=agency_id, plan_round=plan_round)
     with transaction.atomic():
         # Locking the round serialises reference numbers within it.
         plan_round = PlanRound.objects.select_for_update().get(pk=plan_round.pk)
@@ -332,6 +359,7 @@ def save_proposal(
         if proposal.lock_version != lock_version:
             raise _stale_error(proposal=proposal, current=before, base=base_snapshot)
         _check_content(content=content, plan_round=proposal.round)
+        _check_continues(content=content, agency_id=proposal.agency_id, plan_round=proposal.round)
         proposal.lock_version += 1
         cleared = _write_content(proposal=proposal, content=content)
         changes = diff_snapshots(before, proposal_snapshot(proposal))

@@ -167,7 +167,9 @@ def proposal_new(request):
         messages.warning(request, _("No round is open for submissions at the moment."))
         return redirect("proposals:list")
     if request.method == "POST":
-        editor = ProposalEditor(request.POST, request.FILES, plan_round=plan_round)
+        editor = ProposalEditor(
+            request.POST, request.FILES, plan_round=plan_round, agency_id=request.user.agency_id
+        )
         valid = editor.is_valid()
         # A document may come with the first save; a refused one keeps the draft unsaved too.
         has_upload = editor.attachment.has_upload
@@ -199,7 +201,7 @@ def proposal_new(request):
                 _("Nothing was saved, so the document was not attached: choose it again."),
             )
     else:
-        editor = ProposalEditor(plan_round=plan_round)
+        editor = ProposalEditor(plan_round=plan_round, agency_id=request.user.agency_id)
     return _render_editor(request, editor=editor, proposal=None, plan_round=plan_round)
 
 

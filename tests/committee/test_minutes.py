@@ -209,3 +209,30 @@ def test_minutes_copy_thai_and_emoji_as_typed(client, setup, tmp_path):
     fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True)
     encodings = {line.split()[-6] for line in fonts.stdout.splitlines()[2:]}
     assert encodings == {"Identity-H"}  # a font drawing .notdef gets a custom encoding
+
+
+def test_minutes_print_items_for_information_under_agenda_item_3(client, setup, tmp_path):
+    """Issue 16: the progress report put on the agenda for information, with the figures frozen
+    in its text, is printed as 3.1 under matters arising, and the meeting takes note."""
+    services.update_meeting(
+        meeting=setup.meeting, actor=setup.secretary, matters_arising="ติดตามมติครั้งก่อน"
+    )
+    services.add_information_item(
+        meeting=setup.meeting, actor=setup.secretary,
+        title="ความก้าวหน้าการดำเนินโครงการตามแผนปี 2568",
+        body="โครงการ 3 โครงการ วงเงินอนุมัติรวม 1,500,000.00 บาท\nเบิกจ่ายสะสม 600,000.50 บาท",
+    )  # fmt: skip
+    add_item(setup, title_th="โครงการแพลตฟอร์มกลาง")
+    client.force_login(setup.secretary)
+    flat = norm(
+        pdf_text(
+            client.get(reverse("committee:minutes", kwargs={"pk": setup.meeting.pk})).content,
+            tmp_path,
+        )
+    )
+    three = flat[flat.index(norm("ระเบียบวาระที่ 3")) : flat.index(norm("ระเบียบวาระที่ 4"))]
+    assert norm("ติดตามมติครั้งก่อน") in three
+    assert norm("3.1 ความก้าวหน้าการดำเนินโครงการตามแผนปี 2568 (เพื่อทราบ)") in three
+    assert "1,500,000.00" in three and "600,000.50" in three
+    assert norm("มติที่ประชุม: ที่ประชุมรับทราบ") in three
+    assert norm("- ไม่มี -") not in three

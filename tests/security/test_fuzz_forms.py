@@ -313,6 +313,7 @@ ENDPOINTS = {
     "progress:csv": ("budget", _year, lambda w: {}, 2),
     "progress:xlsx": ("budget", _year, lambda w: {}, 2),
     "progress:json": ("budget", _year, lambda w: {}, 2),
+    "progress:to_agenda": ("secretary", _year, lambda w: {"meeting": str(w.setup.meeting.pk)}, 10),
 }
 
 

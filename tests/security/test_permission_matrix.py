@@ -634,6 +634,12 @@ MATRIX = {
     "progress:csv": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:xlsx": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:json": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "progress:to_agenda": Entry(
+        expect=post_only({SECRETARY}),
+        kwargs=year_kwargs,
+        states=PLAN_STATES,
+        post_denied=never({SECRETARY}),
+    ),  # fmt: skip
 }
 
 
@@ -787,6 +793,7 @@ def _hostile_but_plausible(world):
         "quarter": 1,
         "progress": "on_track",
         "submit": "1",
+        "meeting": world.meetings["scheduled"].pk,
     }
 
 
