@@ -230,12 +230,12 @@ def load_current_execution(plan_round, users, now, skip_agency, created) -> None
     rows = [row for row in rows if row[0].agency_id != skip_agency]
     for index, (project, baseline, kpis) in enumerate(rows):
         for quarter in range(1, min(current, 5)):
-            if index == overdue and quarter == current - 1:
-                continue
+            history = accepted_history(year, quarter, 15, index)
+            if (index == overdue and quarter == current - 1) or history[3] > now:
+                continue  # not sent (overdue once due), or not yet: a few days into the quarter
             writer.add(
                 project, year, quarter, amounts=cumulative(baseline, quarter, index),
-                kpis=[(k, "") for k in kpis], history=accepted_history(year, quarter, 15, index),
-                milestones=MILESTONES[quarter - 1],
+                kpis=[(k, "") for k in kpis], history=history, milestones=MILESTONES[quarter - 1],
             )  # fmt: skip
         if current <= 4 and index < len(CURRENT_STATES):
             add_current(writer, project, baseline, kpis, year, current, index, now)
@@ -245,7 +245,7 @@ def load_current_execution(plan_round, users, now, skip_agency, created) -> None
 def add_current(writer, project, baseline, kpis, year, quarter, index, now) -> None:
     """One report on the quarter under way, dated between its first day and ``now``."""
     state = CURRENT_STATES[index]
-    start = moment(quarter_bounds(year, quarter)[0], 8)
+    start = min(moment(quarter_bounds(year, quarter)[0], 8), now - datetime.timedelta(hours=1))
     span = now - start
 
     def at(fraction):

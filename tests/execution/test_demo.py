@@ -101,3 +101,19 @@ def test_a_quarter_past_its_due_date_is_overdue(settings):
     current = QuarterlyReport.objects.filter(project__round__fiscal_year=2569, quarter=2)
     assert set(current.values_list("status", flat=True)) == set(ReportStatus.values)
     assert not current.filter(submitted_at__gt=february).exists()
+
+
+def test_a_few_days_after_a_quarter_no_report_is_dated_in_the_future(settings):
+    """Loaded on 12 January 2569, in the reporting window of FY2569's first quarter: only the
+    reports already sent and reviewed by then are there; none is overdue yet."""
+    settings.DEMO_DATA = True
+    january = timezone.make_aware(datetime.datetime(2026, 1, 12, 9, 0))
+    load_demo(now=january)
+    plan = QuarterlyReport.objects.filter(project__round__fiscal_year=2569)
+    accepted = plan.filter(quarter=1, status=ReportStatus.ACCEPTED).count()
+    assert 0 < accepted < Project.objects.filter(round__fiscal_year=2569).count() - 1
+    # (the submitter's own draft goes through the services, which stamp the clock's time)
+    written = plan.exclude(project__agency__code="dlt")
+    for field in ("created_at", "submitted_at", "reviewed_at"):
+        assert not written.filter(**{f"{field}__gt": january}).exists(), field
+    assert list_unsent_quarters(due_by=datetime.date(2026, 1, 11)) == []
