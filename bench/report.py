@@ -84,6 +84,8 @@ def _add_scale(out, s, t):
         f"p95 ≤ {t['plan_p95_ms']} ms at 10,000" if n == 10_000 else "",
         _p95(p["plan"]) <= t["plan_p95_ms"] if n == 10_000 else None,
     )
+    if s.get("progress_pages"):
+        _add_progress(out, n, s["progress_pages"], s.get("progress_counts", {}), t)
     items = s["counts"]["agenda_items"]
     out.add("meeting view p50/p95 ms", f"{n:,} ({items} items)", _fig(p["meeting"]))
     out.add("meeting state.json p50/p95 ms", f"{n:,} ({items} items)", _fig(p["meeting_state"]))
@@ -91,6 +93,21 @@ def _add_scale(out, s, t):
         out.add("voting", f"{n:,}", f"failed: {s['voting_error'][:80]}", "zero lost", False)
     if s.get("voting"):
         _add_voting(out, n, s["voting"], t)
+
+
+def _add_progress(out, n, pages, counts, t):
+    """The execution dashboard and progress.json, measured in turns with the plan page."""
+    reports = f"{n:,} × 4 quarters ({counts.get('reports', '?'):,} reports)"
+    out.add("  plan page, in turns with progress", f"{n:,} approved",
+            _fig(pages["plan_beside_progress"]))  # fmt: skip
+    for key, label in (("progress", "progress/"), ("progress_json", "progress.json")):
+        out.add(
+            f"progress {label} p50/p95 ms, queries",
+            reports,
+            _fig(pages[key]),
+            f"p95 ≤ {t['progress_p95_ms']} ms at 10,000",
+            _p95(pages[key]) <= t["progress_p95_ms"] if n >= 10_000 else None,
+        )
 
 
 def _add_inbox(out, n, row, admin_row, label, t):
@@ -147,6 +164,18 @@ def _add_constant_queries(out, scales):
             f"{query_key} query count constant",
             ", ".join(f"{s['n']:,}" for s in scales),
             " / ".join(str(s["pages"][query_key].get("queries")) for s in scales),
+            "constant",
+            len(counts) == 1,
+        )
+    measured = [s for s in scales if s.get("progress_pages")]
+    if len(measured) <= 1:
+        return
+    for query_key in ("progress", "progress_json"):
+        counts = {s["progress_pages"][query_key].get("queries") for s in measured}
+        out.add(
+            f"{query_key} query count constant",
+            ", ".join(f"{s['n']:,}" for s in measured),
+            " / ".join(str(s["progress_pages"][query_key].get("queries")) for s in measured),
             "constant",
             len(counts) == 1,
         )

@@ -33,6 +33,7 @@ TARGETS = {
     "pdf_110_s": 3.0,
     "pdf_floor_ratio": 1.5,
     "vote_p95_ms": 200,
+    "progress_p95_ms": 300,  # the dashboard and progress.json at 10,000 projects × 4 quarters
 }
 
 
@@ -46,6 +47,7 @@ def _parse_args(argv):
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--skip-voting", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--skip-progress", action="store_true")
     parser.add_argument("--export-timeout", type=int, default=900, help="seconds per export run")
     parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
     parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
@@ -92,6 +94,16 @@ def _publish(ds, plan_round):
     from plans.services import publish_plan
 
     return publish_plan(plan_round=plan_round, actor=ds.secretary, note="bench")
+
+
+def _measure_progress(ds, scale, *, requests):
+    """Four quarters of reports for the plan's projects under way, then the dashboard and
+    progress.json beside the plan page."""
+    from . import progress
+
+    print("bench: progress reports and dashboard …", flush=True)
+    scale["progress_counts"] = progress.build_reports(ds.plan_round)
+    scale["progress_pages"] = progress.measure_progress(ds, requests=requests)
 
 
 def main(argv=None):
@@ -145,6 +157,8 @@ def main(argv=None):
             scale["pages"] = (
                 {} if args.skip_pages else pages.measure_pages(ds, requests=args.requests)
             )
+            if not args.skip_progress:
+                _measure_progress(ds, scale, requests=args.requests)
             results["scales"].append(scale)
             if not args.skip_voting:
                 print("bench: voting through gunicorn …", flush=True)

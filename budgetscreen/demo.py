@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from budgetscreen.demo_execution import load_current_execution, load_fy2568_execution
 from committee.models import (
     AgendaItem,
     Attendance,
@@ -136,7 +137,11 @@ def load_demo(*, stdout=None, now=None) -> dict[str, int]:
                 load_plan_round(year, ref, users, committee, created)
         load_open_round(calendar.open_round, ref, users, committee, now, created)
         publish_fy2568(users, created)
+        sent = submitter_projects(calendar.under_way, users["submitter"])[1:]
+        load_fy2568_execution(FIXTURE_YEAR, users, {(p.pk, 4) for p in sent}, created)
         load_reports(calendar.under_way, users, timezone.localdate(now), created)
+        under_way = PlanRound.objects.filter(fiscal_year=calendar.under_way).first()
+        load_current_execution(under_way, users, now, users["submitter"].agency_id, created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
     if stdout is not None:
@@ -504,6 +509,15 @@ def publish_fy2568(users, created) -> None:
     created["planversion"] += 1
 
 
+def submitter_projects(year, submitter) -> list[Project]:
+    """The submitter's agency's project in the plan under way and the one before it."""
+    return list(
+        Project.objects.filter(agency_id=submitter.agency_id, round__fiscal_year__lte=year)
+        .select_related("round")
+        .order_by("-round__fiscal_year", "proposal__code")[:2]
+    )
+
+
 def load_reports(year, users, today, created) -> None:
     """Publishing started the plans' projects; the submitter's agency has a report to file on
     the quarter under way (a draft) and, on the project before it, one sent for the screener to
@@ -517,12 +531,9 @@ def load_reports(year, users, today, created) -> None:
         )  # fmt: skip
         created["executionsettings"] += 1
     submitter = users["submitter"]
-    projects = list(
-        Project.objects.filter(agency_id=submitter.agency_id, round__fiscal_year__lte=year)
-        .select_related("round")
-        .order_by("-round__fiscal_year", "proposal__code")[:2]
-    )
-    if not projects or QuarterlyReport.objects.filter(project__in=projects).exists():
+    projects = submitter_projects(year, submitter)
+    # The plans' history (``demo_execution``) leaves the sent report's quarter to this.
+    if not projects or QuarterlyReport.objects.filter(project=projects[0]).exists():
         return
     quarter = (today.month - 10) % 12 // 3 + 1  # October–December is the first
     fiscal_year = fiscal_year_of(today)

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from budgetscreen.demo import load_demo
 from directory.models import User
-from execution.models import ExecutionSettings, Project, QuarterlyReport
-from execution.workflow import ReportStatus
+from execution.models import BaselineLine, ExecutionSettings, Project, QuarterlyReport, ReportLine
+from execution.selectors import get_progress, list_unsent_quarters
+from execution.workflow import ProgressStatus, ReportStatus
+from proposals.models import PlanRound
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +27,9 @@ def test_the_demo_has_reports_to_file_and_to_review(settings):
     assert Project.objects.filter(round__fiscal_year=2570).count() > 1
     draft = QuarterlyReport.objects.get(project__agency=submitter.agency, status=ReportStatus.DRAFT)
     assert (draft.project.round.fiscal_year, draft.fiscal_year, draft.quarter) == (2570, 2570, 1)
-    sent = QuarterlyReport.objects.get(status=ReportStatus.SUBMITTED)
+    sent = QuarterlyReport.objects.get(
+        project__agency=submitter.agency, status=ReportStatus.SUBMITTED
+    )
     assert sent.project.agency == submitter.agency and sent.versions.count() == 1
     client = Client()
     client.force_login(User.objects.get(username="screener"))
@@ -36,3 +40,80 @@ def test_the_demo_has_reports_to_file_and_to_review(settings):
     assert rules.target_q4 == 100 and "illustrative" in rules.targets_note
     # loading again adds nothing
     assert "quarterlyreport" not in load_demo(now=NOW)
+
+
+def test_fy2568_carries_its_whole_year_of_execution(settings):
+    """Four quarters of every project, cumulative, exact, never above the approved amount;
+    some returned and resubmitted, some finished under budget."""
+    settings.DEMO_DATA = True
+    load_demo(now=NOW)
+    projects = Project.objects.filter(round__fiscal_year=2568)
+    reports = QuarterlyReport.objects.filter(project__in=projects, fiscal_year=2568)
+    assert reports.count() == 4 * projects.count()
+    # all accepted but the submitter's last one, sent today for the screener
+    assert reports.exclude(status=ReportStatus.ACCEPTED).count() == 1
+    assert reports.filter(versions__number=2).exists()
+    assert reports.filter(review_comment__gt="", status=ReportStatus.ACCEPTED).exists()
+    limits = {
+        (b.project_id, b.category): b.approved_amount
+        for b in BaselineLine.objects.filter(project__in=projects, fiscal_year=2568)
+    }
+    last: dict = {}
+    for line in ReportLine.objects.filter(report__in=reports).order_by("report__quarter"):
+        key = (line.report.project_id, line.category)
+        assert line.disbursed + line.committed <= limits[key]
+        assert line.disbursed >= last.get(key, 0)
+        last[key] = line.disbursed
+    progress = get_progress(PlanRound.objects.get(fiscal_year=2568))
+    q4 = [row.quarters[3].disbursed for row in progress.projects]
+    under = [row for row, d in zip(progress.projects, q4, strict=True) if d < row.approved]
+    assert len(under) >= 10
+    assert progress.totals.quarters[3].disbursed == sum(q4)
+    assert progress.totals.quarters[3].disbursed < progress.totals.approved
+
+
+def test_the_plan_under_way_has_reports_in_every_state(settings):
+    settings.DEMO_DATA = True
+    load_demo(now=NOW)
+    current = QuarterlyReport.objects.filter(project__round__fiscal_year=2570, fiscal_year=2570)
+    assert set(current.values_list("status", flat=True)) == set(ReportStatus.values)
+    assert current.filter(quarter=1).count() == current.count()
+    returned = current.get(status=ReportStatus.RETURNED)
+    assert returned.review_comment and returned.versions.count() == 1
+    progress = get_progress(PlanRound.objects.get(fiscal_year=2570))
+    assert [row.progress for row in progress.needing_attention] == [ProgressStatus.AT_RISK]
+    # every date of the demo is in the past
+    assert not current.filter(submitted_at__gt=NOW).exists()
+    assert not current.filter(reviewed_at__gt=NOW).exists()
+
+
+def test_a_quarter_past_its_due_date_is_overdue(settings):
+    """Loaded on 10 February 2569, after the first quarter's reports of FY2569 were due on
+    15 January: they are in but one (overdue), and the second quarter's are in every state.
+    (The services the submitter's own reports go through take today's date, so the day is
+    before it.)"""
+    settings.DEMO_DATA = True
+    february = timezone.make_aware(datetime.datetime(2026, 2, 10, 9, 0))
+    load_demo(now=february)
+    overdue = list_unsent_quarters(due_by=datetime.date(2026, 2, 9))
+    others = [u for u in overdue if u.project.agency.code != "dlt"]
+    assert [(u.project.round.fiscal_year, u.quarter, u.status) for u in others] == [(2569, 1, "")]
+    current = QuarterlyReport.objects.filter(project__round__fiscal_year=2569, quarter=2)
+    assert set(current.values_list("status", flat=True)) == set(ReportStatus.values)
+    assert not current.filter(submitted_at__gt=february).exists()
+
+
+def test_a_few_days_after_a_quarter_no_report_is_dated_in_the_future(settings):
+    """Loaded on 12 January 2569, in the reporting window of FY2569's first quarter: only the
+    reports already sent and reviewed by then are there; none is overdue yet."""
+    settings.DEMO_DATA = True
+    january = timezone.make_aware(datetime.datetime(2026, 1, 12, 9, 0))
+    load_demo(now=january)
+    plan = QuarterlyReport.objects.filter(project__round__fiscal_year=2569)
+    accepted = plan.filter(quarter=1, status=ReportStatus.ACCEPTED).count()
+    assert 0 < accepted < Project.objects.filter(round__fiscal_year=2569).count() - 1
+    # (the submitter's own draft goes through the services, which stamp the clock's time)
+    written = plan.exclude(project__agency__code="dlt")
+    for field in ("created_at", "submitted_at", "reviewed_at"):
+        assert not written.filter(**{f"{field}__gt": january}).exists(), field
+    assert list_unsent_quarters(due_by=datetime.date(2026, 1, 11)) == []

@@ -370,3 +370,49 @@ def test_the_dashboard_and_json_show_the_rounds_disbursement_targets(
     targets = [q["disbursement_target_percent"] for q in document["totals"]["quarters"]]
     assert targets == ["30.00", "52.50", None, None]
     assert document["targets_note"] == "ตัวเลขสมมติ"
+
+
+def _four_quarters(plan_round):
+    """A year of reports on every project of the round, written in bulk: accepted, submitted,
+    returned and draft ones (the last two do not count), each with its lines."""
+    states = [ReportStatus.ACCEPTED, ReportStatus.ACCEPTED, ReportStatus.SUBMITTED]
+    last = [ReportStatus.DRAFT, ReportStatus.RETURNED]
+    reports = QuarterlyReport.objects.bulk_create(
+        QuarterlyReport(
+            project=project, fiscal_year=plan_round.fiscal_year, quarter=quarter,
+            status=(states + [last[index % 2]])[quarter - 1],
+            progress="at_risk" if index % 3 == 0 else "on_track",
+        )
+        for index, project in enumerate(Project.objects.filter(round=plan_round))
+        for quarter in (1, 2, 3, 4)
+    )  # fmt: skip
+    ReportLine.objects.bulk_create(
+        ReportLine(report=report, category=category, disbursed=Decimal("1000.00") * report.quarter,
+                   committed=Decimal("10.00"))
+        for report in reports
+        for category in ("operating", "investment")
+    )  # fmt: skip
+    return len(reports)
+
+
+def test_the_dashboard_and_json_queries_do_not_grow_with_projects_and_quarters(
+    budget_officer, django_assert_num_queries
+):
+    """3 and 30 projects, each reported on all four quarters: the same number of queries, and
+    the totals count each quarter of each project once."""
+    client = client_for(budget_officer)
+    small, _secretary = make_projects(agencies=[make_agency()], per_agency=3, fiscal_year=2566)
+    large, _secretary = make_projects(
+        agencies=[make_agency() for _ in range(3)], per_agency=10, fiscal_year=2567
+    )
+    assert (_four_quarters(small), _four_quarters(large)) == (12, 120)
+    for name in ("progress:dashboard", "progress:json"):
+        expected = _count(client, reverse(name, args=[small.fiscal_year]))
+        with django_assert_num_queries(expected):
+            response = client.get(reverse(name, args=[large.fiscal_year]))
+        assert response.status_code == 200
+    document = json.loads(client.get(reverse("progress:json", args=[large.fiscal_year])).content)
+    assert len(document["projects"]) == 30
+    disbursed = [Decimal(q["disbursed"]) for q in document["totals"]["quarters"]]
+    # Q1–Q3 count for all 30 projects (2 lines each); Q4 is draft or returned: it does not
+    assert disbursed == [Decimal("60000.00"), Decimal("120000.00"), Decimal("180000.00"), 0]
