@@ -13,12 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from core.pdf import PDFUnavailable
 from core.text import notify_stripped
 from proposals.models import PlanRound
 
+from .charts import cumulative_chart_svg
 from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
 from .forms import NewReportForm, ReportForm, ReviewForm
 from .models import Project, QuarterlyReport
+from .pdf import build_progress_pdf, progress_document
 from .permissions import (
     can_create_report,
     can_list_projects,
@@ -234,7 +237,12 @@ def progress_dashboard(request: HttpRequest, year: int) -> HttpResponse:
     return render(
         request,
         "execution/progress.html",
-        {"plan_round": plan_round, "progress": progress, "quarters": QUARTERS},
+        {
+            "plan_round": plan_round,
+            "progress": progress,
+            "quarters": QUARTERS,
+            "chart": cumulative_chart_svg(progress),
+        },  # fmt: skip
     )
 
 
@@ -263,3 +271,16 @@ def progress_json(request: HttpRequest, year: int) -> HttpResponse:
     progress = get_progress(plan_round)
     record_progress_download(plan_round=plan_round, actor=request.user, file_format="json")
     return JsonResponse(build_progress_json(progress), json_dumps_params={"ensure_ascii": False})
+
+
+def progress_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    try:
+        content = build_progress_pdf(progress_document(plan_round, progress))
+    except PDFUnavailable:
+        return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="pdf")
+    return download_response(
+        content, filename=f"progress-{year}.pdf", content_type="application/pdf"
+    )
