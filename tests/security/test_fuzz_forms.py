@@ -307,6 +307,7 @@ ENDPOINTS = {
     "progress:csv": ("budget", _year, lambda w: {}, 2),
     "progress:xlsx": ("budget", _year, lambda w: {}, 2),
     "progress:json": ("budget", _year, lambda w: {}, 2),
+    "progress:pdf": ("budget", _year, lambda w: {}, 2),
 }
 
 

@@ -633,6 +633,7 @@ MATRIX = {
     "progress:csv": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:xlsx": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:json": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    "progress:pdf": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
 }
 
 
