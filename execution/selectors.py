@@ -323,6 +323,19 @@ class Progress:
         return [*counts, ("", str(_("No report yet")), unreported)]
 
     @property
+    def kpi_shortfalls(self) -> list[ProgressRow]:
+        """Projects with an assessed KPI below its target, the lowest achievement first."""
+        rows = [row for row in self.projects if row.kpis_met < row.kpis_assessed]
+        return sorted(rows, key=lambda row: (row.kpi_percent or ZERO, row.code))
+
+    @property
+    def kpi_all_met(self) -> int:
+        """Projects whose assessed KPIs all meet their target (at least one assessed)."""
+        return sum(
+            1 for row in self.projects if row.kpis_assessed and not row.kpis_met < row.kpis_assessed
+        )
+
+    @property
     def has_targets(self) -> bool:
         return any(q.target is not None for q in self.totals.quarters)
 

@@ -105,6 +105,8 @@ def test_kpi_achievement_per_project_and_overall(round_with_reports):
     assert (last.kpis_met, last.kpis_assessed, last.kpi_percent) == (0, 1, Decimal("0.00"))
     assert (progress.totals.kpis_met, progress.totals.kpis_assessed) == (2, 6)
     assert progress.totals.kpi_percent == Decimal("33.33")
+    assert progress.kpi_all_met == 2
+    assert [row.code for row in progress.kpi_shortfalls] == [p.proposal.code for p in projects[2:]]
 
 
 def test_the_chart_draws_the_plan_against_what_was_disbursed(round_with_reports):
@@ -145,6 +147,13 @@ def test_the_page_shows_the_breakdowns_and_their_totals(
     assert 'data-breakdown="agency"' in text and 'data-breakdown="category"' in text
     assert "<svg" in text and "style=" not in text.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert reverse("progress:pdf", args=[year]) in text
+    # every project misses its KPI (1 of 1000): all six are listed below target
+    start = text.index('data-kpi="shortfalls"')
+    shortfalls = text[start : text.index("</table>", start)]
+    codes = Project.objects.filter(round=round_with_reports).values_list(
+        "proposal__code", flat=True
+    )
+    assert len(codes) == 6 and all(f"<td>{code}</td>" in shortfalls for code in codes)
     sums = dict(re.findall(r'data-sum="([\w-]+)">([^<]+)<', text))
     document = json.loads(client.get(reverse("progress:json", args=[year])).content)
     for key, rows in (
