@@ -239,6 +239,7 @@ class QuarterFigures:
     # Totals only: disbursed as a percentage of the approved total, and the round's target.
     percent: Decimal | None = None
     target: Decimal | None = None
+    reported: bool = False  # projects only: a counted report on the quarter has amounts
 
 
 @dataclass
@@ -441,6 +442,7 @@ def _project_rows(plan_round: PlanRound) -> list[tuple[Project, ProgressRow]]:
         for figure in row.quarters:
             sum_ = figures.get((project.pk, figure.quarter))
             if sum_ is not None:
+                figure.reported = True
                 figure.disbursed = sum_["disbursed"] or ZERO
                 figure.committed = sum_["committed"] or ZERO
         found.append((project, row))
@@ -531,7 +533,5 @@ def get_progress(plan_round: PlanRound) -> Progress:
             for p, row in pairs
         ]),
         by_category=by_category, category_totals=category_totals,
-        reported_quarters=sorted({
-            q.quarter for _p, row in pairs for q in row.quarters if q.disbursed or q.committed
-        }),
+        reported_quarters=sorted({q.quarter for _p, r in pairs for q in r.quarters if q.reported}),
     )  # fmt: skip

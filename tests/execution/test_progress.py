@@ -14,11 +14,13 @@ from django.utils import translation
 
 from core.formatting import format_baht
 from core.models import AuditEvent
+from directory.roles import Role
 from execution.charts import cumulative_chart_svg
 from execution.models import ExecutionSettings, KPIActual, Project
 from execution.selectors import get_progress, kpi_met
 from proposals.models import Proposal, Stage
-from tests.execution.test_views import round_with_reports  # noqa: F401 (a fixture)
+from tests.execution.test_views import _filed, round_with_reports  # noqa: F401 (a fixture)
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +212,12 @@ def test_the_pdf_is_refused_to_an_agency(round_with_reports, submitter):
     )
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(code="progress.downloaded").exists()
+
+
+def test_a_quarter_reported_at_zero_is_a_point_at_zero(round_with_reports, screener):
+    """Nothing disbursed yet is a fact to draw; a quarter nobody has reported on is not."""
+    project = Project.objects.filter(round=round_with_reports).order_by("pk").first()
+    submitter = make_user(Role.SUBMITTER, agency=project.agency)
+    _filed(project, submitter, screener, 3, Decimal("0"), Decimal("0"), accept=False)
+    plan = get_progress(round_with_reports).plan_against_actual
+    assert [a for _q, _p, a in plan][2:] == [Decimal("0"), None]
