@@ -18,7 +18,7 @@ def _header() -> list[str]:
             _("Q%(quarter)s disbursed (baht)") % {"quarter": quarter},
             _("Q%(quarter)s committed (baht)") % {"quarter": quarter},
         ]
-    return header
+    return [*header, _("KPIs met"), _("KPIs assessed")]
 
 
 def _amounts(row: ProgressRow) -> list[Decimal]:
@@ -27,13 +27,32 @@ def _amounts(row: ProgressRow) -> list[Decimal]:
 
 def _rows(progress: Progress) -> list[list[Any]]:
     return [
-        [row.code, row.label, row.agency, row.approved, row.progress, *_amounts(row)]
+        [
+            row.code,
+            row.label,
+            row.agency,
+            row.approved,
+            row.progress,
+            *_amounts(row),
+            row.kpis_met,
+            row.kpis_assessed,
+        ]
         for row in progress.projects
     ]
 
 
 def _footer(progress: Progress) -> list[Any]:
-    return ["", _("Total"), "", progress.totals.approved, "", *_amounts(progress.totals)]
+    totals = progress.totals
+    return [
+        "",
+        _("Total"),
+        "",
+        totals.approved,
+        "",
+        *_amounts(totals),
+        totals.kpis_met,
+        totals.kpis_assessed,
+    ]
 
 
 def build_progress_csv(progress: Progress) -> bytes:
@@ -48,19 +67,43 @@ def build_progress_xlsx(progress: Progress) -> bytes:
     text = {0: "@", 1: "@", 2: "@", 4: "@"}
     write_xlsx_sheet(
         workbook, _("Projects"), _rows(progress), header=_header(), footer=_footer(progress),
-        widths=[12, 50, 30, 18, 12] + [18] * 8, formats=text,
+        widths=[12, 50, 30, 18, 12] + [18] * 8 + [10, 10], formats=text,
     )  # fmt: skip
-    ministries = [
-        [row.label, row.projects, row.approved, *_amounts(row)] for row in progress.by_ministry
-    ]
-    write_xlsx_sheet(
-        workbook, _("By ministry"), ministries,
-        header=[_("Ministry"), _("Projects"), *_header()[3:4], *_header()[5:]],
-        footer=[_("Total"), progress.totals.projects, progress.totals.approved,
-                *_amounts(progress.totals)],
-        widths=[40, 10, 18] + [18] * 8, formats={0: "@", 1: "0"},
-    )  # fmt: skip
+    amounts_header = [*_header()[3:4], *_header()[5:13]]
+    for title, heading, rows, total in _groups(progress):
+        counts = total is progress.totals  # a category has amounts, not projects
+        write_xlsx_sheet(
+            workbook, title, [_group_cells(row, counts) for row in rows],
+            header=[heading, *([_("Projects")] if counts else []), *amounts_header],
+            footer=_group_cells(total, counts, label=_("Total")),
+            widths=[40] + ([10] if counts else []) + [18] * 9,
+            formats={0: "@", 1: "0"} if counts else {0: "@"},
+        )  # fmt: skip
     return workbook_bytes(workbook)
+
+
+def _groups(progress: Progress) -> list[tuple[str, str, list[ProgressRow], ProgressRow]]:
+    """(sheet, heading, rows, total) of each breakdown, as the dashboard shows them."""
+    return [
+        (_("By ministry"), _("Ministry"), progress.by_ministry, progress.totals),
+        (_("By agency"), _("Agency"), progress.by_agency, progress.totals),
+        (_("By stage"), _("Value-chain stage"), progress.by_stage, progress.totals),
+        (_("By category"), _("Expense category"), progress.by_category,
+         progress.category_totals),
+    ]  # fmt: skip
+
+
+def _group_cells(row: ProgressRow, counts: bool, label: str = "") -> list[Any]:
+    return [label or row.label, *([row.projects] if counts else []), row.approved, *_amounts(row)]
+
+
+def _kpi_figures(row: ProgressRow) -> dict[str, Any]:
+    percent = row.kpi_percent
+    return {
+        "kpis_met": row.kpis_met,
+        "kpis_assessed": row.kpis_assessed,
+        "kpi_achievement_percent": None if percent is None else str(percent),
+    }
 
 
 def _figures(row: ProgressRow) -> dict[str, Any]:
@@ -88,6 +131,17 @@ def build_progress_json(progress: Progress) -> dict[str, Any]:
                 "agency": row.agency,
                 "status": row.progress,
                 **_figures(row),
+                **_kpi_figures(row),
+                "kpis": [
+                    {
+                        "indicator": k.indicator,
+                        "unit": k.unit,
+                        "target": k.target,
+                        "actual": k.actual,
+                        "met": k.met,
+                    }
+                    for k in row.kpis
+                ],
             }
             for row in progress.projects
         ],  # fmt: skip
@@ -95,6 +149,19 @@ def build_progress_json(progress: Progress) -> dict[str, Any]:
             {"ministry": row.label, "projects": row.projects, **_figures(row)}
             for row in progress.by_ministry
         ],
-        "totals": {"projects": progress.totals.projects, **totals},
+        "by_agency": [
+            {"agency": row.label, "projects": row.projects, **_figures(row), **_kpi_figures(row)}
+            for row in progress.by_agency
+        ],
+        "by_stage": [
+            {"stage": row.label, "projects": row.projects, **_figures(row)}
+            for row in progress.by_stage
+        ],
+        "by_category": [
+            {"category": row.code, "label": row.label, **_figures(row)}
+            for row in progress.by_category
+        ],
+        "category_totals": _figures(progress.category_totals),
+        "totals": {"projects": progress.totals.projects, **totals, **_kpi_figures(progress.totals)},
         "targets_note": progress.targets_note,
     }

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:year>/progress.csv", views.progress_csv, name="csv"),
     path("<int:year>/progress.xlsx", views.progress_xlsx, name="xlsx"),
     path("<int:year>/progress.json", views.progress_json, name="json"),
+    path("<int:year>/progress.pdf", views.progress_pdf, name="pdf"),
 ]

@@ -5,15 +5,17 @@ screen and the files agree to the satang.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
+from pythainlp.util import thai_digit_to_arabic_digit
 
 from directory.models import User
-from proposals.models import ZERO, PlanRound, Proposal
+from proposals.models import ZERO, ExpenseCategory, PlanRound, Proposal
 
 from .models import (
     DEFAULT_REPORT_DUE_DAYS,
@@ -301,11 +303,25 @@ class QuarterFigures:
     # Totals only: disbursed as a percentage of the approved total, and the round's target.
     percent: Decimal | None = None
     target: Decimal | None = None
+    reported: bool = False  # projects only: a counted report on the quarter has amounts
+
+
+@dataclass
+class KPIResult:
+    """One KPI of a project's latest counted report: its target, the actual, and whether the
+    actual meets the target (None when the two cannot be compared)."""
+
+    indicator: str
+    unit: str
+    target: str
+    actual: str
+    met: bool | None
 
 
 @dataclass
 class ProgressRow:
-    """One project, or one ministry: approved, and the reported figures of each quarter."""
+    """One project, or one group (ministry, agency, stage, expense category): approved, and
+    the reported figures of each quarter, and the KPIs met among those assessed."""
 
     label: str
     approved: Decimal = ZERO
@@ -316,10 +332,29 @@ class ProgressRow:
     code: str = ""
     agency: str = ""
     progress: str = ""  # the status of the latest counted report; "" when none
+    kpis_met: int = 0
+    kpis_assessed: int = 0
+    kpis: list[KPIResult] = field(default_factory=list)  # projects only
 
     @property
     def progress_label(self) -> str:
         return str(ProgressStatus(self.progress).label) if self.progress else ""
+
+    @property
+    def kpi_percent(self) -> Decimal | None:
+        """The share of assessed KPIs that meet their target (%), None when none is assessed."""
+        if not self.kpis_assessed:
+            return None
+        return (Decimal(self.kpis_met) * 100 / self.kpis_assessed).quantize(Decimal("0.01"))
+
+    def add(self, row: "ProgressRow") -> None:
+        self.approved += row.approved
+        self.projects += row.projects
+        self.kpis_met += row.kpis_met
+        self.kpis_assessed += row.kpis_assessed
+        for mine, theirs in zip(self.quarters, row.quarters, strict=True):
+            mine.disbursed += theirs.disbursed
+            mine.committed += theirs.committed
 
 
 @dataclass
@@ -329,6 +364,13 @@ class Progress:
     by_ministry: list[ProgressRow]
     projects: list[ProgressRow]
     targets_note: str = ""
+    by_agency: list[ProgressRow] = field(default_factory=list)
+    by_stage: list[ProgressRow] = field(default_factory=list)
+    # Approved is the baseline of the round's fiscal year in each category; the quarters are
+    # the reported amounts of that category (their sums are the totals').
+    by_category: list[ProgressRow] = field(default_factory=list)
+    category_totals: ProgressRow = field(default_factory=lambda: ProgressRow(label=""))
+    reported_quarters: list[int] = field(default_factory=list)
 
     @property
     def needing_attention(self) -> list[ProgressRow]:
@@ -345,21 +387,90 @@ class Progress:
         unreported = sum(1 for row in self.projects if not row.progress)
         return [*counts, ("", str(_("No report yet")), unreported)]
 
+    @property
+    def kpi_shortfalls(self) -> list[ProgressRow]:
+        """Projects with an assessed KPI below its target, the lowest achievement first."""
+        rows = [row for row in self.projects if row.kpis_met < row.kpis_assessed]
+        return sorted(rows, key=lambda row: (row.kpi_percent or ZERO, row.code))
 
-def get_progress(plan_round: PlanRound) -> Progress:
-    """Approved against committed and disbursed, by quarter, overall, by ministry and by project.
+    @property
+    def kpi_all_met(self) -> int:
+        """Projects whose assessed KPIs all meet their target (at least one assessed)."""
+        return sum(
+            1 for row in self.projects if row.kpis_assessed and not row.kpis_met < row.kpis_assessed
+        )
 
-    A quarter's figures are the cumulative amounts of the reports on it that DGA has (submitted
-    or accepted; drafts and returned reports do not count) for the round's fiscal year; the
-    totals carry the round's disbursement targets (percentages) when it has them. Four queries
-    whatever the number of projects; the totals are the sums of the project rows.
-    """
+    @property
+    def has_targets(self) -> bool:
+        return any(q.target is not None for q in self.totals.quarters)
+
+    @property
+    def plan_against_actual(self) -> list[tuple[int, Decimal | None, Decimal | None]]:
+        """(quarter, planned cumulative disbursement in baht or None without a target, actual
+        cumulative disbursement or None before the quarter is reported) for the chart."""
+        return [
+            (
+                q.quarter,
+                None if q.target is None else q.target * self.totals.approved / 100,
+                q.disbursed if q.quarter in self.reported_quarters else None,
+            )
+            for q in self.totals.quarters
+        ]
+
+
+_LOWER_IS_BETTER = ("<", "≤", "ไม่เกิน", "น้อยกว่า", "at most", "no more than", "less than")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _number(text: str) -> Decimal | None:
+    found = _NUMBER.search(thai_digit_to_arabic_digit(text).replace(",", ""))
+    return Decimal(found.group()) if found else None
+
+
+def kpi_met(target: str, actual: str) -> bool | None:
+    """Whether ``actual`` meets ``target``: numbers compared (at least the target, or at most
+    when the target says "ไม่เกิน", "<", "≤"…); else the same text. None when nothing to judge."""
+    if not actual.strip():
+        return None
+    goal, value = _number(target), _number(actual)
+    if goal is not None and value is not None:
+        lower = target.strip().casefold().startswith(_LOWER_IS_BETTER)
+        return value <= goal if lower else value >= goal
+    if goal is None and value is None:
+        return actual.strip().casefold() == target.strip().casefold()
+    return None
+
+
+def _kpi_results(plan_round: PlanRound) -> dict[int, list[KPIResult]]:
+    """The KPIs of each project's latest counted report of the round's year (one query)."""
+    latest: dict[int, tuple[int, list[KPIResult]]] = {}
+    actuals = (
+        KPIActual.objects.filter(
+            report__project__round=plan_round, report__fiscal_year=plan_round.fiscal_year,
+            report__status__in=COUNTED,
+        )
+        .order_by("report__quarter", "kpi__order", "kpi_id")
+        .values_list("report__project_id", "report__quarter", "kpi__indicator", "kpi__unit",
+                     "kpi__target", "actual")
+    )  # fmt: skip
+    for project_id, quarter, indicator, unit, target, actual in actuals:
+        if project_id not in latest or latest[project_id][0] != quarter:
+            latest[project_id] = (quarter, [])
+        latest[project_id][1].append(
+            KPIResult(indicator, unit, target, actual, kpi_met(target, actual))
+        )
+    return {project_id: results for project_id, (_q, results) in latest.items()}
+
+
+def _project_rows(plan_round: PlanRound) -> list[tuple[Project, ProgressRow]]:
+    """Each project with its row: approved, its quarters' sums, status and KPIs (4 queries)."""
     year = plan_round.fiscal_year
-    projects = list(
+    projects = (
         Project.objects.filter(round=plan_round)
-        .select_related("proposal", "agency__ministry")
+        .select_related("proposal__stage", "agency__ministry")
         .only(
             "approved_amount", "proposal__code", "proposal__title_th", "proposal__title_en",
+            "proposal__stage__name_th", "proposal__stage__name_en", "proposal__stage__order",
             "agency__name_th", "agency__name_en", "agency__ministry__name_th",
             "agency__ministry__name_en",
         )
@@ -375,48 +486,116 @@ def get_progress(plan_round: PlanRound) -> Progress:
         .order_by()
     )  # fmt: skip
     figures = {(s["report__project_id"], s["report__quarter"]): s for s in sums}
-    latest: dict[int, tuple[int, str]] = {}
-    for project_id, quarter, progress in (
+    latest = dict(
         QuarterlyReport.objects.filter(project__round=plan_round, fiscal_year=year,
                                        status__in=COUNTED)
         .order_by("quarter")
-        .values_list("project_id", "quarter", "progress")
-    ):  # fmt: skip
-        latest[project_id] = (quarter, progress)
-
-    totals = ProgressRow(label="")
-    ministries: dict[str, ProgressRow] = {}
-    rows = []
+        .values_list("project_id", "progress")
+    )  # fmt: skip
+    kpis = _kpi_results(plan_round)
+    found = []
     for project in projects:
-        ministry = project.agency.ministry
-        ministry_name = ministry.name if ministry is not None else project.agency.name
+        results = kpis.get(project.pk, [])
         row = ProgressRow(
             label=project.proposal.title, approved=project.approved_amount, projects=1,
             code=project.proposal.code, agency=project.agency.name,
-            progress=latest.get(project.pk, (0, ""))[1],
+            progress=latest.get(project.pk, ""), kpis=results,
+            kpis_met=sum(1 for r in results if r.met),
+            kpis_assessed=sum(1 for r in results if r.met is not None),
         )  # fmt: skip
         for figure in row.quarters:
-            found = figures.get((project.pk, figure.quarter))
-            if found is not None:
-                figure.disbursed = found["disbursed"] or ZERO
-                figure.committed = found["committed"] or ZERO
-        rows.append(row)
-        group = ministries.setdefault(ministry_name, ProgressRow(label=ministry_name))
-        for target in (group, totals):
-            target.approved += row.approved
-            target.projects += 1
-            for mine, theirs in zip(target.quarters, row.quarters, strict=True):
-                mine.disbursed += theirs.disbursed
-                mine.committed += theirs.committed
-    by_ministry = sorted(ministries.values(), key=lambda r: (-r.approved, r.label))
+            sum_ = figures.get((project.pk, figure.quarter))
+            if sum_ is not None:
+                figure.reported = True
+                figure.disbursed = sum_["disbursed"] or ZERO
+                figure.committed = sum_["committed"] or ZERO
+        found.append((project, row))
+    return found
+
+
+def _by_category(plan_round: PlanRound) -> list[ProgressRow]:
+    """One row per expense category: the year's baseline, and the reported sums (2 queries)."""
+    year = plan_round.fiscal_year
+    approved = dict(
+        BaselineLine.objects.filter(project__round=plan_round, fiscal_year=year)
+        .values("category")
+        .annotate(total=Sum("approved_amount"))
+        .values_list("category", "total")
+        .order_by()
+    )
+    rows = {
+        code: ProgressRow(label=str(label), code=code) for code, label in ExpenseCategory.choices
+    }
+    for code, row in rows.items():
+        row.approved = approved.get(code) or ZERO
+    sums = (
+        ReportLine.objects.filter(
+            report__project__round=plan_round, report__fiscal_year=year,
+            report__status__in=COUNTED,
+        )
+        .values("category", "report__quarter")
+        .annotate(disbursed=Sum("disbursed"), committed=Sum("committed"))
+        .order_by()
+    )  # fmt: skip
+    for found in sums:
+        figure = rows[found["category"]].quarters[found["report__quarter"] - 1]
+        figure.disbursed = found["disbursed"] or ZERO
+        figure.committed = found["committed"] or ZERO
+    return [row for row in rows.values() if row.approved or any(
+        q.disbursed or q.committed for q in row.quarters)]  # fmt: skip
+
+
+def _group(rows: list[tuple[str, ProgressRow]]) -> list[ProgressRow]:
+    groups: dict[str, ProgressRow] = {}
+    for label, row in rows:
+        groups.setdefault(label, ProgressRow(label=label)).add(row)
+    return sorted(groups.values(), key=lambda r: (-r.approved, r.label))
+
+
+def _set_targets(plan_round: PlanRound, totals: ProgressRow) -> str:
+    """Percent of the approved total disbursed, and the round's targets; returns the note."""
     for figure in totals.quarters:
         if totals.approved:
             figure.percent = (figure.disbursed * 100 / totals.approved).quantize(Decimal("0.01"))
     rules = ExecutionSettings.objects.filter(round=plan_round).first()
-    if rules is not None:
-        for figure, percent in zip(totals.quarters, rules.targets(), strict=True):
-            figure.target = percent
+    if rules is None:
+        return ""
+    for figure, percent in zip(totals.quarters, rules.targets(), strict=True):
+        figure.target = percent
+    return rules.targets_note
+
+
+def get_progress(plan_round: PlanRound) -> Progress:
+    """Approved against committed and disbursed, by quarter, overall, by ministry, agency,
+    value-chain stage, expense category and project, with KPI achievement.
+
+    A quarter's figures are the cumulative amounts of the reports on it that DGA has (submitted
+    or accepted; drafts and returned reports do not count) for the round's fiscal year; the
+    totals carry the round's disbursement targets (percentages) when it has them. A constant
+    number of queries whatever the number of projects; every total is the sum of its rows.
+    """
+    pairs = _project_rows(plan_round)
+    totals = ProgressRow(label="")
+    for _project, row in pairs:
+        totals.add(row)
+    no_stage = str(_("No stage"))
+    by_category = _by_category(plan_round)
+    category_totals = ProgressRow(label="")
+    for row in by_category:
+        category_totals.add(row)
+    note = _set_targets(plan_round, totals)
     return Progress(
-        fiscal_year=year, totals=totals, by_ministry=by_ministry, projects=rows,
-        targets_note=rules.targets_note if rules is not None else "",
+        fiscal_year=plan_round.fiscal_year, totals=totals,
+        by_ministry=_group([
+            (p.agency.ministry.name if p.agency.ministry is not None else p.agency.name, row)
+            for p, row in pairs
+        ]),
+        projects=[row for _p, row in pairs], targets_note=note,
+        by_agency=_group([(p.agency.name, row) for p, row in pairs]),
+        by_stage=_group([
+            (p.proposal.stage.name if p.proposal.stage is not None else no_stage, row)
+            for p, row in pairs
+        ]),
+        by_category=by_category, category_totals=category_totals,
+        reported_quarters=sorted({q.quarter for _p, r in pairs for q in r.quarters if q.reported}),
     )  # fmt: skip

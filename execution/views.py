@@ -17,13 +17,16 @@ from committee.permissions import may_run_meetings
 from committee.selectors import list_open_meetings, open_meetings
 from committee.services import CommitteeError, add_information_item
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from core.pdf import PDFUnavailable
 from core.text import notify_stripped
 from proposals.models import PlanRound
 
 from .agenda import progress_item_text
+from .charts import cumulative_chart_svg
 from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
 from .forms import NewReportForm, ReportForm, ReviewForm
 from .models import Project, QuarterlyReport
+from .pdf import build_progress_pdf, progress_document
 from .permissions import (
     can_create_report,
     can_list_projects,
@@ -242,7 +245,7 @@ def progress_dashboard(request: HttpRequest, year: int) -> HttpResponse:
         "execution/progress.html",
         {
             "plan_round": plan_round, "progress": progress, "quarters": QUARTERS,
-            "agenda_meetings": meetings,
+            "agenda_meetings": meetings, "chart": cumulative_chart_svg(progress),
         },
     )  # fmt: skip
 
@@ -300,3 +303,16 @@ def progress_json(request: HttpRequest, year: int) -> HttpResponse:
     progress = get_progress(plan_round)
     record_progress_download(plan_round=plan_round, actor=request.user, file_format="json")
     return JsonResponse(build_progress_json(progress), json_dumps_params={"ensure_ascii": False})
+
+
+def progress_pdf(request: HttpRequest, year: int) -> HttpResponse:
+    plan_round = _progress_round(request, year)
+    progress = get_progress(plan_round)
+    try:
+        content = build_progress_pdf(progress_document(plan_round, progress))
+    except PDFUnavailable:
+        return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
+    record_progress_download(plan_round=plan_round, actor=request.user, file_format="pdf")
+    return download_response(
+        content, filename=f"progress-{year}.pdf", content_type="application/pdf"
+    )

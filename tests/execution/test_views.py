@@ -264,6 +264,24 @@ def test_the_dashboard_csv_and_json_agree(round_with_reports, budget_officer):
         assert Decimal(str(footer[column + 1])) == Decimal(q["committed"])
     by_ministry = list(workbook.worksheets[1].iter_rows(values_only=True))
     assert Decimal(str(by_ministry[-1][2])) == Decimal(totals["approved"])
+    # the KPI columns: the totals' are the page's and the sums of the projects'
+    assert int(total_row[-1]) == totals["kpis_assessed"] == int(footer[-1]) == 6
+    assert int(total_row[-2]) == totals["kpis_met"] == sum(int(r[-2]) for r in project_rows)
+    # ministry, agency, stage: each sheet's total row is the sum of its rows and the page's
+    for sheet in workbook.worksheets[1:4]:
+        cells = list(sheet.iter_rows(values_only=True))
+        body, last = cells[1:-1], cells[-1]
+        for column in range(2, 11):
+            assert Decimal(str(last[column])) == sum(Decimal(str(r[column])) for r in body)
+        assert Decimal(str(last[2])) == Decimal(totals["approved"])
+        assert Decimal(str(last[3])) == Decimal(totals["quarters"][0]["disbursed"])
+        assert Decimal(str(last[4])) == Decimal(totals["quarters"][0]["committed"])
+    # expense categories: reported amounts add up to the overall totals
+    categories = list(workbook.worksheets[4].iter_rows(values_only=True))
+    assert Decimal(str(categories[-1][1])) == Decimal("9000000.00")  # the year's baseline
+    assert Decimal(str(categories[-1][2])) == Decimal(totals["quarters"][0]["disbursed"])
+    assert Decimal(str(categories[-1][3])) == Decimal(totals["quarters"][0]["committed"])
+    assert len(workbook.sheetnames) == 5
 
 
 def _baht(text):

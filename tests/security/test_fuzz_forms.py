@@ -314,6 +314,7 @@ ENDPOINTS = {
     "progress:xlsx": ("budget", _year, lambda w: {}, 2),
     "progress:json": ("budget", _year, lambda w: {}, 2),
     "progress:to_agenda": ("secretary", _year, lambda w: {"meeting": str(w.setup.meeting.pk)}, 10),
+    "progress:pdf": ("budget", _year, lambda w: {}, 2),
 }
 
 

@@ -640,6 +640,7 @@ MATRIX = {
         states=PLAN_STATES,
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
+    "progress:pdf": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
 }
 
 
