@@ -339,10 +339,10 @@ def test_an_over_the_cap_request_shows_the_message_and_keeps_the_input(setup, su
     response = client_for(submitter).post(url, data)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "exceeds the 1,500,000.00 baht the committee approved" in page
+    assert "เกินวงเงิน 1,500,000.00 บาท ที่คณะกรรมการอนุมัติ" in page  # the pages speak Thai
     assert 'value="1,100,000.00"' in page and "เหตุผลยาว" in page
     blank = client_for(submitter).post(url, form_data(project, **{f"amount_{Y}_{OP}": ""}))
-    assert "Enter the amount (0 for none)." in blank.content.decode()
+    assert "โปรดระบุจำนวนเงิน (ใส่ 0 หากไม่มี)" in blank.content.decode()
     assert not Amendment.objects.exists()
 
 
