@@ -33,6 +33,8 @@ from plans.services import PlanError, publish_plan
 from proposals.models import BudgetLine, ExpenseCategory, Proposal
 from proposals.workflow import Status
 from tests.factories import make_proposal, make_round, make_user
+from tests.security import hostile
+from tests.security.checks import assert_inert_html, shows_text
 
 pytestmark = pytest.mark.django_db
 
@@ -417,3 +419,49 @@ def test_publishing_after_an_approval_makes_a_version_showing_the_moved_money(
     # the project under way goes on from its amended baseline
     assert baseline(project) == {**ORIGINAL, **MOVE}
     assert Project.objects.count() == 1
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+HOSTILE = {k: v for k, v in hostile.INERT.items() if k not in ("rlo", "zero_width")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_text_in_an_amendment_is_kept_and_inert(setup, submitter, screener, name):
+    value = HOSTILE[name]
+    project = setup[0]
+    agency, dga = client_for(submitter), client_for(screener)
+    data = form_data(project, **{f"amount_{Y}_{OP}": "900,000", f"amount_{Y}_{INV}": "600,000"})
+    data.update(reason=value, scope_change=value, kpi_change=value)
+    response = agency.post(reverse("execution:amendment_create", args=[project.pk]), data)
+    assert response.status_code == 302, response.content[:2000]
+    amendment = Amendment.objects.get()
+    assert amendment.reason == value.strip()
+    dga.post(
+        reverse("execution:amendment_decide", args=[amendment.pk]),
+        {"decision": "refuse", "reason": value},
+    )
+    amendment.refresh_from_db()
+    assert amendment.status == AmendmentStatus.REFUSED
+    for client, url in (
+        (dga, amendment.get_absolute_url()),
+        (agency, amendment.get_absolute_url()),
+        (dga, reverse("execution:amendments")),
+        (agency, project.get_absolute_url()),
+    ):
+        assert_inert_html(client.get(url).content.decode())
+    assert shows_text(
+        dga.get(amendment.get_absolute_url()).content.decode(), value.strip().split("\n")[0]
+    )
+
+
+def test_invisible_characters_in_an_amendment_are_removed_with_a_notice(setup, submitter):
+    project = setup[0]
+    data = form_data(project, **{f"amount_{Y}_{OP}": "900,000", f"amount_{Y}_{INV}": "600,000"})
+    data["reason"] = hostile.RLO
+    response = client_for(submitter).post(
+        reverse("execution:amendment_create", args=[project.pk]), data, follow=True
+    )
+    assert "\u202e" not in Amendment.objects.get().reason
+    assert any(m.level_tag == "warning" for m in response.context["messages"])
