@@ -118,3 +118,67 @@ class ReviewForm(InvisibleCharactersMixin, forms.Form):
 class NewReportForm(forms.Form):
     fiscal_year = forms.IntegerField(min_value=2500, max_value=2700)
     quarter = forms.IntegerField(min_value=1, max_value=4)
+
+
+class AmendmentAmountField(AmountField):
+    """An amount the amendment asks for: blank is a mistake, not zero."""
+
+    def to_python(self, value: Any) -> Decimal:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError(_("Enter the amount (0 for none)."), code="required")
+        return super().to_python(value)
+
+
+class AmendmentForm(InvisibleCharactersMixin, forms.Form):
+    """The agency's request: the approved amount of each budget line as it should become, the
+    reasons, and any change of scope or KPIs."""
+
+    reason = forms.CharField(
+        label=_("Reasons for the amendment"), max_length=5000, widget=forms.Textarea
+    )
+    scope_change = forms.CharField(
+        label=_("Change of scope (if any)"), required=False, max_length=5000,
+        widget=forms.Textarea,
+    )  # fmt: skip
+    kpi_change = forms.CharField(
+        label=_("Change of KPIs (if any)"), required=False, max_length=5000,
+        widget=forms.Textarea,
+    )  # fmt: skip
+
+    def __init__(
+        self, *args: Any, cells: list[tuple[int, str, Decimal, Decimal]], **kwargs: Any
+    ) -> None:
+        """``cells``: per budget line of the proposal (fiscal year, category, the amount
+        requested, the approved amount now)."""
+        initial = {f"amount_{y}_{c}": f"{now:,.2f}" for y, c, _req, now in cells}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.cell_rows = []
+        for year, category, requested, now in cells:
+            name = f"amount_{year}_{category}"
+            label = f"{year} {CATEGORY_LABELS.get(category, category)}"
+            self.fields[name] = AmendmentAmountField(label=label)
+            self.cell_rows.append((year, category, label, requested, now, self[name]))
+
+    def amounts(self) -> dict[tuple[int, str], Decimal]:
+        return {
+            (year, category): self.cleaned_data[f"amount_{year}_{category}"]
+            for year, category, *_rest in self.cell_rows
+        }
+
+
+class AmendmentDecisionForm(InvisibleCharactersMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reasons (required to refuse)"), required=False, max_length=5000,
+        widget=forms.Textarea,
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
+            raise ValidationError({"reason": _("Say why the amendment is refused.")})
+        return data

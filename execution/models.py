@@ -305,3 +305,94 @@ class ReportVersion(models.Model):
 
     def __str__(self):
         return f"{self.report} v{self.number}"
+
+
+class AmendmentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting DGA's decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Amendment(models.Model):
+    """The agency's request to move money between the expense categories or years of its
+    project, or to change its scope or KPIs (โอนเปลี่ยนแปลงงบประมาณ / ปรับแผน).
+
+    Its lines keep each cell's amount before and after; an approved amendment applies them to
+    the baseline, so that the baseline's history is the project's amendments, oldest first.
+    """
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="amendments"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=AmendmentStatus.choices,
+        default=AmendmentStatus.PENDING,
+    )  # fmt: skip
+    reason = models.TextField(_("reasons"))
+    scope_change = models.TextField(_("change of scope"), blank=True)
+    kpi_change = models.TextField(_("change of KPIs"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["project", "number"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="amendment_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=AmendmentStatus.values), name="amendment_status_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.proposal.code} #{self.number}"
+
+    def get_absolute_url(self):
+        return reverse("execution:amendment", args=[self.pk])
+
+
+class AmendmentLine(models.Model):
+    """One cell (fiscal year × expense category) of an amendment: the approved amount before
+    the request and the amount asked for."""
+
+    amendment = models.ForeignKey(
+        Amendment, verbose_name=_("amendment"), on_delete=models.CASCADE, related_name="lines"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (BE)"))
+    category = models.CharField(
+        _("expense category"), max_length=16, choices=ExpenseCategory.choices
+    )
+    before = models.DecimalField(_("approved before (baht)"), **MONEY)
+    after = models.DecimalField(_("asked for (baht)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("amendment line")
+        verbose_name_plural = _("amendment lines")
+        ordering = ["fiscal_year", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["amendment", "fiscal_year", "category"], name="amendment_line_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(before__gte=0) & Q(after__gte=0), name="amendment_line_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amendment} {self.fiscal_year} {self.category}"
+
+    @property
+    def change(self) -> Decimal:
+        return self.after - self.before

@@ -10,7 +10,7 @@ from directory.models import User
 from directory.roles import PROGRESS_READERS, PROJECT_STARTERS, REPORT_REVIEWERS, Role
 from proposals.permissions import ALLOWED, Decision, role_refused
 
-from .models import Project, QuarterlyReport
+from .models import Amendment, AmendmentStatus, Project, QuarterlyReport
 from .workflow import AGENCY, TRANSITIONS
 
 
@@ -75,3 +75,36 @@ def can_view_report(user: User, report: QuarterlyReport) -> bool:
     if is_own_agency(user, report.project):
         return True
     return can_view_progress(user) and report.submitted_at is not None
+
+
+# --- amendments -----------------------------------------------------------------------------
+
+
+def can_request_amendment(user: User, project: Project) -> Decision:
+    """Only the project's own agency asks to amend it (one request awaiting a decision at a
+    time: the service checks that under its lock)."""
+    if not is_own_agency(user, project):
+        return Decision(False, _("Only the project's own agency can ask to amend it."))
+    return ALLOWED
+
+
+def can_decide_amendments(user: User) -> bool:
+    """The list of amendments and the decisions: DGA's screeners."""
+    return user.is_authenticated and user.has_role(*REPORT_REVIEWERS)
+
+
+def can_decide_amendment(user: User, amendment: Amendment) -> Decision:
+    if not can_decide_amendments(user):
+        return role_refused()
+    if amendment.status != AmendmentStatus.PENDING:
+        return Decision(
+            False,
+            _("This amendment is “%(status)s”; it has been decided already.")
+            % {"status": amendment.get_status_display()},
+        )
+    return ALLOWED
+
+
+def can_view_amendment(user: User, amendment: Amendment) -> bool:
+    """The project's own agency and every reader of the progress."""
+    return can_view_project(user, amendment.project)

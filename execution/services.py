@@ -19,11 +19,28 @@ from core.formatting import format_date_long
 from core.notifications import notify_users
 from directory.models import User
 from plans.models import PlanVersion
-from proposals.models import KPI, ExpenseCategory, PlanRound, Proposal
+from proposals.models import KPI, BudgetLine, ExpenseCategory, PlanRound, Proposal
 from proposals.workflow import APPROVED_STATES
 
-from .models import BaselineLine, KPIActual, Project, QuarterlyReport, ReportLine, ReportVersion
-from .permissions import can_create_report, can_start_projects, can_take, can_view_progress
+from .models import (
+    Amendment,
+    AmendmentLine,
+    AmendmentStatus,
+    BaselineLine,
+    KPIActual,
+    Project,
+    QuarterlyReport,
+    ReportLine,
+    ReportVersion,
+)
+from .permissions import (
+    can_create_report,
+    can_decide_amendment,
+    can_request_amendment,
+    can_start_projects,
+    can_take,
+    can_view_progress,
+)
 from .selectors import UnsentQuarter, list_unsent_quarters, report_snapshot
 from .workflow import TRANSITIONS, Action, ProgressStatus, ReportStatus
 
@@ -420,3 +437,238 @@ def _check(actor: User, report: QuarterlyReport, action: str) -> None:
     decision = can_take(actor, report, action)
     if not decision:
         raise ExecutionError(decision.reason)
+
+
+# --- amendments ---------------------------------------------------------------------------
+
+Cell = tuple[int, str]  # (fiscal year, expense category)
+SATANG = Decimal("0.01")
+
+
+def request_amendment(
+    *,
+    project: Project,
+    actor: User,
+    reason: str,
+    amounts: Mapping[Cell, Decimal],
+    scope_change: str = "",
+    kpi_change: str = "",
+) -> Amendment:
+    """The agency asks to move money between the cells of its project's baseline (or to
+    change its scope or KPIs), with its reasons.
+
+    ``amounts`` maps a cell (fiscal year, category) of the proposal's budget lines to the
+    approved amount asked for; cells left out keep their amount. Preconditions: ``actor`` is a
+    submitter of the project's agency; no other amendment of the project awaits a decision;
+    a reason is given; something changes; every amount is exact to the satang, not negative
+    and at most what the agency requested for that cell; the new total is at most what the
+    committee approved (``Project.approved_amount``). Effects: the ``Amendment`` with one line
+    per changed cell (before and after), the audit event ``amendment.requested`` and, after
+    commit, a notification to the responsible DGA officer, in one transaction.
+    Raises ``ExecutionError`` (with the form field concerned) and saves nothing otherwise.
+    """
+    decision = can_request_amendment(actor, project)
+    if not decision:
+        raise ExecutionError(decision.reason)
+    reason, scope_change, kpi_change = reason.strip(), scope_change.strip(), kpi_change.strip()
+    if not reason:
+        raise ExecutionError(_("Give the reasons for the amendment."), field="reason")
+    with transaction.atomic():
+        project = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("proposal", "responsible_officer")
+            .get(pk=project.pk)
+        )
+        if project.amendments.filter(status=AmendmentStatus.PENDING).exists():
+            raise ExecutionError(
+                _("An amendment of this project is awaiting DGA's decision already.")
+            )
+        current = _current_cells(project)
+        changes = _changed_cells(project, current, amounts)
+        if not changes and not (scope_change or kpi_change):
+            raise ExecutionError(_("The amendment changes nothing."))
+        last = project.amendments.order_by("-number").values_list("number", flat=True).first()
+        amendment = Amendment.objects.create(
+            project=project, number=(last or 0) + 1, reason=reason, scope_change=scope_change,
+            kpi_change=kpi_change, requested_by=actor, requested_at=timezone.now(),
+        )  # fmt: skip
+        AmendmentLine.objects.bulk_create(
+            AmendmentLine(
+                amendment=amendment, fiscal_year=year, category=category, before=before,
+                after=after,
+            )
+            for (year, category), (before, after) in sorted(changes.items())
+        )  # fmt: skip
+        record_event(
+            "amendment.requested",
+            actor=actor,
+            target=amendment,
+            extra={"project": project.proposal.code, "number": amendment.number,
+                   "lines": _lines_json(changes)},
+        )  # fmt: skip
+        if project.responsible_officer is not None:
+            notify_users(
+                [project.responsible_officer],
+                subject=_("Amendment to decide: %(amendment)s") % {"amendment": amendment},
+                link=amendment.get_absolute_url(),
+            )
+    return amendment
+
+
+def _current_cells(project: Project) -> dict[Cell, Decimal]:
+    return {
+        (line.fiscal_year, line.category): line.approved_amount
+        for line in BaselineLine.objects.filter(project=project)
+    }
+
+
+def _changed_cells(
+    project: Project, current: dict[Cell, Decimal], amounts: Mapping[Cell, Decimal]
+) -> dict[Cell, tuple[Decimal, Decimal]]:
+    """Check the amounts asked for; return the cells that change as (before, after)."""
+    requested = {
+        (line.fiscal_year, line.category): line.amount
+        for line in BudgetLine.objects.filter(proposal_id=project.proposal_id)
+    }
+    changes: dict[Cell, tuple[Decimal, Decimal]] = {}
+    for cell, after in amounts.items():
+        field = f"amount_{cell[0]}_{cell[1]}"
+        if cell not in requested:
+            raise ExecutionError(_("This cell is not one of the project's budget lines."))
+        if after < 0:
+            raise ExecutionError(_("Amounts cannot be negative."), field=field)
+        if after != after.quantize(SATANG):
+            raise ExecutionError(_("Amounts are in baht and satang: two decimals."), field=field)
+        if after > requested[cell]:
+            raise ExecutionError(
+                _("%(cell)s: %(after)s baht is more than the %(requested)s baht requested.")
+                % {"cell": _cell_label(cell), "after": f"{after:,.2f}",
+                   "requested": f"{requested[cell]:,.2f}"},
+                field=field,
+            )  # fmt: skip
+        before = current.get(cell, Decimal("0.00"))
+        if after != before:
+            changes[cell] = (before, after)
+    total = sum(
+        (changes[cell][1] if cell in changes else amount for cell, amount in current.items()),
+        Decimal("0.00"),
+    ) + sum((after for cell, (_b, after) in changes.items() if cell not in current), Decimal(0))
+    if total > project.approved_amount:
+        raise ExecutionError(
+            _(
+                "The new total (%(total)s baht) exceeds the %(approved)s baht the committee "
+                "approved for this project."
+            )
+            % {"total": f"{total:,.2f}", "approved": f"{project.approved_amount:,.2f}"}
+        )
+    return changes
+
+
+def _cell_label(cell: Cell) -> str:
+    return f"{cell[0]} {CATEGORY_LABELS.get(cell[1], cell[1])}"
+
+
+def _lines_json(changes: Mapping[Cell, tuple[Decimal, Decimal]]) -> list[dict[str, Any]]:
+    return [
+        {"fiscal_year": year, "category": category, "before": str(before), "after": str(after)}
+        for (year, category), (before, after) in sorted(changes.items())
+    ]
+
+
+def decide_amendment(
+    *, amendment: Amendment, actor: User, approve: bool, reason: str = ""
+) -> Amendment:
+    """DGA approves an amendment, or refuses it with its reasons.
+
+    Preconditions: ``actor`` is a DGA screener; the amendment awaits a decision; a refusal
+    says why; on approval, each line's ``before`` is still the baseline's amount (no other
+    change came between) and the new total is still within the committee's approval.
+    Effects on approval: each line's cell of the baseline set to its ``after`` (a new baseline
+    line for a cell the baseline lacked) and the proposal's approved budget lines and approved
+    amount with them, so that the secretary's next publication makes a new plan version
+    showing the change (the published versions and the amendment's lines keep the amounts
+    before). Then the status, the decider, the time and the reasons; the audit event
+    ``amendment.approved`` or ``amendment.refused``; a notification to the agency's submitters
+    after commit; in one transaction. Raises ``ExecutionError`` and changes nothing otherwise.
+    """
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ExecutionError(_("Say why the amendment is refused."), field="reason")
+    with transaction.atomic():
+        amendment = (
+            Amendment.objects.select_for_update(of=("self",))
+            .select_related("project__proposal")
+            .get(pk=amendment.pk)
+        )
+        decision = can_decide_amendment(actor, amendment)
+        if not decision:
+            raise ExecutionError(decision.reason)
+        if approve:
+            _apply_amendment(amendment)
+        amendment.status = AmendmentStatus.APPROVED if approve else AmendmentStatus.REFUSED
+        amendment.decided_by = actor
+        amendment.decided_at = timezone.now()
+        amendment.decision_reason = reason
+        amendment.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        record_event(
+            "amendment.approved" if approve else "amendment.refused",
+            actor=actor,
+            target=amendment,
+            extra={"project": amendment.project.proposal.code, "number": amendment.number,
+                   "reason": reason},
+        )  # fmt: skip
+        notify_users(
+            User.objects.filter(agency_id=amendment.project.agency_id, groups__name="submitter"),
+            subject=(
+                _("Amendment approved: %(amendment)s")
+                if approve
+                else _("Amendment refused: %(amendment)s")
+            )
+            % {"amendment": amendment},
+            body=reason,
+            link=amendment.get_absolute_url(),
+        )
+    return amendment
+
+
+def _apply_amendment(amendment: Amendment) -> None:
+    project = Project.objects.select_for_update().get(pk=amendment.project_id)
+    baseline = {
+        (line.fiscal_year, line.category): line
+        for line in BaselineLine.objects.select_for_update().filter(project=project)
+    }
+    budget = {
+        (line.fiscal_year, line.category): line
+        for line in BudgetLine.objects.select_for_update().filter(proposal_id=project.proposal_id)
+    }
+    lines = list(amendment.lines.all())
+    for line in lines:
+        cell = (line.fiscal_year, line.category)
+        now = baseline[cell].approved_amount if cell in baseline else Decimal("0.00")
+        if now != line.before:
+            raise ExecutionError(
+                _("The baseline changed since the request (%(cell)s); ask the agency again.")
+                % {"cell": _cell_label(cell)}
+            )
+        if cell not in budget or line.after > budget[cell].amount:
+            raise ExecutionError(_("This cell is not one of the project's budget lines."))
+    new = {cell: row.approved_amount for cell, row in baseline.items()}
+    new.update({(line.fiscal_year, line.category): line.after for line in lines})
+    if sum(new.values(), Decimal("0.00")) > project.approved_amount:
+        raise ExecutionError(_("The new total exceeds what the committee approved."))
+    for line in lines:
+        cell = (line.fiscal_year, line.category)
+        if cell in baseline:
+            baseline[cell].approved_amount = line.after
+            baseline[cell].save(update_fields=["approved_amount"])
+        else:
+            BaselineLine.objects.create(
+                project=project, fiscal_year=cell[0], category=cell[1], approved_amount=line.after
+            )
+        budget[cell].approved_amount = line.after
+        budget[cell].save(update_fields=["approved_amount"])
+    delta = sum((line.after - line.before for line in lines), Decimal("0.00"))
+    proposal = Proposal.objects.select_for_update().get(pk=project.proposal_id)
+    if delta and proposal.approved_amount is not None:
+        proposal.approved_amount += delta
+        proposal.save(update_fields=["approved_amount"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import amendment_views, views
 
 app_name = "execution"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report"),
     path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
+    path(
+        "projects/<int:pk>/amendments/new/",
+        amendment_views.amendment_create,
+        name="amendment_create",
+    ),
+    path("amendments/", amendment_views.amendment_list, name="amendments"),
+    path("amendments/<int:pk>/", amendment_views.amendment_detail, name="amendment"),
+    path("amendments/<int:pk>/decide/", amendment_views.amendment_decide, name="amendment_decide"),
 ]

@@ -22,6 +22,7 @@ from core.text import notify_stripped
 from proposals.models import PlanRound
 
 from .agenda import progress_item_text
+from .amendment_selectors import baseline_rows, list_project_amendments
 from .charts import cumulative_chart_svg
 from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
 from .forms import NewReportForm, ReportForm, ReviewForm
@@ -30,6 +31,7 @@ from .pdf import build_progress_pdf, progress_document
 from .permissions import (
     can_create_report,
     can_list_projects,
+    can_request_amendment,
     can_review_reports,
     can_take,
     can_view_progress,
@@ -107,12 +109,15 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             quarters_to_report(project, timezone.localdate()) if can_report else []
         )
     ]
+    amendments = list_project_amendments(project)
     return render(
         request,
         "execution/project_detail.html",
         {
             "project": project,
-            "baseline": project.baseline.order_by("fiscal_year", "category"),
+            "baseline": baseline_rows(project, amendments),
+            "amendments": amendments,
+            "can_amend": can_report and bool(can_request_amendment(request.user, project)),
             "reports": reports,
             "to_report": to_report,
             "kpis": project.proposal.kpis.order_by("order", "id"),

@@ -454,9 +454,39 @@ def list_plan_versions(plan_round: PlanRound) -> QuerySet[PlanVersion]:
 
 
 @dataclass
+class LineChange:
+    """One budget line whose approved amount moved between versions (an amendment)."""
+
+    fiscal_year: int
+    category: str
+    before: str | None
+    after: str | None
+
+    @property
+    def category_label(self) -> str:
+        return str(dict(ExpenseCategory.choices).get(self.category, self.category))
+
+
+@dataclass
 class AmountChange:
     project: dict[str, Any]
     before: dict[str, Any]
+    lines: list[LineChange] = field(default_factory=list)
+
+
+def _line_changes(before: dict[str, Any], after: dict[str, Any]) -> list[LineChange]:
+    def approved(project: dict[str, Any]) -> dict[tuple[int, str], str | None]:
+        return {
+            (line["fiscal_year"], line["category"]): line.get("approved_amount")
+            for line in project.get("budget_lines", [])
+        }
+
+    old, new = approved(before), approved(after)
+    return [
+        LineChange(cell[0], cell[1], old.get(cell), new.get(cell))
+        for cell in sorted(old.keys() | new.keys())
+        if old.get(cell) != new.get(cell)
+    ]
 
 
 @dataclass
@@ -482,16 +512,19 @@ class VersionComparison:
 
 
 def compare_plan_versions(older: PlanVersion, newer: PlanVersion) -> VersionComparison:
-    """Projects added, removed, and whose requested or approved amount changed."""
+    """Projects added, removed, and whose requested or approved amount changed, or whose
+    approved amount moved between budget lines (an amendment)."""
     before = {p["id"]: p for p in older.snapshot["projects"]}
     after = {p["id"]: p for p in newer.snapshot["projects"]}
     changed = [
-        AmountChange(project=p, before=before[pid])
+        AmountChange(project=p, before=before[pid], lines=lines)
         for pid, p in after.items()
         if pid in before
-        and (
+        for lines in [_line_changes(before[pid], p)]
+        if (
             p["approved_amount"] != before[pid]["approved_amount"]
             or p["requested_amount"] != before[pid]["requested_amount"]
+            or lines
         )
     ]
     return VersionComparison(

@@ -64,6 +64,7 @@ def _user_data() -> list[str]:
             "screening",
             "committee",
             "plans",
+            "execution",
         }:
             continue
         text_fields = [

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from committee import services as committee_services
 from directory.roles import Role
-from execution.models import Project
+from execution.models import Amendment, Project
 from execution.services import create_report, submit_report
 from plans.models import PlanExport
 from plans.services import publish_plan
@@ -90,6 +90,11 @@ class World:
             project=self.project, fiscal_year=year, quarter=2, actor=self.reporter
         )
         submit_report(report=self.sent_report, actor=self.reporter)
+        # an amendment awaiting DGA (of another project, so that the agency may still ask)
+        other = Project.objects.filter(round=self.plan.plan_round).exclude(pk=self.project.pk)
+        self.amendment = Amendment.objects.create(
+            project=other.order_by("pk").first(), number=1, reason="ย้ายงบ"
+        )
 
     def user(self, who):
         return {
@@ -155,6 +160,13 @@ def _report_base(w):
     for actual in w.report.kpi_actuals.all():
         data[f"kpi_{actual.kpi_id}"] = "5"
         data[f"kpinote_{actual.kpi_id}"] = "ok"
+    return data
+
+
+def _amendment_base(w):
+    data = {"reason": "ราคาเปลี่ยน", "scope_change": "", "kpi_change": ""}
+    for line in w.project.baseline.all():
+        data[f"amount_{line.fiscal_year}_{line.category}"] = f"{line.approved_amount:,.2f}"
     return data
 
 
@@ -307,6 +319,20 @@ ENDPOINTS = {
         "screener",
         lambda w: {"pk": w.sent_report.pk},
         lambda w: {"decision": "return", "comment": "แก้ไข"},
+        15,
+    ),
+    "execution:amendments": ("screener", None, lambda w: {}, 3),
+    "execution:amendment_create": (
+        "reporter",
+        lambda w: {"pk": w.project.pk},
+        _amendment_base,
+        30,
+    ),  # fmt: skip
+    "execution:amendment": ("screener", lambda w: {"pk": w.amendment.pk}, lambda w: {}, 3),
+    "execution:amendment_decide": (
+        "screener",
+        lambda w: {"pk": w.amendment.pk},
+        lambda w: {"decision": "refuse", "reason": "ไม่จำเป็น"},
         15,
     ),
     "progress:dashboard": ("budget", _year, lambda w: {}, 2),

@@ -42,7 +42,7 @@ from committee.models import (
 )
 from core.models import AuditEvent
 from directory.roles import Role
-from execution.models import Project, QuarterlyReport
+from execution.models import Amendment, BaselineLine, Project, QuarterlyReport
 from plans.models import PlanExport, PlanVersion
 from plans.services import publish_plan
 from proposals.models import Attachment, Proposal, ProposalVersion
@@ -74,6 +74,7 @@ PROPOSAL_STATES = ["draft", "submitted", "returned", "forwarded", "on_agenda", "
 MEETING_STATES = ["scheduled", "in_progress", "closed"]
 PLAN_STATES = ["published", "unpublished"]
 REPORT_STATES = ["draft", "submitted", "returned", "accepted"]
+AMENDMENT_STATES = ["pending", "approved", "refused"]
 
 
 # --- the world every entry is checked against ----------------------------------------------
@@ -89,6 +90,7 @@ class World:
     years: dict  # plan state → fiscal year
     exports: dict  # state → a background export of the published plan
     reports: dict = field(default_factory=dict)  # state → a quarterly report of its project
+    amendments: dict = field(default_factory=dict)  # state → an amendment of that project
     clients: dict = field(default_factory=dict)
 
     def sign_in_everyone(self):
@@ -184,6 +186,16 @@ def build_world() -> World:
         )
         for quarter, state in enumerate(REPORT_STATES, start=1)
     }  # fmt: skip
+    amendments = {
+        state: Amendment.objects.create(
+            project=project,
+            number=number,
+            status=state,
+            reason="ย้ายงบ",
+            requested_by=users[SUBMITTER],
+        )
+        for number, state in enumerate(AMENDMENT_STATES, start=1)
+    }
     world = World(
         users=users,
         proposals=proposals,
@@ -193,6 +205,7 @@ def build_world() -> World:
         years={"published": 2569, "unpublished": 2570},
         exports=exports,
         reports=reports,
+        amendments=amendments,
     )
     world.sign_in_everyone()
     return world
@@ -230,6 +243,8 @@ def fingerprint():
         Proposal.objects.count(),
         tuple(QuarterlyReport.objects.order_by("pk").values_list("pk", "status")),
         Project.objects.count(),
+        tuple(Amendment.objects.order_by("pk").values_list("pk", "status")),
+        tuple(BaselineLine.objects.order_by("pk").values_list("pk", "approved_amount")),
     )
 
 
@@ -629,6 +644,27 @@ MATRIX = {
         kwargs=report_kwargs,
         states=REPORT_STATES,
         post_denied=_report_post_denied({SCREENER, ADMIN}),
+    ),
+    "execution:amendments": Entry(expect=only(SCREENING_WRITERS)),
+    "execution:amendment_create": Entry(
+        expect=lambda role, state: 200 if role == SUBMITTER else 404 if role == SUBMITTER2 else 403,
+        kwargs=lambda w, s: {"pk": w.reports["draft"].project_id},
+        post_denied=lambda role, state: (
+            None if role == SUBMITTER else 404 if role == SUBMITTER2 else 403
+        ),
+    ),
+    "execution:amendment": Entry(
+        expect=lambda role, state: 404 if role == SUBMITTER2 else 200,
+        kwargs=lambda w, s: {"pk": w.amendments[s].pk},
+        states=AMENDMENT_STATES,
+    ),
+    "execution:amendment_decide": Entry(
+        expect=only(LOGGED_IN, granted=405),
+        kwargs=lambda w, s: {"pk": w.amendments[s].pk},
+        states=AMENDMENT_STATES,
+        post_denied=lambda role, state: (
+            None if role in SCREENING_WRITERS else 404 if role == SUBMITTER2 else 403
+        ),
     ),
     "progress:dashboard": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
     "progress:csv": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
