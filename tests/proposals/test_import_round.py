@@ -16,6 +16,7 @@ from budgetscreen.demo import load_demo
 from committee.models import AgendaItem
 from core.models import AuditEvent
 from directory.roles import Role
+from execution.models import Amendment, Project, QuarterlyReport
 from plans.exports.document import plan_document
 from plans.exports.xlsx import build_plan_xlsx
 from plans.models import PlanVersion
@@ -56,6 +57,11 @@ def exported(demo):
     }
     before = figures(plan_round), rows(plan_round)
     proposals = Proposal.objects.filter(round=plan_round)
+    # The plan's year under way goes first: its projects, reports and amendments keep proposals.
+    projects = Project.objects.filter(proposal__in=proposals)
+    Amendment.objects.filter(project__in=projects).delete()
+    QuarterlyReport.objects.filter(project__in=projects).delete()
+    projects.delete()
     AgendaItem.objects.filter(proposal__in=proposals).delete()
     proposals.delete()
     assert figures(plan_round) == (0, 0, Decimal("0"), 0, 0, Decimal("0"))
