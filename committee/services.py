@@ -90,14 +90,17 @@ def _lock_item(pk: int) -> AgendaItem:
 
 
 def _share_lock_item(item_pk: int) -> None:
-    """FOR SHARE locks on an agenda item and its meeting, in one statement, on PostgreSQL (other
-    databases serialise writers anyway). Django's select_for_update only takes exclusive locks."""
+    """FOR SHARE locks on an agenda item's meeting and then the item, in one statement, on
+    PostgreSQL (other databases serialise writers anyway). Django's select_for_update only takes
+    exclusive locks. PostgreSQL locks a join's rows in the order of its FROM list: the meeting
+    comes first, as in every service that locks both (``_lock_meeting`` then ``_lock_item``);
+    the other order deadlocked a vote against a resolution taken at the same moment."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM committee_agendaitem item"
-            " JOIN committee_meeting meeting ON meeting.id = item.meeting_id"
+            "SELECT 1 FROM committee_meeting meeting"
+            " JOIN committee_agendaitem item ON item.meeting_id = meeting.id"
             " WHERE item.id = %s FOR SHARE",
             [item_pk],
         )
