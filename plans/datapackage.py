@@ -68,67 +68,43 @@ def _fk(field: str, resource: str) -> dict:
     return {"fields": [field], "reference": {"resource": resource, "fields": ["code"]}}
 
 
+_ADMIN = "administrative-classification:generic"
+# The fact table's columns: name, type, title, description, FDP columnType, required.
+BUDGET_FIELDS = [
+    ("project_code", "string", "Proposal reference", "The proposal's reference",
+     "activity:generic:project:code", True),
+    ("ministry_code", "string", "Ministry", "Empty for an agency outside any ministry",
+     f"{_ADMIN}:level1:code", False),
+    ("agency_code", "string", "Agency", "The agency that proposed the project",
+     f"{_ADMIN}:level2:code", True),
+    ("fiscal_year", "integer", "Fiscal year (BE)", "FY2568 runs 1 Oct 2024 – 30 Sep 2025",
+     "date:fiscal-year", True),
+    ("expense_category", "string", "Expense category", "Empty on recommended rows: the "
+     "screener recommends a project's total for the round's year",
+     "economic-classification:generic:level1:code", False),
+    ("phase", "string", "Phase", "requested, recommended or approved", "phase:id", True),
+    ("amount", "number", "Amount (baht)", "Exact, two decimals, in Thai baht", "value", True),
+]  # fmt: skip
+# What a column's constraints hold besides ``required``, and its other properties.
+BUDGET_CONSTRAINTS = {"phase": {"enum": [p[0] for p in PHASES]}, "amount": {"minimum": 0}}
+BUDGET_EXTRA = {"amount": {"currency": "THB"}}
+
+
 def _budget_schema() -> dict:
-    admin = "administrative-classification:generic"
+    fields = [
+        _field(
+            name,
+            field_type,
+            title,
+            description,
+            columnType=column_type,
+            constraints={"required": required, **BUDGET_CONSTRAINTS.get(name, {})},
+            **BUDGET_EXTRA.get(name, {}),
+        )  # fmt: skip
+        for name, field_type, title, description, column_type, required in BUDGET_FIELDS
+    ]
     return {
-        "fields": [
-            _field(
-                "project_code",
-                "string",
-                "Proposal reference",
-                "The proposal's reference",
-                constraints={"required": True},
-                columnType="activity:generic:project:code",
-            ),
-            _field(
-                "ministry_code",
-                "string",
-                "Ministry",
-                "Empty for an agency outside any ministry",
-                columnType=f"{admin}:level1:code",
-            ),
-            _field(
-                "agency_code",
-                "string",
-                "Agency",
-                "The agency that proposed the project",
-                constraints={"required": True},
-                columnType=f"{admin}:level2:code",
-            ),
-            _field(
-                "fiscal_year",
-                "integer",
-                "Fiscal year (BE)",
-                "FY2568 runs 1 Oct 2024 – 30 Sep 2025",
-                constraints={"required": True},
-                columnType="date:fiscal-year",
-            ),
-            _field(
-                "expense_category",
-                "string",
-                "Expense category",
-                "Empty on recommended "
-                "rows: the screener recommends a project's total for the round's year",
-                columnType="economic-classification:generic:level1:code",
-            ),
-            _field(
-                "phase",
-                "string",
-                "Phase",
-                "requested, recommended or approved",
-                constraints={"required": True, "enum": [p[0] for p in PHASES]},
-                columnType="phase:id",
-            ),
-            _field(
-                "amount",
-                "number",
-                "Amount (baht)",
-                "Exact, two decimals, in Thai baht",
-                constraints={"required": True, "minimum": 0},
-                columnType="value",
-                currency="THB",
-            ),
-        ],  # fmt: skip
+        "fields": fields,
         "primaryKey": ["project_code", "fiscal_year", "expense_category", "phase"],
         "foreignKeys": [
             _fk("project_code", "projects"),
@@ -173,7 +149,11 @@ def _projects_schema() -> dict:
             ),
         ],  # fmt: skip
         "primaryKey": ["code"],
-        "foreignKeys": [_fk("agency_code", "agencies"), _fk("stage_code", "stages")],
+        "foreignKeys": [
+            _fk("agency_code", "agencies"),
+            _fk("stage_code", "stages"),
+            _fk("benefit_code", "benefits"),
+        ],
     }
 
 
@@ -217,15 +197,17 @@ def _project_rows(snapshot: dict) -> Iterator[list]:
         ]  # fmt: skip
 
 
+def _keyed_names(rows: list[dict]) -> dict[str, list]:
+    """Code → [code, name_th, name_en] of a snapshot breakdown (every reference entry)."""
+    return {row["key"]: [row["key"], row["name_th"], row["name_en"]] for row in rows if row["key"]}
+
+
 def _reference_rows(snapshot: dict) -> dict[str, list[list]]:
     """The code lists, from the names the snapshot froze with each proposal."""
     ministries: dict[str, list] = {}
     agencies: dict[str, list] = {}
-    stages: dict[str, list] = {
-        row["key"]: [row["key"], row["name_th"], row["name_en"]]
-        for row in snapshot["by_stage"]
-        if row["key"]
-    }
+    stages = _keyed_names(snapshot["by_stage"])
+    benefits = _keyed_names(snapshot["by_benefit"])
     for p in [*snapshot["projects"], *snapshot.get("not_approved", [])]:
         ministry = p["ministry"]
         if ministry:
@@ -234,13 +216,15 @@ def _reference_rows(snapshot: dict) -> dict[str, list[list]]:
         agency = p["agency"]
         agencies[agency["code"]] = [agency["code"], agency["name_th"], agency["name_en"],
                                     (ministry or {}).get("code", "")]  # fmt: skip
-        if p["stage"]:
-            stage = p["stage"]
-            stages.setdefault(stage["code"], [stage["code"], stage["name_th"], stage["name_en"]])
+        for names, reference in ((stages, p["stage"]), (benefits, p["benefit"])):
+            if reference:
+                names.setdefault(reference["code"], [reference["code"], reference["name_th"],
+                                                     reference["name_en"]])  # fmt: skip
     return {
         "ministries": [ministries[k] for k in sorted(ministries)],
         "agencies": [agencies[k] for k in sorted(agencies)],
         "stages": list(stages.values()),
+        "benefits": list(benefits.values()),
         "expense_categories": _category_rows(),
         "phases": [list(phase) for phase in PHASES],
     }
@@ -280,6 +264,7 @@ RESOURCES = [
     ("expense_categories", "Expense categories (economic classification)",
      lambda: _code_list_schema()),
     ("stages", "Value-chain stages", lambda: _code_list_schema()),
+    ("benefits", "Expected benefits of the plan", lambda: _code_list_schema()),
     ("phases", "Budget phases", lambda: _code_list_schema()),
 ]  # fmt: skip
 
@@ -356,13 +341,17 @@ def _last_year(snapshot: dict) -> int:
     return max([snapshot["fiscal_year"], *years])
 
 
+def _baht(amount: str) -> str:
+    return f"{Decimal(amount):,.2f}"
+
+
 def _description(snapshot: dict, version: PlanVersion) -> str:
     totals = snapshot["totals"]
     return (
         f"{snapshot['round']['name_th']} ฉบับที่ {version.number}: ข้อเสนอโครงการที่หน่วยงานเสนอ "
         f"{totals['submitted_projects']} โครงการ จาก {totals['submitted_agencies']} หน่วยงาน "
-        f"วงเงินที่ขอ {totals['requested']} บาท และโครงการที่คณะกรรมการอนุมัติ "
-        f"{totals['approved_projects']} โครงการ วงเงิน {totals['approved']} บาท "
+        f"วงเงินที่ขอ {_baht(totals['requested'])} บาท และโครงการที่คณะกรรมการอนุมัติ "
+        f"{totals['approved_projects']} โครงการ วงเงิน {_baht(totals['approved'])} บาท "
         "จำแนกตามหน่วยงาน ปีงบประมาณ งบรายจ่าย และขั้นตอน (คำขอ ข้อเสนอของ สพร. และอนุมัติ)\n\n"
         f"{snapshot['round']['name_en'] or 'Digital Government integrated plan'}, version "
         f"{version.number}: every submitted proposal's request, the screener's recommendation and "
