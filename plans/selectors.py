@@ -25,7 +25,9 @@ from .models import PlanVersion
 
 ZERO = Decimal("0.00")
 SATANG = Decimal("0.01")
-SNAPSHOT_SCHEMA = 1
+# 2: projects carry the screener's recommended amount, and the round's other submitted proposals
+# (not approved) are kept too, for the Fiscal Data Package's requested and recommended phases.
+SNAPSHOT_SCHEMA = 2
 
 # Proposals that count as submitted to the round: sent to DGA and not taken back.
 SUBMITTED_Q = ~Q(status__in=[Status.DRAFT, Status.WITHDRAWN])
@@ -388,6 +390,9 @@ def _project_json(proposal: Proposal) -> dict[str, Any]:
         "stage": _names(proposal.stage),
         "benefit": _names(proposal.benefit),
         "requested_amount": money(proposal.requested_amount),
+        "recommended_amount": (
+            None if proposal.recommended_amount is None else money(proposal.recommended_amount)
+        ),
         "approved_amount": money(proposal.approved_amount),
         "budget_lines": [
             {
@@ -426,7 +431,24 @@ def build_plan_snapshot(plan_round: PlanRound) -> dict[str, Any]:
         "by_category": [_amount_row_json(row) for row in summary.by_category],
         "by_fiscal_year": [_amount_row_json(row) for row in summary.by_fiscal_year],
         "projects": [_project_json(p) for p in list_plan_projects(plan_round)],
+        "not_approved": [_project_json(p) for p in _list_not_approved(plan_round)],
     }
+
+
+def _list_not_approved(plan_round: PlanRound) -> QuerySet[Proposal]:
+    """The round's submitted proposals the committee did not approve (two queries)."""
+    return (
+        Proposal.objects.filter(SUBMITTED_Q, round=plan_round)
+        .exclude(status__in=APPROVED_STATES)
+        .select_related("agency__ministry", "stage", "benefit")
+        .defer(*Proposal.LONG_TEXTS)
+        .prefetch_related(
+            Prefetch(
+                "budget_lines", queryset=BudgetLine.objects.order_by("fiscal_year", "category")
+            )
+        )
+        .order_by("code", "id")
+    )
 
 
 def canonical_json(snapshot: dict[str, Any]) -> bytes:

@@ -19,6 +19,7 @@ urlpatterns = [
     path(
         "<int:year>/plan.json", views.plan_download, {"file_format": "json"}, name="download_json"
     ),
+    path("<int:year>/datapackage.zip", views.plan_datapackage, name="datapackage"),
     path("<int:year>/exports/<int:pk>/", views.export_status, name="export_status"),
     path(
         "<int:year>/exports/<int:pk>/progress.json",

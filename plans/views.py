@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -18,6 +18,7 @@ from proposals.models import PlanRound, Proposal
 from proposals.selectors import get_budget_grid
 
 from .charts import plan_charts
+from .datapackage import build_datapackage_zip, datapackage_etag
 from .exports.csv import build_plan_csv
 from .exports.document import plan_document
 from .exports.json import build_plan_json
@@ -211,6 +212,30 @@ def plan_download(request, year, file_format):
         filename=f"plan-{plan_round.fiscal_year}-v{version.number}.{file_format}",
         content_type=content_type,
     )
+
+
+@role_required(*PLAN_READERS)
+def plan_datapackage(request, year):
+    """The version as a Fiscal Data Package (plans/OPEN_DATA.md): the same bytes for ever, so
+    that a matching ``If-None-Match`` is answered 304 without building it again."""
+    plan_round = get_object_or_404(PlanRound, fiscal_year=year)
+    version = _requested_version(request, plan_round)
+    if version is None:
+        return render(request, "plans/not_published.html", {"round": plan_round}, status=404)
+    etag = datapackage_etag(version)
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        content = build_datapackage_zip(version)
+        record_plan_download(version=version, actor=request.user, file_format="datapackage")
+        response = download_response(
+            content,
+            filename=f"plan-{plan_round.fiscal_year}-v{version.number}-datapackage.zip",
+            content_type="application/zip",
+        )
+    response["ETag"] = etag
+    response["Cache-Control"] = "private"
+    return response
 
 
 def _background_download(request, version, file_format):

@@ -304,6 +304,7 @@ ENDPOINTS = {
     "plans:download_pdf": ("budget", _year, lambda w: {}, 2),
     "plans:download_csv": ("budget", _year, lambda w: {}, 2),
     "plans:download_json": ("budget", _year, lambda w: {}, 2),
+    "plans:datapackage": ("budget", _year, lambda w: {}, 2),
     "execution:projects": ("reporter", None, lambda w: {}, 3),
     "execution:reviews": ("screener", None, lambda w: {}, 3),
     "execution:project": ("reporter", lambda w: {"pk": w.project.pk}, lambda w: {}, 3),

@@ -607,6 +607,7 @@ MATRIX = {
     "plans:download_pdf": Entry(expect=_plan_download, kwargs=year_kwargs, states=["published"]),
     "plans:download_csv": Entry(expect=_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
     "plans:download_json": Entry(expect=_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
+    "plans:datapackage": Entry(expect=_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
     "plans:export_status": Entry(
         expect=only(PLAN_READERS), kwargs=export_kwargs, states=["queued", "done"]
     ),
