@@ -130,7 +130,7 @@ def resolve_sign_in(*, issuer: str, claims: dict) -> SignIn:
     )
 
 
-def _agency_for_email(claims: dict):
+def _agency_for_email(claims: dict) -> Any:
     """The existing agency whose configured e-mail domain a verified address belongs to."""
     domains = {d.lower(): code for d, code in settings.OIDC_EMAIL_DOMAIN_AGENCIES.items()}
     email = claims.get("email")
@@ -140,11 +140,11 @@ def _agency_for_email(claims: dict):
     if code is None:
         return None
     # The user model names the agency it belongs to; core does not import the directory.
-    agency_model = get_user_model()._meta.get_field("agency").related_model
-    return agency_model.objects.filter(code=code).first()
+    agency_model: Any = get_user_model()._meta.get_field("agency").related_model
+    return agency_model._default_manager.filter(code=code).first()
 
 
-def provision_by_email_domain(*, issuer: str, claim: str, value: str, claims: dict):
+def provision_by_email_domain(*, issuer: str, claim: str, value: str, claims: dict) -> Any:
     """A new account for a verified address of a configured domain (off by default).
 
     The account gets the role settings.OIDC_EMAIL_DOMAIN_ROLE in the domain's agency, no
@@ -176,7 +176,9 @@ def provision_by_email_domain(*, issuer: str, claim: str, value: str, claims: di
     return user
 
 
-def link_identity(*, user, issuer: str, claim: str, value: str, actor) -> ExternalIdentity:
+def link_identity(
+    *, user: Any, issuer: str, claim: str, value: str, actor: Any
+) -> ExternalIdentity:
     """An administrator links a provider's identity to a user. Audited as
     ``auth.sso_identity_linked``. Raises IntegrityError if the identity is linked already."""
     value = value.strip().lower() if claim == "email" else value.strip()
@@ -191,7 +193,7 @@ def link_identity(*, user, issuer: str, claim: str, value: str, actor) -> Extern
     return link
 
 
-def unlink_identity(*, link: ExternalIdentity, actor) -> None:
+def unlink_identity(*, link: ExternalIdentity, actor: Any) -> None:
     """An administrator removes a link; the identity signs in as nobody from then on."""
     with transaction.atomic():
         record_event(
@@ -203,7 +205,9 @@ def unlink_identity(*, link: ExternalIdentity, actor) -> None:
         link.delete()
 
 
-def record_refusal(*, reason: str, issuer: str, identity: str = "", claim: str = "", address=""):
+def record_refusal(
+    *, reason: str, issuer: str, identity: str = "", claim: str = "", address: str = ""
+) -> None:
     """Audit a refused sign-in through the provider (``auth.sso_refused``; an identity that
     names nobody is ``auth.sso_unknown_identity``, so an administrator can find and link it)."""
     code = "auth.sso_unknown_identity" if reason == "unknown_identity" else "auth.sso_refused"

@@ -13,6 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from core import oidc, sso, twofactor
 from core.audit import record_event
@@ -392,3 +395,52 @@ def test_an_unreachable_provider_gets_a_clear_page(client, oidc_on):
     oidc.forget_provider_metadata()
     response = client.get(reverse("oidc_authenticate"))
     assert response.status_code == 503 and response.context["reason"] == "provider_unavailable"
+
+
+# --- every role, and random answers --------------------------------------------------------
+
+
+@pytest.fixture
+def oidc_on_without_network(settings):
+    """OIDC on with the endpoints named (no discovery): nothing here reaches a provider."""
+    settings.OIDC_ISSUER = "https://id.example.go.th"
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = "x"
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://id.example.go.th/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = "https://id.example.go.th/token"
+    settings.OIDC_OP_JWKS_ENDPOINT = "https://id.example.go.th/jwks"
+    return settings
+
+
+@pytest.mark.parametrize("role", [None, *Role.values])
+def test_every_role_reaches_the_provider_and_no_callback_without_a_flow(
+    client, oidc_on_without_network, role
+):
+    if role:
+        client.force_login(make_user(role, username=f"role_{role}"))
+    start = client.get(reverse("oidc_authenticate"))
+    assert start.status_code == 302
+    assert start["Location"].startswith("https://id.example.go.th/authorize?")
+    assert "no-store" in start["Cache-Control"]
+    assert client.get(reverse("oidc_callback")).status_code == 400
+    assert client.post(reverse("oidc_callback")).status_code == 405
+
+
+QUERY = st.dictionaries(
+    st.sampled_from(["code", "state", "error", "error_description", "next", "x"]),
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40),
+    max_size=4,
+)
+
+
+def test_random_callback_queries_are_refused_cleanly(client, oidc_on_without_network):
+    client.get(reverse("oidc_authenticate"))  # the session holds a real state
+
+    @hypothesis_settings(max_examples=40, deadline=None, database=None)
+    @given(query=QUERY)
+    def callback(query):
+        response = client.get(reverse("oidc_callback"), query)
+        assert response.status_code in (400, 403), (query, response.status_code)
+        assert "_auth_user_id" not in client.session
+
+    callback()
