@@ -142,10 +142,12 @@ class ProviderBrowser:
         self.provider = provider
         self.http = _session()
 
-    def authorize(self, authorize_url: str, username: str, *, nonce: str | None = None) -> dict:
+    def authorize(
+        self, authorize_url: str, username: str, *, nonce: str | None = None, allow: bool = True
+    ) -> dict:
         """Follow the app's redirect to the provider as ``username``; returns the query the
         provider sends back to the app (``code`` and ``state``, or ``error``). ``nonce``
-        replaces the app's nonce (an attacker's own flow)."""
+        replaces the app's nonce (an attacker's own flow); ``allow=False`` refuses consent."""
         if nonce is not None:
             authorize_url = _replace_query(authorize_url, nonce=nonce)
         response = self.http.get(authorize_url, allow_redirects=False, timeout=10)
@@ -154,7 +156,8 @@ class ProviderBrowser:
             response = self.http.get(authorize_url, allow_redirects=False, timeout=10)
         assert response.status_code == 200, (response.status_code, response.text[:500])
         fields = {name: html.unescape(value) for name, value in HIDDEN.findall(response.text)}
-        fields["allow"] = "Authorize"
+        if allow:
+            fields["allow"] = "Authorize"
         consent = self.http.post(
             response.url, data=fields, headers={"Referer": response.url},
             allow_redirects=False, timeout=10,

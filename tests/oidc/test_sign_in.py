@@ -91,6 +91,20 @@ def test_a_linked_identity_signs_in_and_is_audited(flow, alice):
     assert ExternalIdentity.objects.get(user=alice).last_used_at is not None
 
 
+def test_the_secret_can_go_as_http_basic(flow, alice, oidc_on):
+    oidc_on.OIDC_TOKEN_USE_BASIC_AUTH = True
+    assert flow.sign_in("alice").status_code == 302
+    assert _signed_in_as(flow.client) == str(alice.pk)
+
+
+def test_a_refused_consent_signs_nobody_in(flow, alice):
+    query = flow.at_the_provider("alice", allow=False)
+    assert query["error"] == "access_denied"
+    assert _refusal(flow.back(query))[:2] == (400, "provider_error")
+    assert _signed_in_as(flow.client) is None
+    assert flow.client.session.get("oidc_states") == {}  # the state is spent too
+
+
 def test_next_is_kept_but_never_leaves_the_site(flow, alice):
     flow.client.get(reverse("oidc_authenticate"), {"next": "https://evil.example/"})
     assert flow.client.session["oidc_login_next"] is None
