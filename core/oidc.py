@@ -169,7 +169,9 @@ class OIDCBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = self.get_userinfo(access_token, id_token, payload)
-        self.sign_in = sso.resolve_sign_in(issuer=settings.OIDC_ISSUER, claims=claims)
+        self.sign_in = sso.resolve_sign_in(
+            issuer=settings.OIDC_ISSUER, claims=claims, id_token=payload
+        )
         self.request.sso_sign_in = self.sign_in
         return self.sign_in.user
 

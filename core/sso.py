@@ -11,7 +11,7 @@ ID token, with no request in sight:
 - the one exception, off unless configured: a verified e-mail address in a domain of
   settings.OIDC_EMAIL_DOMAIN_AGENCIES gets a new account with the role
   settings.OIDC_EMAIL_DOMAIN_ROLE (a submitter) in that domain's existing agency;
-- the provider's ``amr``/``acr`` claims say whether it asked for a second factor
+- the ID token's ``amr``/``acr`` claims say whether it asked for a second factor
   (settings.OIDC_MFA_AMR_VALUES, OIDC_MFA_ACR_VALUES); when it did, the app's own code is not
   asked again.
 
@@ -93,8 +93,10 @@ def identity_of(claims: dict) -> tuple[str, str]:
     return claim, value
 
 
-def resolve_sign_in(*, issuer: str, claims: dict) -> SignIn:
-    """The user a verified ID token (merged with the userinfo claims) signs in as.
+def resolve_sign_in(*, issuer: str, claims: dict, id_token: dict) -> SignIn:
+    """The user a verified ID token signs in as. ``claims`` are the userinfo's under the ID
+    token's (the identity may be read from either); whether the provider did MFA is read from
+    the signed ID token alone.
 
     Effects: marks the link as used; may create an account (see provision_by_email_domain).
     Raises SignInRefused: no identity claim, an unknown identity, an inactive or locked user.
@@ -118,14 +120,14 @@ def resolve_sign_in(*, issuer: str, claims: dict) -> SignIn:
         if is_username_locked(user.get_username()):
             raise SignInRefused("account_locked", identity=value, claim=claim)
         ExternalIdentity.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
-    amr = claims.get("amr") or []
+    amr = id_token.get("amr") or []
     return SignIn(
         user=user,
         claim=claim,
         identity=value,
-        mfa=provider_did_mfa(claims),
+        mfa=provider_did_mfa(id_token),
         amr=[str(m) for m in (amr if isinstance(amr, list) else [amr])][:10],
-        acr=str(claims.get("acr") or "")[:100],
+        acr=str(id_token.get("acr") or "")[:100],
         provisioned=provisioned,
     )
 

@@ -332,6 +332,16 @@ def test_an_accepted_acr_counts_as_mfa(flow, enrolled_screener, oidc_on):
     assert flow.client.get(reverse("screening:inbox")).status_code == 200
 
 
+def test_only_the_signed_id_token_says_mfa(oidc_on, enrolled_screener):
+    """An ``amr`` that only the userinfo answer carries is not believed."""
+    enrolled_screener("staff-pwd-sub")
+    id_token = {"sub": "staff-pwd-sub", "amr": ["pwd"]}
+    claims = {**id_token, "amr": ["otp"], "acr": "x"}
+    sign_in = sso.resolve_sign_in(issuer=oidc_on.OIDC_ISSUER, claims=claims, id_token=id_token)
+    assert sign_in.mfa is False and sign_in.amr == ["pwd"]
+    assert sso.provider_did_mfa({"amr": "otp"}) and not sso.provider_did_mfa({"amr": [1, None]})
+
+
 def test_staff_whose_provider_did_not_are_asked_for_the_code(flow, enrolled_screener, oidc_on):
     enrolled_screener("staff-pwd-sub")
     assert flow.sign_in("staff_pwd").status_code == 302
