@@ -27,6 +27,7 @@ urlpatterns = [
         views_twofactor.two_factor_recovery_codes,
         name="two_factor_recovery_codes",
     ),
+    path("accounts/oidc/", include("core.urls_oidc")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("notifications/", include("core.urls")),
     path("directory/", include("directory.urls")),

@@ -73,6 +73,13 @@ EVENT_LABELS = {
     "auth.two_factor_recovery_failed": _("Wrong recovery code"),
     "auth.two_factor_recovery_renewed": _("New recovery codes issued"),
     "auth.two_factor_reset": _("Two-factor sign-in reset by an administrator"),
+    "auth.two_factor_by_provider": _("Two-factor sign-in done at the identity provider"),
+    "auth.sso_login": _("Signed in through the identity provider"),
+    "auth.sso_refused": _("Sign-in through the identity provider refused"),
+    "auth.sso_unknown_identity": _("Sign-in by an identity linked to no account"),
+    "auth.sso_provisioned": _("Account created from a configured e-mail domain"),
+    "auth.sso_identity_linked": _("Identity-provider account linked"),
+    "auth.sso_identity_unlinked": _("Identity-provider account unlinked"),
     "demo.loaded": _("Demonstration data loaded"),
 }
 

@@ -69,3 +69,37 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class ExternalIdentity(models.Model):
+    """An account at an OpenID Connect provider, linked to one user by an administrator.
+
+    ``claim`` names the ID token claim the ``value`` was read from (``sub``, ``email`` …: the
+    OIDC_IDENTITY_CLAIM setting when it was linked), so that changing the setting never matches
+    an old link by accident. A sign-in whose identity has no row here gets no account.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="external_identities",
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    claim = models.CharField(_("claim"), max_length=64, default="sub")
+    value = models.CharField(_("claim value"), max_length=255)
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("external identity")
+        verbose_name_plural = _("external identities")
+        ordering = ["issuer", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "claim", "value"], name="external_identity_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.value} ({self.claim} @ {self.issuer})"

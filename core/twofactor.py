@@ -231,3 +231,12 @@ def reset_devices(*, user, actor) -> int:
             extra={"devices": totp, "recovery": static},
         )
     return totp + static
+
+
+def record_provider_mfa(*, user, amr: list[str], acr: str) -> None:
+    """Audit a sign-in whose second factor the OpenID Connect provider asked for (its ``amr``
+    or ``acr`` claim said so: core.sso.provider_did_mfa), so the app's code was not asked."""
+    with transaction.atomic():
+        record_event(
+            "auth.two_factor_by_provider", actor=user, target=user, extra={"amr": amr, "acr": acr}
+        )

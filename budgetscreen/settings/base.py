@@ -1,6 +1,7 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
 import datetime
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -111,6 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out username + address pairs
     "django.contrib.auth.backends.ModelBackend",
+    "core.oidc.OIDCBackend",  # single sign-on; signs nobody in while OIDC is off
 ]
 # Lockout after repeated failures of one username from one address, with a cool-off.
 AXES_FAILURE_LIMIT = 5
@@ -140,6 +142,46 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # committee and admin accounts must enrol when TWO_FACTOR_REQUIRED is on (production).
 TWO_FACTOR_REQUIRED = False
 OTP_TOTP_ISSUER = "budgetscreen"
+
+
+def _env_list(name, default=""):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Single sign-on through OpenID Connect (core/oidc.py, core/sso.py; README "Single sign-on"):
+# off unless the environment names the issuer and the client id. The endpoints come from the
+# issuer's /.well-known/openid-configuration unless set. State, nonce and PKCE (S256) are
+# always on; an identity signs in only as the user an administrator linked it to.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+# The client secret in an Authorization header (client_secret_basic) instead of the form body.
+OIDC_TOKEN_USE_BASIC_AUTH = os.environ.get("OIDC_TOKEN_USE_BASIC_AUTH", "0") == "1"
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", "")
+# The claim that names a person (linked to a user in the admin's "external identities").
+OIDC_IDENTITY_CLAIM = os.environ.get("OIDC_IDENTITY_CLAIM", "sub")
+# amr / acr values meaning the provider asked for a second factor: then the app's is not asked.
+OIDC_MFA_AMR_VALUES = _env_list("OIDC_MFA_AMR", "mfa,otp,hwk,swk,sms,fpt,face,iris,pop")
+OIDC_MFA_ACR_VALUES = _env_list("OIDC_MFA_ACR")
+# Off by default: "domain=agency-code,…" gives a verified address of the domain a new account
+# with this role in that (existing) agency.
+OIDC_EMAIL_DOMAIN_AGENCIES = dict(
+    item.split("=", 1) for item in _env_list("OIDC_EMAIL_DOMAIN_AGENCIES") if "=" in item
+)
+OIDC_EMAIL_DOMAIN_ROLE = "submitter"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = 10 * 60 * 60  # the session's own lifetime decides
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import AUDIT_ANCHOR_EVERY, AUDIT_ANCHOR_PATH, database_from_env
+from .base import AUDIT_ANCHOR_EVERY, AUDIT_ANCHOR_PATH, OIDC_ISSUER, database_from_env
 
 
 def _required(name):
@@ -39,3 +39,8 @@ SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Single sign-on: the provider is reached over HTTPS only, and sends the browser back to HTTPS.
+if OIDC_ISSUER and not OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured("OIDC_ISSUER must be an https:// address in production.")
+OIDC_VERIFY_SSL = True
+OIDC_REDIRECT_REQUIRE_HTTPS = True

@@ -177,6 +177,9 @@ ENDPOINTS = {
     "two_factor_setup": ("screener", None, lambda w: {"token": "123456"}, 10),
     "two_factor_recovery": ("screener", None, lambda w: {"code": "abcd-efgh-ijkl-mnop"}, 10),
     "two_factor_recovery_codes": ("screener", None, lambda w: {"token": "123456"}, 10),
+    # GET only (POST → 405); random callback queries with OIDC on: tests/oidc/test_sign_in.py.
+    "oidc_authenticate": ("submitter", None, lambda w: {"next": "/"}, 3),
+    "oidc_callback": ("submitter", None, lambda w: {"code": "x", "state": "y"}, 5),
     "core:notifications": ("submitter", None, lambda w: {}, 5),
     "directory:agency_suggestions": ("screener", None, lambda w: {"q": "กรม"}, 5),
     "proposals:list": ("submitter", None, lambda w: {}, 5),

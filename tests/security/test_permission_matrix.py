@@ -413,6 +413,9 @@ MATRIX = {
     "two_factor_setup": Entry(expect=only(LOGGED_IN)),
     "two_factor_recovery": Entry(expect=only(LOGGED_IN, granted=302)),
     "two_factor_recovery_codes": Entry(expect=only(LOGGED_IN, granted=302)),
+    # Single sign-on: 404 while OIDC is off, as here (tests/oidc checks every role with it on).
+    "oidc_authenticate": Entry(expect=only(ROLES, granted=404), public=True),
+    "oidc_callback": Entry(expect=only(ROLES, granted=404), public=True),
     "set_language": Entry(expect=only(ROLES, granted=302), public=True),
     "core:notifications": Entry(expect=only(LOGGED_IN)),
     "directory:agency_suggestions": Entry(expect=only(LOGGED_IN)),
