@@ -15,16 +15,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        # Read as the str WSGI gives (never re-encoded: any character may arrive).
+        header = request.META.get("HTTP_AUTHORIZATION", "").split()
+        if not header or header[0].lower() != self.keyword.lower():
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid token header."))
-        try:
-            raw = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        token = find_token(raw)
+        raw = header[1]
+        token = find_token(raw) if raw.isascii() else None
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         usable = token.is_active() and token.user.is_active
