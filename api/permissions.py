@@ -52,14 +52,16 @@ class PlanReader(permissions.BasePermission):
     message = _("Your role may not read the plans.")
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
-        return can_read_plans(request.user)
+        user = request.user
+        return isinstance(user, User) and can_read_plans(user)
 
 
 class ProgressReader(permissions.BasePermission):
     message = _("Your role may not read the progress of the plans.")
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
-        return can_read_progress(request.user)
+        user = request.user
+        return isinstance(user, User) and can_read_progress(user)
 
 
 class DraftWriter(permissions.BasePermission):
@@ -68,4 +70,7 @@ class DraftWriter(permissions.BasePermission):
     message = _("Only an agency's submitter may write proposals.")
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
-        return request.method in permissions.SAFE_METHODS or can_write_drafts(request.user)
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        return isinstance(user, User) and can_write_drafts(user)

@@ -26,4 +26,5 @@ urlpatterns = [
     path("plans/", views.PlanVersionListView.as_view(), name="plans"),
     path("plans/<int:year>/", views.PlanDetailView.as_view(), name="plan"),
     path("plans/<int:year>/progress/", views.PlanProgressView.as_view(), name="plan_progress"),
+    path("<path:rest>", views.NotFoundView.as_view(), name="not_found"),
 ]

@@ -41,7 +41,9 @@ from .permissions import DraftWriter, PlanReader, ProgressReader
 ERRORS = {
     401: OpenApiResponse(s.ErrorSerializer, description="No token, or an unusable one"),
     403: OpenApiResponse(s.ErrorSerializer, description="The role or scope may not"),
-    404: OpenApiResponse(s.ErrorSerializer, description="Missing, or not yours to see"),
+    404: OpenApiResponse(
+        s.ErrorSerializer, description="Missing, not yours to see, or an unreadable cursor"
+    ),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests for this token"),
 }
 WRITE_ERRORS = {
@@ -207,7 +209,7 @@ class ProposalListView(ApiListView):
 
     @extend_schema(
         parameters=PROPOSAL_FILTERS,
-        responses={200: s.ProposalSerializer(many=True), **_errors(400, 401, 403, 429)},
+        responses={200: s.ProposalSerializer(many=True), **_errors(400, 401, 403, 404, 429)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -403,3 +405,14 @@ class PlanProgressView(ApiView):
             "projects": progress.projects,
         }
         return Response(s.ProgressSerializer(data).data)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Any other address under /api/v1/ (``/plans/-1/``, ``/proposals/abc/``): 404 as JSON,
+    after the token is checked like everywhere else, instead of the site's HTML page."""
+
+    def get(self, request: Request, rest: str = "") -> Response:
+        raise exceptions.NotFound
+
+    post = put = patch = delete = get

@@ -378,6 +378,7 @@ ENDPOINTS = {
     "api:plans": ("budget", None, lambda w: {}, 2),
     "api:plan": ("budget", _year, lambda w: {}, 2),
     "api:plan_progress": ("budget", _year, lambda w: {}, 2),
+    "api:not_found": ("submitter", lambda w: {"rest": "plans/-1/"}, lambda w: {}, 2),
 }
 # API endpoints are sent JSON with a bearer token (scope write), by POST unless named here.
 API_METHODS = {"api:proposal": "patch"}

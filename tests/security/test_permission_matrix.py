@@ -733,6 +733,7 @@ MATRIX = {
     "api:plans": api_entry(only(PLAN_READERS)),
     "api:plan": api_entry(_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
     "api:plan_progress": api_entry(_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
+    "api:not_found": api_entry(only(LOGGED_IN, granted=404), kwargs=lambda w, s: {"rest": "x/1/"}),
 }
 
 
