@@ -200,8 +200,7 @@ class ProposalListView(ApiListView):
 
     def filter_queryset(self, queryset):
         params = self.request.query_params.copy()
-        params.pop("cursor", None), params.pop("page_size", None), params.pop("sort", None)
-        params.pop("mine", None), params.pop("screener", None)
+        params.pop("sort", None)  # the cursor decides the order (by id)
         filterset = ProposalFilter(params, queryset=queryset, request=self.request)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
