@@ -12,13 +12,26 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PreconditionFailed(exceptions.APIException):
+    """A stale ``If-Match``: HTTP's own answer, where a stale ``version`` field gets 409."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+
+
 def exception_handler(exc, context):
     """DRF's handler, taught the domain errors: a stale version is 409 with the current
     version, an incomplete proposal 400 with every problem, any other refusal 409 (or 400
     naming its field)."""
     if isinstance(exc, StaleProposalError):
         current = exc.current.lock_version if exc.current is not None else None
-        response = drf_exception_handler(Conflict(str(exc)), context)
+        answer = PreconditionFailed if getattr(exc, "if_match", False) else Conflict
+        response = drf_exception_handler(answer(str(exc)), context)
         if response is not None:
             response.data["current_version"] = current
         return response

@@ -239,16 +239,24 @@ class ProposalCreateSerializer(ProposalWriteSerializer):
     title_th = CleanTextField(max_length=500)
 
 
-class ProposalUpdateSerializer(ProposalWriteSerializer):
-    version = serializers.IntegerField(
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
         min_value=0,
         max_value=2_147_483_647,
-        help_text=_("The proposal's version as last read; a stale one is refused (409)."),
+        required=False,
+        help_text=_(
+            "The proposal's version as last read; a stale one is refused (409). Or send it as "
+            "the If-Match header (a stale one: 412)."
+        ),
     )
 
 
+class ProposalUpdateSerializer(ProposalWriteSerializer):
+    version = version_field()
+
+
 class SubmitSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
+    version = version_field()
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

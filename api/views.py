@@ -1,6 +1,8 @@
 """The API's endpoints: thin, over the same selectors, FilterSets and services as the pages."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -36,6 +38,7 @@ from screening.filters import ProposalFilter
 
 from . import serializers as s
 from .content import build_content
+from .errors import PreconditionRequired
 from .permissions import DraftWriter, PlanReader, ProgressReader
 
 ERRORS = {
@@ -50,7 +53,9 @@ WRITE_ERRORS = {
     **ERRORS,
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Errors by field name"),
     409: OpenApiResponse(s.StaleSerializer, description="Stale version, or the state refuses"),
+    412: OpenApiResponse(s.StaleSerializer, description="Stale If-Match"),
     415: OpenApiResponse(s.ErrorSerializer, description="Not JSON"),
+    428: OpenApiResponse(s.ErrorSerializer, description="No version and no If-Match"),
 }
 
 
@@ -229,6 +234,29 @@ class ProposalListView(ApiListView):
         return Response(_detail(request.user, proposal.pk), status=status.HTTP_201_CREATED)
 
 
+def read_version(request: Request, data: dict) -> tuple[int, bool]:
+    """The version the client last read: the body's ``version``, else ``If-Match: "<n>"``;
+    and whether it came from the header (a stale one is then 412, not 409)."""
+    if "version" in data:
+        return data["version"], False
+    tags = parse_etags(request.headers.get("If-Match", ""))
+    if len(tags) == 1 and tags[0].strip('"').isdigit() and len(tags[0]) < 14:
+        return int(tags[0].strip('"')), True
+    raise PreconditionRequired(
+        _("Send the proposal's version as last read: the “version” field or an If-Match header.")
+    )
+
+
+@contextmanager
+def stale_from_if_match(from_header: bool) -> Iterator[None]:
+    """Marks a stale-version refusal raised inside as coming from ``If-Match`` (then 412)."""
+    try:
+        yield
+    except proposal_services.StaleProposalError as error:
+        error.if_match = from_header  # type: ignore[attr-defined]
+        raise
+
+
 def _detail(user, pk) -> dict:
     proposal = get_proposal_for(user, pk)
     return s.ProposalDetailSerializer(proposal).data
@@ -246,20 +274,25 @@ class ProposalDetailView(ApiView):
 
     @extend_schema(
         request=s.ProposalUpdateSerializer,
-        responses={200: s.ProposalDetailSerializer, **_errors(400, 401, 403, 404, 409, 415, 429)},
+        responses={
+            200: s.ProposalDetailSerializer,
+            **_errors(400, 401, 403, 404, 409, 412, 415, 428, 429),
+        },
     )
     def patch(self, request: Request, pk: int) -> Response:
         proposal = get_proposal_for(request.user, pk)
         serializer = s.ProposalUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        version, from_header = read_version(request, data)
         content = build_content(
             data, plan_round=proposal.round, agency_id=proposal.agency_id, current=proposal
         )
-        proposal_services.save_proposal(
-            proposal_id=proposal.pk, actor=request.user, content=content,
-            lock_version=data["version"],
-        )  # fmt: skip
+        with stale_from_if_match(from_header):
+            proposal_services.save_proposal(
+                proposal_id=proposal.pk, actor=request.user, content=content,
+                lock_version=version,
+            )  # fmt: skip
         return Response(_detail(request.user, pk))
 
 
@@ -270,16 +303,19 @@ class ProposalSubmitView(ApiView):
 
     @extend_schema(
         request=s.SubmitSerializer,
-        responses={200: s.ProposalDetailSerializer, **_errors(400, 401, 403, 404, 409, 415, 429)},
+        responses={
+            200: s.ProposalDetailSerializer,
+            **_errors(400, 401, 403, 404, 409, 412, 415, 428, 429),
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         proposal = get_proposal_for(request.user, pk)
         serializer = s.SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
+        read, from_header = read_version(request, serializer.validated_data)
+        with stale_from_if_match(from_header), transaction.atomic():
             # Locked, so that nobody saves between the version check and the submission.
             locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-            read = serializer.validated_data["version"]
             if locked.lock_version != read:
                 raise proposal_services.StaleProposalError(
                     _(

@@ -236,3 +236,20 @@ def test_a_document_is_checked_by_its_content(writer, submitter, plan_round):
     assert response.status_code in (400, 409)
     assert not Proposal.objects.get(pk=draft["id"]).attachments.exists()
     assert PDF_BYTES  # the real document passes (see the flow above)
+
+
+def test_the_version_may_come_as_if_match(writer, plan_round):
+    draft = post_json(writer, PROPOSALS, draft_body(plan_round)).json()
+    url = f"{PROPOSALS}{draft['id']}/"
+    missing = post_json(writer, url, {"title_en": "x"}, "patch")
+    assert missing.status_code == 428
+    assert "If-Match" in missing.json()["detail"]
+    saved = post_json(writer, url, {"title_en": "First"}, "patch", **{"If-Match": '"0"'})
+    assert saved.status_code == 200 and saved.json()["version"] == 1
+    stale = post_json(writer, url, {"title_en": "Second"}, "patch", **{"If-Match": '"0"'})
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 1
+    assert Proposal.objects.get(pk=draft["id"]).title_en == "First"
+    stale_submit = post_json(writer, f"{url}submit/", {}, **{"If-Match": '"0"'})
+    assert stale_submit.status_code == 412
+    assert post_json(writer, f"{url}submit/", {}, **{"If-Match": "nonsense"}).status_code == 428
