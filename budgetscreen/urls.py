@@ -37,6 +37,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("plans/", include("execution.progress_urls")),
     path("execution/", include("execution.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # ours, lowest layer first
     "core",
     "directory",
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "committee",
     "plans",
     "execution",
+    "api",
     "budgetscreen",
 ]
 
@@ -282,4 +286,42 @@ LOGGING = {
         "budgetscreen": {"handlers": ["console"], "level": "INFO"},
         "django.security": {"handlers": ["console"], "level": "WARNING"},
     },
+}
+
+# The REST API (/api/v1/, the `api` app): bearer tokens of service accounts only (no session,
+# so no CSRF), JSON only, money as decimal strings, throttled per token. The throttle counts in
+# Django's cache (CACHES; the default local-memory cache counts per process).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": "600/minute"},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "budgetscreen API",
+    "DESCRIPTION": (
+        "Rounds, reference lists, agencies, proposals, published plans and their progress; "
+        "agencies' drafts written by their own systems. Authenticate with "
+        "`Authorization: Bearer <token>` (manage.py create_api_token)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The reference's assets come from drf-spectacular-sidecar, served by the app (CSP: 'self').
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_AUTHENTICATION": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }

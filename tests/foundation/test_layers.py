@@ -1,6 +1,6 @@
 """The README's layering holds: every import of an app points down (or within the app).
 
-    budgetscreen → execution → plans → committee → screening → proposals → directory → core
+    budgetscreen → api → execution → plans → committee → screening → proposals → directory → core
 
 Each ``.py`` file of each app (migrations, template tags and management commands included) is
 parsed, every ``import`` and ``from … import`` in it is read (inside functions too), and an
@@ -22,6 +22,7 @@ LAYERS = [
     "committee",
     "plans",
     "execution",
+    "api",
     "budgetscreen",
 ]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}

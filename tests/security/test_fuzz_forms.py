@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.services import create_api_token
 from committee import services as committee_services
 from directory.roles import Role
 from execution.models import Amendment, Project
@@ -171,6 +172,27 @@ def _amendment_base(w):
 
 
 # name → (who posts, URL kwargs, a valid body to mutate, the examples it gets)
+def _api_draft(w):
+    year = w.open_round.fiscal_year
+    return {
+        "round": year,
+        "title_th": "ระบบกลาง",
+        "duration_years": 2,
+        "stage": "upstream",
+        "budget_lines": [
+            {"fiscal_year": year, "category": "operating", "amount": "1000.50"},
+            {"fiscal_year": year + 1, "category": "investment", "amount": "20"},
+        ],
+        "kpis": [{"indicator": "บริการ", "unit": "ระบบ", "target": "1"}],
+    }
+
+
+def _api_update(w):
+    body = _api_draft(w)
+    del body["round"]
+    return {**body, "version": w.draft.lock_version}
+
+
 ENDPOINTS = {
     "home": ("submitter", None, lambda w: {}, 5),
     "two_factor_verify": ("screener", None, lambda w: {"token": "123456", "next": "/"}, 10),
@@ -345,7 +367,25 @@ ENDPOINTS = {
     "progress:json": ("budget", _year, lambda w: {}, 2),
     "progress:to_agenda": ("secretary", _year, lambda w: {"meeting": str(w.setup.meeting.pk)}, 10),
     "progress:pdf": ("budget", _year, lambda w: {}, 2),
+    # the REST API: JSON with the user's token (see API_METHODS)
+    "api:docs": ("submitter", None, lambda w: {}, 2),
+    "api:root": ("submitter", None, lambda w: {}, 2),
+    "api:schema": ("submitter", None, lambda w: {}, 2),
+    "api:rounds": ("submitter", None, lambda w: {}, 2),
+    "api:round": ("submitter", _year, lambda w: {}, 2),
+    "api:reference": ("submitter", None, lambda w: {}, 2),
+    "api:agencies": ("submitter", None, lambda w: {}, 2),
+    "api:proposals": ("submitter", None, _api_draft, 30),
+    "api:proposal": ("submitter", _draft, _api_update, 30),
+    "api:proposal_submit": ("submitter", _draft, lambda w: {"version": w.draft.lock_version}, 10),
+    "api:proposal_attachments": ("submitter", _draft, lambda w: {"description": "TOR"}, 5),
+    "api:plans": ("budget", None, lambda w: {}, 2),
+    "api:plan": ("budget", _year, lambda w: {}, 2),
+    "api:plan_progress": ("budget", _year, lambda w: {}, 2),
+    "api:not_found": ("submitter", lambda w: {"rest": "plans/-1/"}, lambda w: {}, 2),
 }
+# API endpoints are sent JSON with a bearer token (scope write), by POST unless named here.
+API_METHODS = {"api:proposal": "patch"}
 
 
 def url_names(resolver=None, namespace=""):
@@ -386,10 +426,9 @@ def payloads(base):
 def test_random_posts_never_fail(db, settings_media, name):
     who, kwargs, base, examples = ENDPOINTS[name]
     world = World()
-    client = Client(raise_request_exception=False)
-    client.force_login(world.user(who))
     url = reverse(name, kwargs=kwargs(world) if kwargs else None)
     body = base(world)
+    send = _sender(name, world.user(who), url)
 
     @settings(
         max_examples=examples,
@@ -399,7 +438,7 @@ def test_random_posts_never_fail(db, settings_media, name):
     )
     @given(data=payloads(body))
     def post(data):
-        response = client.post(url, data)
+        response = send(data)
         if response.streaming:
             b"".join(response.streaming_content)  # reading to the end closes the document
         if response.status_code >= 500:
@@ -413,6 +452,18 @@ def test_random_posts_never_fail(db, settings_media, name):
         post()
     except AssertionError as error:
         raise AssertionError(f"{name}: first failure {first_failure[:1]!r}") from error
+
+
+def _sender(name, user, url):
+    """How the examples are sent: a form by the signed-in user, or JSON with the user's token."""
+    if not name.startswith("api:"):
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        return lambda data: client.post(url, data)
+    token = create_api_token(actor=None, user=user, scope="write").secret
+    client = Client(raise_request_exception=False, headers={"Authorization": f"Bearer {token}"})
+    method = getattr(client, API_METHODS.get(name, "post"))
+    return lambda data: method(url, data, content_type="application/json")
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.services import create_api_token
 from committee.models import (
     AgendaItem,
     Attendance,
@@ -92,17 +93,23 @@ class World:
     reports: dict = field(default_factory=dict)  # state → a quarterly report of its project
     amendments: dict = field(default_factory=dict)  # state → an amendment of that project
     clients: dict = field(default_factory=dict)
+    api_clients: dict = field(default_factory=dict)
 
     def sign_in_everyone(self):
-        """Sign every role in first: a sign-in writes an audit event of its own."""
+        """Sign every role in first: a sign-in writes an audit event of its own. Each role
+        also gets an API token (scope write: the role alone decides) and a client sending it."""
         for role in ROLES:
             client = Client()
+            headers = {}
             if role != ANON:
                 client.force_login(self.users[role])
+                token = create_api_token(actor=None, user=self.users[role], scope="write")
+                headers["Authorization"] = f"Bearer {token.secret}"
             self.clients[role] = client
+            self.api_clients[role] = Client(headers=headers)
 
-    def client(self, role):
-        return self.clients[role]
+    def client(self, role, api=False):
+        return (self.api_clients if api else self.clients)[role]
 
 
 def _committee_member(user, committee, position, order):
@@ -227,9 +234,10 @@ def world(shared_world, db):
 
 
 def fingerprint():
-    """What a refused request must leave exactly as it was."""
+    """What a refused request must leave exactly as it was (an API token's own use is audited
+    whatever the answer: that event records the attempt)."""
     return (
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(code__startswith="api.token_").count(),
         tuple(Proposal.objects.order_by("pk").values_list("pk", "status", "assigned_screener_id")),
         tuple(Meeting.objects.order_by("pk").values_list("pk", "status")),
         AgendaItem.objects.count(),
@@ -260,6 +268,17 @@ class Entry:
     states: list = field(default_factory=lambda: [None])
     post_denied: object = None  # (role, state) → 403/404 for a POST that must be refused
     public: bool = False  # reachable without signing in
+    api: bool = False  # asked with each role's API token instead of its session
+
+
+def api_entry(expect, **kwargs) -> Entry:
+    """An API endpoint: asked with a bearer token; without one, 401 (never a redirect)."""
+    return Entry(
+        expect=lambda role, state: 401 if role == ANON else expect(role, state),
+        public=True,
+        api=True,
+        **kwargs,
+    )
 
 
 def only(roles, granted=200, denied=403):
@@ -402,6 +421,16 @@ def _screening_compare(role, state):
     if role not in SCREENING_READERS:
         return 403
     return 404 if state == "draft" else 200
+
+
+SUBMITTERS = {SUBMITTER, SUBMITTER2}
+
+
+def _api_proposal_post_denied(role, state):
+    """Writing through the API: a non-submitter's token 403 (its role), another agency's 404."""
+    if role == SUBMITTER:
+        return None
+    return 404 if role == SUBMITTER2 else 403
 
 
 MATRIX = {
@@ -681,6 +710,34 @@ MATRIX = {
         post_denied=never({SECRETARY}),
     ),  # fmt: skip
     "progress:pdf": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
+    # the REST API: every role with its own token; another agency's proposal 404
+    "api:docs": Entry(expect=only(LOGGED_IN)),  # the reference page, for a signed-in browser
+    "api:root": api_entry(only(LOGGED_IN)),
+    "api:schema": api_entry(only(LOGGED_IN)),
+    "api:rounds": api_entry(only(LOGGED_IN)),
+    "api:round": api_entry(only(LOGGED_IN), kwargs=year_kwargs, states=PLAN_STATES),
+    "api:reference": api_entry(only(LOGGED_IN)),
+    "api:agencies": api_entry(only(LOGGED_IN)),
+    "api:proposals": api_entry(
+        only(LOGGED_IN), post_denied=lambda role, state: None if role in SUBMITTERS else 403
+    ),
+    "api:proposal": api_entry(proposal_read(), kwargs=proposal_kwargs, states=PROPOSAL_STATES),
+    "api:proposal_submit": api_entry(
+        only(LOGGED_IN, granted=405),
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
+        post_denied=_api_proposal_post_denied,
+    ),
+    "api:proposal_attachments": api_entry(
+        only(LOGGED_IN, granted=405),
+        kwargs=proposal_kwargs,
+        states=PROPOSAL_STATES,
+        post_denied=_api_proposal_post_denied,
+    ),
+    "api:plans": api_entry(only(PLAN_READERS)),
+    "api:plan": api_entry(_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
+    "api:plan_progress": api_entry(_plan_download, kwargs=year_kwargs, states=PLAN_STATES),
+    "api:not_found": api_entry(only(LOGGED_IN, granted=404), kwargs=lambda w, s: {"rest": "x/1/"}),
 }
 
 
@@ -743,7 +800,7 @@ def test_every_role_gets_the_expected_answer(world, name):
             expected = _expected(entry, role, state)
             if expected is None:
                 continue
-            response = world.client(role).get(url)
+            response = world.client(role, api=entry.api).get(url)
             got = _answer(response)
             if got != expected:
                 problems.append(f"{role} GET {url} [{state}]: expected {expected}, got {got}")
@@ -799,10 +856,12 @@ def test_a_refused_post_changes_nothing(world, name):
     for state in entry.states:
         url = reverse(name, kwargs=entry.kwargs(world, state) if entry.kwargs else None)
         for role in ROLES:
-            expected = LOGIN if role == ANON else entry.post_denied(role, state)
+            anonymous = 401 if entry.api else LOGIN
+            expected = anonymous if role == ANON else entry.post_denied(role, state)
             if expected is None:
                 continue
-            got = _answer(world.client(role).post(url, _hostile_but_plausible(world)))
+            client = world.client(role, api=entry.api)
+            got = _answer(client.post(url, _hostile_but_plausible(world)))
             if got != expected:
                 problems.append(f"{role} POST {url} [{state}]: expected {expected}, got {got}")
     assert not problems, "\n".join(problems)
