@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,20 +90,31 @@ def _lock_item(pk: int) -> AgendaItem:
 
 
 def _share_lock_item(item_pk: int) -> None:
-    """FOR SHARE locks on an agenda item's meeting and then the item, in one statement, on
+    """Share locks on an agenda item's meeting and then the item, in one statement, on
     PostgreSQL (other databases serialise writers anyway). Django's select_for_update only takes
     exclusive locks. PostgreSQL locks a join's rows in the order of its FROM list: the meeting
     comes first, as in every service that locks both (``_lock_meeting`` then ``_lock_item``);
-    the other order deadlocked a vote against a resolution taken at the same moment."""
+    the other order deadlocked a vote against a resolution taken at the same moment. The meeting
+    is held FOR KEY SHARE: it blocks FOR UPDATE (closing, resolutions) as FOR SHARE does, but
+    not the UPDATE of its live state's version (``_bump_state``) that every vote makes."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM committee_meeting meeting"
             " JOIN committee_agendaitem item ON item.meeting_id = meeting.id"
-            " WHERE item.id = %s FOR SHARE",
+            " WHERE item.id = %s FOR KEY SHARE OF meeting FOR SHARE OF item",
             [item_pk],
         )
+
+
+def _bump_state(meeting_id: int) -> None:
+    """The meeting's live state changed: its version goes up in the caller's transaction, so
+    that a ``state.json`` poll with the previous version as ``If-None-Match`` gets the new
+    state. Called just before the change's audit event, after the meeting's lock: a vote holds
+    its meeting FOR KEY SHARE, which this UPDATE does not wait for, so votes run side by side
+    up to here and queue on this row only for their last two statements."""
+    Meeting.objects.filter(pk=meeting_id).update(state_version=F("state_version") + 1)
 
 
 def _lock_items(**filters: Any) -> list[AgendaItem]:
@@ -258,6 +269,7 @@ def open_meeting(*, meeting: Meeting, actor: User) -> Meeting:
         meeting.status = MeetingStatus.IN_PROGRESS
         meeting.opened_at = timezone.now()
         meeting.save(update_fields=["status", "opened_at"])
+        _bump_state(meeting.pk)
         record_event(
             "meeting.opened", actor=actor, target=meeting,
             extra={"opened_at": meeting.opened_at.isoformat()},
@@ -296,6 +308,7 @@ def mark_attendance(*, meeting: Meeting, actor: User, presence: dict[int, str]) 
                 continue
             changed[str(memberships[membership_id].user_id)] = value
         if changed:
+            _bump_state(meeting.pk)
             record_event(
                 "attendance.marked", actor=actor, target=meeting, extra={"presence": changed}
             )
@@ -348,6 +361,7 @@ def close_meeting(*, meeting: Meeting, actor: User) -> Meeting:
             meeting.minute_taker = actor
             fields.append("minute_taker")
         meeting.save(update_fields=fields)
+        _bump_state(meeting.pk)
         record_event(
             "meeting.closed", actor=actor, target=meeting,
             extra={"items": len(items), "number": meeting.number_label,
@@ -427,6 +441,7 @@ def reopen_meeting(*, meeting: Meeting, actor: User, reason: str) -> Meeting:
         meeting.status = MeetingStatus.IN_PROGRESS
         meeting.closed_at = None
         meeting.save(update_fields=["status", "closed_at"])
+        _bump_state(meeting.pk)
         record_event(
             "meeting.reopened", actor=actor, target=meeting, extra={"reason": reason.strip()}
         )
@@ -484,6 +499,7 @@ def place_on_agenda(
         new_items = _number_new_items(
             meeting=meeting, existing=existing, proposals=proposals, order=order
         )
+        _bump_state(meeting.pk)
         for item in new_items:
             if item.proposal.status != Status.ON_AGENDA:
                 apply_transition(
@@ -597,6 +613,7 @@ def remove_from_agenda(*, item: AgendaItem, actor: User) -> None:
                 proposal=proposal, action=Action.REMOVE_FROM_AGENDA, actor=actor,
                 extra={"meeting": meeting.number_label},
             )  # fmt: skip
+        _bump_state(meeting.pk)
         record_event(
             "agenda.removed", actor=actor, target=meeting, extra={"proposal": proposal.code}
         )
@@ -653,6 +670,7 @@ def order_agenda_by_stage(*, meeting: Meeting, actor: User) -> None:
         )
         items.sort(key=_stage_key)
         _renumber(items)
+        _bump_state(meeting.pk)
         record_event("agenda.ordered", actor=actor, target=meeting, extra={"by": "stage"})
 
 
@@ -693,6 +711,7 @@ def move_agenda_item(*, item: AgendaItem, actor: User, direction: str) -> None:
             return
         items[index], items[other] = items[other], items[index]
         _renumber(items)
+        _bump_state(meeting.pk)
         record_event(
             "agenda.moved", actor=actor, target=meeting,
             extra={"item": item.pk, "direction": direction},
@@ -740,6 +759,7 @@ def declare_conflict(*, item: AgendaItem, actor: User, reason: str) -> ConflictD
             agenda_item=item, member=actor, reason=reason
         )
         withdrawn = Vote.objects.filter(agenda_item=item, member=actor).delete()[0]
+        _bump_state(meeting.pk)
         record_event(
             "conflict.declared", actor=actor, target=item.proposal,
             extra={"meeting": meeting.number_label, "item": item.pk, "reason": reason,
@@ -786,6 +806,7 @@ def cast_vote(*, item: AgendaItem, actor: User, choice: str, amount: Decimal | N
         if vote and vote.choice == choice and vote.amount == amount:
             return vote  # a retry of the same vote: already recorded
         vote = _save_vote(vote=vote, item=item, actor=actor, choice=choice, amount=amount)
+        _bump_state(meeting.pk)
         record_event(
             "vote.cast", actor=actor, target=item.proposal,
             extra={"meeting": meeting.number_label, "item": item.pk, "choice": choice,
@@ -962,6 +983,7 @@ def _record(
                   "method": method, "members_present": quorum.present,
                   "recorded_by": actor, "recorded_at": timezone.now()},
     )  # fmt: skip
+    _bump_state(meeting.pk)
     record_event(
         "resolution.recorded" if created else "resolution.changed", actor=actor,
         target=item.proposal,
