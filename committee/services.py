@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,10 @@ class _VoteChecks(TypedDict):
     decided: bool
     conflicted: bool
     present: bool
+    vote_id: int | None
+    vote_choice: str | None
+    vote_amount: Decimal | None
+    vote_cast_at: datetime.datetime | None
 
 
 # The proposal action that makes each resolution take effect.
@@ -89,23 +93,31 @@ def _lock_item(pk: int) -> AgendaItem:
     return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
 
 
-def _share_lock_item(item_pk: int) -> None:
-    """Share locks on an agenda item's meeting and then the item, in one statement, on
-    PostgreSQL (other databases serialise writers anyway). Django's select_for_update only takes
-    exclusive locks. PostgreSQL locks a join's rows in the order of its FROM list: the meeting
-    comes first, as in every service that locks both (``_lock_meeting`` then ``_lock_item``);
-    the other order deadlocked a vote against a resolution taken at the same moment. The meeting
-    is held FOR KEY SHARE: it blocks FOR UPDATE (closing, resolutions) as FOR SHARE does, but
-    not the UPDATE of its live state's version (``_bump_state``) that every vote makes."""
+def _lock_for_vote(item_pk: int, actor: User) -> Membership | None:
+    """What a vote locks, in one statement, on PostgreSQL: its meeting FOR KEY SHARE and its
+    item FOR SHARE (votes run side by side; closing the meeting, a resolution or a conflict,
+    FOR UPDATE, waits for them, and they for it), and the voter's membership FOR UPDATE (one
+    member's votes are taken one at a time: a vote sent twice at once is stored once). Returns
+    that membership, None for a non-member (nothing locked: the vote is refused). Other
+    databases serialise writers anyway: the membership is read without a lock.
+
+    PostgreSQL locks a join's rows in the order of its FROM list: the meeting, the item, the
+    membership, the order of every service (the other order deadlocked a vote against a
+    resolution taken at the same moment). KEY SHARE, not SHARE, on the meeting: it does not
+    wait for the UPDATE of the live state's version (``_bump_state``) that every vote makes."""
     if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM committee_meeting meeting"
-            " JOIN committee_agendaitem item ON item.meeting_id = meeting.id"
-            " WHERE item.id = %s FOR KEY SHARE OF meeting FOR SHARE OF item",
-            [item_pk],
-        )
+        return Membership.objects.filter(
+            committee__meetings__agenda_items=item_pk, user_id=actor.pk
+        ).first()
+    membership = Membership.objects.raw(
+        "SELECT member.* FROM committee_meeting meeting"
+        " JOIN committee_agendaitem item ON item.meeting_id = meeting.id"
+        " JOIN committee_membership member ON member.committee_id = meeting.committee_id"
+        " WHERE item.id = %s AND member.user_id = %s"
+        " FOR KEY SHARE OF meeting FOR SHARE OF item FOR UPDATE OF member",
+        [item_pk, actor.pk],
+    )
+    return next(iter(membership), None)
 
 
 def _bump_state(meeting_id: int) -> None:
@@ -781,18 +793,12 @@ def cast_vote(*, item: AgendaItem, actor: User, choice: str, amount: Decimal | N
     """
     amount = _check_vote_input(choice, amount)
     with transaction.atomic():
-        # Votes share their meeting and item: thirty members vote side by side, while closing
-        # the meeting, a resolution or a conflict (FOR UPDATE) waits for them, and they for it.
-        _share_lock_item(item.pk)
+        membership = _lock_for_vote(item.pk, actor)
+        # Read after the locks (a statement of its own: a fresh snapshot), so that a
+        # resolution or a conflict committed while this vote waited is seen.
         item = _read_item_for_vote(item.pk, actor)
         meeting = item.meeting
         _refuse_if_closed(meeting)
-        # One member's votes are taken one at a time: a vote sent twice at once is stored once.
-        membership = (
-            Membership.objects.select_for_update()
-            .filter(committee_id=meeting.committee_id, user_id=actor.pk)
-            .first()
-        )
         _check_may_vote(actor=actor, meeting=meeting, item=item, membership=membership)
         requested = item.proposal.requested_amount
         if amount is not None and amount > requested:
@@ -801,7 +807,7 @@ def cast_vote(*, item: AgendaItem, actor: User, choice: str, amount: Decimal | N
                 % {"requested": format_baht(requested)},
                 field="amount",
             )
-        vote = Vote.objects.filter(agenda_item=item, member=actor).first()
+        vote = _previous_vote(item, actor)
         previous_choice = vote.choice if vote else None
         if vote and vote.choice == choice and vote.amount == amount:
             return vote  # a retry of the same vote: already recorded
@@ -829,7 +835,9 @@ def _check_vote_input(choice: str, amount: Decimal | None) -> Decimal | None:
 
 
 def _read_item_for_vote(item_pk: int, actor: User) -> "WithAnnotations[AgendaItem, _VoteChecks]":
-    """The item with what a vote checks: decided, the actor's conflict, the actor present."""
+    """The item, its meeting and proposal with everything a vote checks, in one statement:
+    decided, the actor's conflict, the actor present, and the actor's vote so far."""
+    mine = Vote.objects.filter(agenda_item=OuterRef("pk"), member=actor)
     return (
         AgendaItem.objects.select_related("meeting", "proposal")
         .annotate(
@@ -845,9 +853,23 @@ def _read_item_for_vote(item_pk: int, actor: User) -> "WithAnnotations[AgendaIte
                     presence=Attendance.Presence.PRESENT,
                 )
             ),
+            vote_id=Subquery(mine.values("pk")[:1]),
+            vote_choice=Subquery(mine.values("choice")[:1]),
+            vote_amount=Subquery(mine.values("amount")[:1]),
+            vote_cast_at=Subquery(mine.values("cast_at")[:1]),
         )
         .get(pk=item_pk)
     )
+
+
+def _previous_vote(item: "WithAnnotations[AgendaItem, _VoteChecks]", actor: User) -> Vote | None:
+    """The actor's vote on the item as ``_read_item_for_vote`` read it (no query)."""
+    if item.vote_id is None:
+        return None
+    return Vote(
+        pk=item.vote_id, agenda_item=item, member=actor, choice=item.vote_choice,
+        amount=item.vote_amount, cast_at=item.vote_cast_at,
+    )  # fmt: skip
 
 
 def _check_may_vote(
