@@ -864,7 +864,7 @@ def _read_item_for_vote(item_pk: int, actor: User) -> "WithAnnotations[AgendaIte
 
 def _previous_vote(item: "WithAnnotations[AgendaItem, _VoteChecks]", actor: User) -> Vote | None:
     """The actor's vote on the item as ``_read_item_for_vote`` read it (no query)."""
-    if item.vote_id is None:
+    if item.vote_id is None or item.vote_choice is None or item.vote_cast_at is None:
         return None
     return Vote(
         pk=item.vote_id, agenda_item=item, member=actor, choice=item.vote_choice,
