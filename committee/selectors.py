@@ -401,6 +401,8 @@ class _People:
     present_ids: set[int]
     chair: Membership | None
     my_membership: Membership | None
+    # The vote choices' labels, translated once per board (not once per vote).
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def get_meeting_board(
@@ -472,6 +474,7 @@ def _read_people(meeting: Meeting, user: User | None) -> _People:
         present_ids={r.membership.user_id for r in members if r.present},
         chair=next((m for m in memberships if m.position == Position.CHAIR), None),
         my_membership=next((m for m in memberships if user and m.user_id == user.pk), None),
+        labels={choice: str(label) for choice, label in VoteChoice.choices},
     )
 
 
@@ -505,7 +508,7 @@ def _item_board(
         number=number,
         review=review,
         assessments=assessments,
-        votes=[VoteRow(v.member, v.choice, v.amount, v.get_choice_display()) for v in votes],
+        votes=[VoteRow(v.member, v.choice, v.amount, people.labels[v.choice]) for v in votes],
         tally=rules.Tally.of(cast),
         conflicts=conflicts,
         quorum=rules.item_quorum(

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .duplicates import FIELD_CHARS, FIELDS, Score, SimilarInRound, find_similar_in_round
+from .duplicates import FIELD_CHARS, FIELDS, SimilarInRound, find_similar_in_round
 from .models import DuplicateState, Fingerprint, PlanRound, Proposal
 from .workflow import SENT_TO_DGA, Status
 
@@ -128,10 +128,10 @@ def meeting_hints(
     plan_round: PlanRound, proposals: list[Proposal], *, limit: int, budget: int
 ) -> dict[int, SimilarInRound]:
     """For each of ``proposals`` (loaded with their texts and status), its most similar
-    proposals of other agencies in the round, best first (``find_similar_in_round`` with
-    ``limit`` and ``budget``), from the stored hints: three queries by key when they are
-    current, whatever the round's size. Hints stored at an older round version (or never) are
-    searched again, once, and stored (two more queries)."""
+    proposals of other agencies in the round with their scores (floats), best first
+    (``find_similar_in_round`` with ``limit`` and ``budget``), from the stored hints: three
+    queries by key when they are current, whatever the round's size. Hints stored at an older
+    round version (or never) are searched again, once, and stored (two more queries)."""
     version = round_version(plan_round.pk)
     stored = {
         pk: _Stored(hints, more)
@@ -146,7 +146,7 @@ def meeting_hints(
     others = _others(pk for found in stored.values() for pk, _score in found.hints)
     found = {}
     for pk, hint in stored.items():
-        matches = [(others[o], Score(score)) for o, score in hint.hints if o in others]
+        matches = [(others[o], score) for o, score in hint.hints if o in others]
         if matches:
             found[pk] = SimilarInRound(matches, hint.more)
     return found
