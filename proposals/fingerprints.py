@@ -89,6 +89,20 @@ def store_fingerprint(proposal: Proposal, *, was_counted: bool | None = None) ->
     return False
 
 
+def store_new_fingerprints(proposals: list[Proposal]) -> None:
+    """The fingerprints of proposals created in bulk (an import), in one statement, and one
+    bump of each round where one of them counts."""
+    Fingerprint.objects.bulk_create(
+        Fingerprint(
+            proposal_id=p.pk, round_id=p.round_id, digest=digest_of(p),
+            counted=is_counted(p.status),
+        )
+        for p in proposals
+    )  # fmt: skip
+    for round_id in sorted({p.round_id for p in proposals if is_counted(p.status)}):
+        bump_round(round_id)
+
+
 def bump_round(round_id: int) -> None:
     """Every stored hint of the round is stale from now (in the caller's transaction)."""
     with connection.cursor() as cursor:

@@ -151,3 +151,20 @@ def test_refresh_command_bumps_rounds_written_behind_the_services_back():
     assert fingerprints.refresh_fingerprints([plan_round]) == 4
     assert _version(plan_round) > before
     assert Fingerprint.objects.filter(round=plan_round, counted=True).count() == 4
+
+
+def test_an_imported_round_is_fingerprinted_and_bumped():
+    plan_round = make_round()
+    agency = make_agency()
+    created = [
+        make_proposal(plan_round=plan_round, agency=agency, title_th=f"{TITLE} {k}")
+        for k in range(3)
+    ]
+    Fingerprint.objects.filter(round=plan_round).delete()  # as bulk_create leaves them
+    before = _version(plan_round)
+    fingerprints.store_new_fingerprints(created)
+    assert _version(plan_round) == before + 1
+    rows = Fingerprint.objects.filter(round=plan_round)
+    assert {r.proposal_id: r.digest for r in rows} == {
+        p.pk: fingerprints.digest_of(p) for p in created
+    }
