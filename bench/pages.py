@@ -26,21 +26,22 @@ def _on_alarm(signum, frame):
     raise RequestTooSlow
 
 
-def _get(client, url):
+def _get(client, url, *, headers=None, status=200):
     """One GET, cut off after MAX_SECONDS_PER_REQUEST (SIGALRM; the bench runs in the main
-    thread). Returns (seconds, response), or (None, None) when cut off."""
+    thread). Returns (seconds, response), or (None, None) when cut off; a status other than
+    ``status`` is an error."""
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(MAX_SECONDS_PER_REQUEST)
     t0 = time.perf_counter()
     try:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     except RequestTooSlow:
         return None, None
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     elapsed = time.perf_counter() - t0
-    if response.status_code != 200:
+    if response.status_code != status:
         raise RuntimeError(f"GET {url} answered {response.status_code}")
     return elapsed, response
 

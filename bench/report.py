@@ -1,5 +1,7 @@
 """The one table ``make bench`` prints, and the pass/miss verdict of every target."""
 
+from . import meeting
+
 
 def _verdict(ok):
     if ok is None:
@@ -54,6 +56,7 @@ def table(results):
     for s in scales:
         _add_scale(out, s, t)
     _add_constant_queries(out, scales)
+    meeting.report_rows(out, [s for s in results["scales"] if s.get("meeting_same_agenda")], t)
     for size, e in sorted(results["exports"].items(), key=lambda kv: int(kv[0])):
         for kind in ("xlsx", "csv", "pdf"):
             _add_export(out, int(size), kind, e[kind], t)
@@ -153,6 +156,18 @@ def _add_voting(out, n, v, t):
         f"≤ {t['vote_p95_ms']} ms",
         one_each <= t["vote_p95_ms"],
     )
+    if v.get("floor"):
+        for r in v["floor"]:
+            out.add(f"voting {r['round']}", f"{n:,}",
+                    f"p50 {r['p50_ms']} p95 {r['p95_ms']} ms, {r['rows']} rows, "
+                    f"{r['events']} events")  # fmt: skip
+        out.add(
+            "voting: p95 / floor p95 (same run)",
+            f"{n:,}",
+            f"{one_each} / {v['floor_p95_ms']} ms = ×{v['floor_ratio_p95']}",
+            f"≤ {t['vote_floor_ratio']}",
+            v["floor_ok"] and (v["floor_ratio_p95"] or float("inf")) <= t["vote_floor_ratio"],
+        )
 
 
 def _add_constant_queries(out, scales):

@@ -33,6 +33,10 @@ TARGETS = {
     "pdf_110_s": 3.0,
     "pdf_floor_ratio": 1.5,
     "vote_p95_ms": 200,
+    "vote_floor_ratio": 2.0,  # vote p95 over the floor's (a bare insert + audit row), same run
+    "meeting_p95_ms": 150,  # the meeting view, 52 items, at 1,000 proposals
+    "meeting_size_ratio": 1.2,  # its p95 at 10,000 proposals over 1,000, the same agenda
+    "state_304_p95_ms": 10,  # state.json unchanged (304)
     "progress_p95_ms": 300,  # the dashboard and progress.json at 10,000 projects × 4 quarters
 }
 
@@ -48,6 +52,7 @@ def _parse_args(argv):
     parser.add_argument("--skip-voting", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-progress", action="store_true")
+    parser.add_argument("--skip-meeting", action="store_true", help="skip the same-agenda meeting")
     parser.add_argument("--export-timeout", type=int, default=900, help="seconds per export run")
     parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
     parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
@@ -124,7 +129,7 @@ def main(argv=None):
     from django.db import connections
     from django.utils import translation
 
-    from . import data, exports, pages, report, voting
+    from . import data, exports, meeting, pages, report, voting
 
     translation.activate("th")
     results = {"machine": machine(db.server_version(url)), "targets": TARGETS, "scales": [],
@@ -159,6 +164,9 @@ def main(argv=None):
             )
             if not args.skip_progress:
                 _measure_progress(ds, scale, requests=args.requests)
+            if not args.skip_meeting:
+                print("bench: meeting view, same agenda, and state.json 304 …", flush=True)
+                scale["meeting_same_agenda"] = meeting.measure_meeting(ds, requests=args.requests)
             results["scales"].append(scale)
             if not args.skip_voting:
                 print("bench: voting through gunicorn …", flush=True)

@@ -18,3 +18,5 @@ MEDIA_ROOT = BASE_DIR / "var" / "bench-media"
 AUDIT_ANCHOR_PATH = BASE_DIR / "var" / "bench-audit-anchors.jsonl"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The application's URLs and the voting floor (bench/floor.py), served by the same gunicorn.
+ROOT_URLCONF = "bench.urls"

@@ -13,7 +13,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from committee.models import Vote
+from committee.models import AgendaItem, Meeting, Vote
 from core.models import AuditEvent
 
 from .data import PASSWORD
@@ -155,6 +155,45 @@ def _round(name, jobs, item, expected, meeting_url):
     }
 
 
+def _floor_items(ds, count):
+    """Agenda items of a meeting of their own, for the floor's rows (one per member each)."""
+    source = ds.meeting
+    meeting = Meeting.objects.create(
+        committee_id=source.committee_id, round_id=source.round_id, number=source.number + 50,
+        year_be=source.year_be, date=source.date, status=source.status,
+    )  # fmt: skip
+    return [
+        AgendaItem.objects.create(meeting=meeting, proposal_id=item.proposal_id, order=k)
+        for k, item in enumerate(ds.vote_items[:count])
+    ]
+
+
+def _floor_round(name, ds, sessions, item):
+    """30 members at once on the floor (``bench.floor``): insert one row and one audit row."""
+    path = f"/bench/floor/{item.pk}/"
+    jobs = [
+        (session, path, {"choice": "approve", "csrfmiddlewaretoken": session.cookies["csrftoken"]})
+        for session in sessions
+    ]
+    results, wall = _burst(jobs)
+    latencies = [r[0] for r in results]
+    rows = Vote.objects.filter(agenda_item=item).count()
+    events = AuditEvent.objects.filter(code="bench.floor", extra__item=item.pk).count()
+    return {
+        "round": name,
+        "requests": len(jobs),
+        "seconds": round(wall, 3),
+        "votes_per_second": round(len(jobs) / wall, 1),
+        "p50_ms": ms(percentile(latencies, 50)),
+        "p95_ms": ms(percentile(latencies, 95)),
+        "max_ms": ms(max(latencies)),
+        "bad_responses": sum(1 for r in results if r[1] != 302),
+        "rows": rows,
+        "events": events,
+        "ok": rows == len(ds.members) == events,
+    }
+
+
 def measure_voting(ds, *, workers=4):
     """Three bursts on the in-progress meeting: 30 first votes on one item, 30 changed votes on
     the same item, then 60 requests on a second item where every member sends the same vote
@@ -169,12 +208,19 @@ def measure_voting(ds, *, workers=4):
             sessions.append(session)
         meeting_url = f"/meetings/{ds.meeting.pk}/"
         first, second = ds.vote_items
-        rounds = []
+        floor_items = _floor_items(ds, 2)
+        rounds, floor = [], []
+        floor.append(_floor_round("floor: 30 bare inserts at once", ds, sessions, floor_items[0]))
         for name, item, changed, copies in (
             ("30 first votes at once", first, False, 1),
             ("30 changed votes at once", first, True, 1),
             ("30 members × the same vote twice", second, False, 2),
         ):
+            if copies == 2:  # the floor again, in turns with ours
+                floor.append(
+                    _floor_round("floor: 30 bare inserts at once, again", ds, sessions,
+                                 floor_items[1])
+                )  # fmt: skip
             jobs, expected = [], {}
             for k, (member, session) in enumerate(zip(ds.members, sessions, strict=True)):
                 choice, amount = _choice(k, changed)
@@ -190,9 +236,17 @@ def measure_voting(ds, *, workers=4):
                  for r in rounds)  # fmt: skip
     # The third round must not have written a second event for any member.
     all_ok = all_ok and rounds[2]["audit_events_for_item"] == rounds[2]["expected_votes"]
+    one_each = max(r["p95_ms"] for r in rounds if r["requests"] == len(ds.members))
+    floor_p95 = max(r["p95_ms"] for r in floor)
     return {
         "workers": workers,
         "rounds": rounds,
+        # A bare view on the same gunicorn, same bursts: session, one row, one audit row. Taken
+        # before our first burst and between our second and third; its worse p95, as ours.
+        "floor": floor,
+        "floor_p95_ms": floor_p95,
+        "floor_ok": all(r["ok"] and not r["bad_responses"] for r in floor),
+        "floor_ratio_p95": round(one_each / floor_p95, 2) if floor_p95 else None,
         "p95_ms": max(r["p95_ms"] for r in rounds),
         # The target's case: one request per member, all at once (the third round sends each
         # vote twice, 60 requests, to check that a doubled vote is stored once).

@@ -112,6 +112,9 @@ class Meeting(models.Model):
     # end_time are the schedule).
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The version of the live state (state.json's ETag): bumped by the services in the
+    # transaction of every change the meeting's screens show (committee.services._bump_state).
+    state_version = models.PositiveBigIntegerField(_("live state version"), default=0)
 
     class Meta:
         verbose_name = _("meeting")

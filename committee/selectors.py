@@ -21,7 +21,7 @@ from core.audit_labels import HistoryRow
 from core.formatting import format_baht
 from directory.models import User
 from directory.roles import Role
-from proposals.duplicates import find_similar_in_round
+from proposals.fingerprints import meeting_hints
 from proposals.models import PlanRound, Proposal, Stage
 from proposals.workflow import TRANSITIONS, Action, Status
 from screening.models import CriterionAssessment, ScreeningReview
@@ -91,6 +91,17 @@ def get_meeting_for(user: User, pk: int) -> Meeting:
         ).get(pk=pk)
     except Meeting.DoesNotExist:
         raise Http404 from None
+
+
+def get_state_version_for(user: User, pk: int) -> int:
+    """The version of the meeting's live state (``Meeting.state_version``), in one query by
+    primary key, or 404 as ``get_meeting_for``: what a ``state.json`` poll reads first."""
+    if not permissions.can_view_meetings(user):
+        raise Http404
+    version = Meeting.objects.filter(pk=pk).values_list("state_version", flat=True).first()
+    if version is None:
+        raise Http404
+    return version
 
 
 def get_agenda_item(meeting: Meeting, item_pk: int) -> AgendaItem:
@@ -390,13 +401,16 @@ class _People:
     present_ids: set[int]
     chair: Membership | None
     my_membership: Membership | None
+    # The vote choices' labels, translated once per board (not once per vote).
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def get_meeting_board(
     meeting: Meeting, user: User | None = None, *, with_duplicates: bool = False
 ) -> MeetingBoard:
     """Everything the meeting page shows, in seven queries whatever the agenda's length
-    (one more with ``with_duplicates``: the screening's likely duplicates in the round)."""
+    (three more with ``with_duplicates``: the stored duplicate hints, see
+    ``_duplicates_by_proposal``; two more again when a change in the round made them stale)."""
     people = _read_people(meeting, user)
     items = _read_agenda(meeting)
     votes_by_item = _group_by_item(
@@ -410,7 +424,7 @@ def get_meeting_board(
     reviews = _latest_reviews([i.proposal_id for i in items])
     assessments = _assessments([r.pk for r in reviews.values()])
     duplicates = (
-        _duplicates_by_proposal(meeting.round, [item.proposal_id for item in items])
+        _duplicates_by_proposal(meeting.round, [item.proposal for item in items])
         if with_duplicates and items
         else {}
     )
@@ -460,6 +474,7 @@ def _read_people(meeting: Meeting, user: User | None) -> _People:
         present_ids={r.membership.user_id for r in members if r.present},
         chair=next((m for m in memberships if m.position == Position.CHAIR), None),
         my_membership=next((m for m in memberships if user and m.user_id == user.pk), None),
+        labels={choice: str(label) for choice, label in VoteChoice.choices},
     )
 
 
@@ -493,7 +508,7 @@ def _item_board(
         number=number,
         review=review,
         assessments=assessments,
-        votes=[VoteRow(v.member, v.choice, v.amount, v.get_choice_display()) for v in votes],
+        votes=[VoteRow(v.member, v.choice, v.amount, people.labels[v.choice]) for v in votes],
         tally=rules.Tally.of(cast),
         conflicts=conflicts,
         quorum=rules.item_quorum(
@@ -525,14 +540,13 @@ def _link_next_undecided(boards: list[ItemBoard]) -> None:
 
 
 def _duplicates_by_proposal(
-    plan_round: PlanRound, proposal_ids: list[int]
+    plan_round: PlanRound, proposals: list[Proposal]
 ) -> dict[int, DuplicateWarnings]:
     """Each agenda proposal's likely duplicates from other agencies in the round (screening's
-    trigram similarity), best first. Only the agenda's proposals are scored, not every pair
-    of the round."""
-    found = find_similar_in_round(
-        plan_round, proposal_ids, limit=DUPLICATES_SHOWN, budget=DUPLICATES_SCORED
-    )
+    trigram similarity), best first, from the hints stored with the proposals' fingerprints
+    (``proposals.fingerprints.meeting_hints``): three queries by key whatever the round's size;
+    only hints made stale by a change in the round are searched again."""
+    found = meeting_hints(plan_round, proposals, limit=DUPLICATES_SHOWN, budget=DUPLICATES_SCORED)
     return {
         pk: DuplicateWarnings(
             [DuplicateWarning(other, round(score * 100)) for other, score in similar.matches],

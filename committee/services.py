@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,10 @@ class _VoteChecks(TypedDict):
     decided: bool
     conflicted: bool
     present: bool
+    vote_id: int | None
+    vote_choice: str | None
+    vote_amount: Decimal | None
+    vote_cast_at: datetime.datetime | None
 
 
 # The proposal action that makes each resolution take effect.
@@ -89,21 +93,40 @@ def _lock_item(pk: int) -> AgendaItem:
     return AgendaItem.objects.select_for_update(of=("self",)).select_related("proposal").get(pk=pk)
 
 
-def _share_lock_item(item_pk: int) -> None:
-    """FOR SHARE locks on an agenda item's meeting and then the item, in one statement, on
-    PostgreSQL (other databases serialise writers anyway). Django's select_for_update only takes
-    exclusive locks. PostgreSQL locks a join's rows in the order of its FROM list: the meeting
-    comes first, as in every service that locks both (``_lock_meeting`` then ``_lock_item``);
-    the other order deadlocked a vote against a resolution taken at the same moment."""
+def _lock_for_vote(item_pk: int, actor: User) -> Membership | None:
+    """What a vote locks, in one statement, on PostgreSQL: its meeting FOR KEY SHARE and its
+    item FOR SHARE (votes run side by side; closing the meeting, a resolution or a conflict,
+    FOR UPDATE, waits for them, and they for it), and the voter's membership FOR UPDATE (one
+    member's votes are taken one at a time: a vote sent twice at once is stored once). Returns
+    that membership, None for a non-member (nothing locked: the vote is refused). Other
+    databases serialise writers anyway: the membership is read without a lock.
+
+    PostgreSQL locks a join's rows in the order of its FROM list: the meeting, the item, the
+    membership, the order of every service (the other order deadlocked a vote against a
+    resolution taken at the same moment). KEY SHARE, not SHARE, on the meeting: it does not
+    wait for the UPDATE of the live state's version (``_bump_state``) that every vote makes."""
     if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM committee_meeting meeting"
-            " JOIN committee_agendaitem item ON item.meeting_id = meeting.id"
-            " WHERE item.id = %s FOR SHARE",
-            [item_pk],
-        )
+        return Membership.objects.filter(
+            committee__meetings__agenda_items=item_pk, user_id=actor.pk
+        ).first()
+    membership = Membership.objects.raw(
+        "SELECT member.* FROM committee_meeting meeting"
+        " JOIN committee_agendaitem item ON item.meeting_id = meeting.id"
+        " JOIN committee_membership member ON member.committee_id = meeting.committee_id"
+        " WHERE item.id = %s AND member.user_id = %s"
+        " FOR KEY SHARE OF meeting FOR SHARE OF item FOR UPDATE OF member",
+        [item_pk, actor.pk],
+    )
+    return next(iter(membership), None)
+
+
+def _bump_state(meeting_id: int) -> None:
+    """The meeting's live state changed: its version goes up in the caller's transaction, so
+    that a ``state.json`` poll with the previous version as ``If-None-Match`` gets the new
+    state. Called just before the change's audit event, after the meeting's lock: a vote holds
+    its meeting FOR KEY SHARE, which this UPDATE does not wait for, so votes run side by side
+    up to here and queue on this row only for their last two statements."""
+    Meeting.objects.filter(pk=meeting_id).update(state_version=F("state_version") + 1)
 
 
 def _lock_items(**filters: Any) -> list[AgendaItem]:
@@ -258,6 +281,7 @@ def open_meeting(*, meeting: Meeting, actor: User) -> Meeting:
         meeting.status = MeetingStatus.IN_PROGRESS
         meeting.opened_at = timezone.now()
         meeting.save(update_fields=["status", "opened_at"])
+        _bump_state(meeting.pk)
         record_event(
             "meeting.opened", actor=actor, target=meeting,
             extra={"opened_at": meeting.opened_at.isoformat()},
@@ -296,6 +320,7 @@ def mark_attendance(*, meeting: Meeting, actor: User, presence: dict[int, str]) 
                 continue
             changed[str(memberships[membership_id].user_id)] = value
         if changed:
+            _bump_state(meeting.pk)
             record_event(
                 "attendance.marked", actor=actor, target=meeting, extra={"presence": changed}
             )
@@ -348,6 +373,7 @@ def close_meeting(*, meeting: Meeting, actor: User) -> Meeting:
             meeting.minute_taker = actor
             fields.append("minute_taker")
         meeting.save(update_fields=fields)
+        _bump_state(meeting.pk)
         record_event(
             "meeting.closed", actor=actor, target=meeting,
             extra={"items": len(items), "number": meeting.number_label,
@@ -427,6 +453,7 @@ def reopen_meeting(*, meeting: Meeting, actor: User, reason: str) -> Meeting:
         meeting.status = MeetingStatus.IN_PROGRESS
         meeting.closed_at = None
         meeting.save(update_fields=["status", "closed_at"])
+        _bump_state(meeting.pk)
         record_event(
             "meeting.reopened", actor=actor, target=meeting, extra={"reason": reason.strip()}
         )
@@ -484,6 +511,7 @@ def place_on_agenda(
         new_items = _number_new_items(
             meeting=meeting, existing=existing, proposals=proposals, order=order
         )
+        _bump_state(meeting.pk)
         for item in new_items:
             if item.proposal.status != Status.ON_AGENDA:
                 apply_transition(
@@ -597,6 +625,7 @@ def remove_from_agenda(*, item: AgendaItem, actor: User) -> None:
                 proposal=proposal, action=Action.REMOVE_FROM_AGENDA, actor=actor,
                 extra={"meeting": meeting.number_label},
             )  # fmt: skip
+        _bump_state(meeting.pk)
         record_event(
             "agenda.removed", actor=actor, target=meeting, extra={"proposal": proposal.code}
         )
@@ -653,6 +682,7 @@ def order_agenda_by_stage(*, meeting: Meeting, actor: User) -> None:
         )
         items.sort(key=_stage_key)
         _renumber(items)
+        _bump_state(meeting.pk)
         record_event("agenda.ordered", actor=actor, target=meeting, extra={"by": "stage"})
 
 
@@ -693,6 +723,7 @@ def move_agenda_item(*, item: AgendaItem, actor: User, direction: str) -> None:
             return
         items[index], items[other] = items[other], items[index]
         _renumber(items)
+        _bump_state(meeting.pk)
         record_event(
             "agenda.moved", actor=actor, target=meeting,
             extra={"item": item.pk, "direction": direction},
@@ -740,6 +771,7 @@ def declare_conflict(*, item: AgendaItem, actor: User, reason: str) -> ConflictD
             agenda_item=item, member=actor, reason=reason
         )
         withdrawn = Vote.objects.filter(agenda_item=item, member=actor).delete()[0]
+        _bump_state(meeting.pk)
         record_event(
             "conflict.declared", actor=actor, target=item.proposal,
             extra={"meeting": meeting.number_label, "item": item.pk, "reason": reason,
@@ -761,18 +793,12 @@ def cast_vote(*, item: AgendaItem, actor: User, choice: str, amount: Decimal | N
     """
     amount = _check_vote_input(choice, amount)
     with transaction.atomic():
-        # Votes share their meeting and item: thirty members vote side by side, while closing
-        # the meeting, a resolution or a conflict (FOR UPDATE) waits for them, and they for it.
-        _share_lock_item(item.pk)
+        membership = _lock_for_vote(item.pk, actor)
+        # Read after the locks (a statement of its own: a fresh snapshot), so that a
+        # resolution or a conflict committed while this vote waited is seen.
         item = _read_item_for_vote(item.pk, actor)
         meeting = item.meeting
         _refuse_if_closed(meeting)
-        # One member's votes are taken one at a time: a vote sent twice at once is stored once.
-        membership = (
-            Membership.objects.select_for_update()
-            .filter(committee_id=meeting.committee_id, user_id=actor.pk)
-            .first()
-        )
         _check_may_vote(actor=actor, meeting=meeting, item=item, membership=membership)
         requested = item.proposal.requested_amount
         if amount is not None and amount > requested:
@@ -781,11 +807,12 @@ def cast_vote(*, item: AgendaItem, actor: User, choice: str, amount: Decimal | N
                 % {"requested": format_baht(requested)},
                 field="amount",
             )
-        vote = Vote.objects.filter(agenda_item=item, member=actor).first()
+        vote = _previous_vote(item, actor)
         previous_choice = vote.choice if vote else None
         if vote and vote.choice == choice and vote.amount == amount:
             return vote  # a retry of the same vote: already recorded
         vote = _save_vote(vote=vote, item=item, actor=actor, choice=choice, amount=amount)
+        _bump_state(meeting.pk)
         record_event(
             "vote.cast", actor=actor, target=item.proposal,
             extra={"meeting": meeting.number_label, "item": item.pk, "choice": choice,
@@ -808,7 +835,9 @@ def _check_vote_input(choice: str, amount: Decimal | None) -> Decimal | None:
 
 
 def _read_item_for_vote(item_pk: int, actor: User) -> "WithAnnotations[AgendaItem, _VoteChecks]":
-    """The item with what a vote checks: decided, the actor's conflict, the actor present."""
+    """The item, its meeting and proposal with everything a vote checks, in one statement:
+    decided, the actor's conflict, the actor present, and the actor's vote so far."""
+    mine = Vote.objects.filter(agenda_item=OuterRef("pk"), member=actor)
     return (
         AgendaItem.objects.select_related("meeting", "proposal")
         .annotate(
@@ -824,9 +853,23 @@ def _read_item_for_vote(item_pk: int, actor: User) -> "WithAnnotations[AgendaIte
                     presence=Attendance.Presence.PRESENT,
                 )
             ),
+            vote_id=Subquery(mine.values("pk")[:1]),
+            vote_choice=Subquery(mine.values("choice")[:1]),
+            vote_amount=Subquery(mine.values("amount")[:1]),
+            vote_cast_at=Subquery(mine.values("cast_at")[:1]),
         )
         .get(pk=item_pk)
     )
+
+
+def _previous_vote(item: "WithAnnotations[AgendaItem, _VoteChecks]", actor: User) -> Vote | None:
+    """The actor's vote on the item as ``_read_item_for_vote`` read it (no query)."""
+    if item.vote_id is None or item.vote_choice is None or item.vote_cast_at is None:
+        return None
+    return Vote(
+        pk=item.vote_id, agenda_item=item, member=actor, choice=item.vote_choice,
+        amount=item.vote_amount, cast_at=item.vote_cast_at,
+    )  # fmt: skip
 
 
 def _check_may_vote(
@@ -962,6 +1005,7 @@ def _record(
                   "method": method, "members_present": quorum.present,
                   "recorded_by": actor, "recorded_at": timezone.now()},
     )  # fmt: skip
+    _bump_state(meeting.pk)
     record_event(
         "resolution.recorded" if created else "resolution.changed", actor=actor,
         target=item.proposal,

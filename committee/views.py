@@ -8,8 +8,10 @@ tally and the quorum on every open screen.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import parse_etags
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -120,12 +122,25 @@ def meeting_detail(request, pk):
     return render(request, "committee/meeting_detail.html", context)
 
 
+def _state_etag(request, pk: int, version: int) -> str:
+    """state.json's ETag: the meeting's live state version, and whose and in which language
+    the answer is (it carries the reader's own vote and translated labels)."""
+    return f'"{pk}.{version}.{request.user.pk}.{get_language()}"'
+
+
 @role_required(*MEETING_ROLES)
 @require_GET
 def meeting_state(request, pk):
-    meeting = selectors.get_meeting_for(request.user, pk)
-    board = selectors.get_meeting_board(meeting, request.user)
-    response = JsonResponse(selectors.board_state(board, request.user))
+    """The live state; 304 after one query when ``If-None-Match`` names its current version.
+    The version is read before the state, so an ETag is never newer than its body."""
+    etag = _state_etag(request, pk, selectors.get_state_version_for(request.user, pk))
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        meeting = selectors.get_meeting_for(request.user, pk)
+        board = selectors.get_meeting_board(meeting, request.user)
+        response = JsonResponse(selectors.board_state(board, request.user))
+    response["ETag"] = etag
     response["Cache-Control"] = "no-store"
     return response
 

@@ -102,18 +102,30 @@ def _digest(event: AuditEvent, key: bytes | None = None) -> str:
     raise ValueError(f"unknown audit hash scheme {event.scheme!r}")
 
 
+def _payload_parts(event: AuditEvent) -> tuple[str, str]:
+    """``_payload`` of a keyed event cut around its link: what goes before ``prev_hash`` and
+    what goes between it and ``seq`` (both are known only once the chain is locked). The same
+    bytes as ``_payload``: a JSON list is its items' JSON joined by ", "."""
+    middle = json.dumps(
+        [event.code, event.actor_id, event.target_type, str(event.target_id), event.extra,
+         event.created_at.isoformat()],
+        sort_keys=True, ensure_ascii=False, default=str,
+    )  # fmt: skip
+    return "[", f", {middle[1:-1]}, "
+
+
 def record_event(code, *, actor=None, target=None, extra=None) -> AuditEvent:
     """Append one event to the chain. Call inside the transaction of the change it records.
 
     Anchors the new head after commit every ``AUDIT_ANCHOR_EVERY`` events and at the first
     keyed event. Raises ``RuntimeError`` outside a transaction.
+
+    Writers of the chain queue on one lock until their transaction commits, so everything
+    that does not depend on the chain's head (the content, its JSON, the key) is prepared
+    before the lock is taken; under it: the head, one HMAC and the insert.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_KEY])
-    head = AuditEvent.objects.order_by("-seq").values("seq", "hash", "scheme").first()
     event = AuditEvent(
         code=code,
         actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
@@ -122,11 +134,18 @@ def record_event(code, *, actor=None, target=None, extra=None) -> AuditEvent:
         # Stored as JSON gives back: what the hash covers must be what verify_chain reads.
         extra=json.loads(json.dumps(extra or {}, default=str)),
         created_at=timezone.now(),
-        seq=head["seq"] + 1 if head else 1,
         scheme=Scheme.HMAC_SHA256,
-        prev_hash=head["hash"] if head else "",
     )
-    event.hash = _digest(event)
+    opening, middle = _payload_parts(event)
+    key = audit_key()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_KEY])
+    head = AuditEvent.objects.order_by("-seq").values("seq", "hash", "scheme").first()
+    event.seq = head["seq"] + 1 if head else 1
+    event.prev_hash = head["hash"] if head else ""
+    payload = f"{opening}{json.dumps(event.prev_hash)}{middle}{event.seq}]"
+    event.hash = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
     event.save(force_insert=True)
     first_keyed = head is None or head["scheme"] != Scheme.HMAC_SHA256
     if first_keyed or event.seq % settings.AUDIT_ANCHOR_EVERY == 0:

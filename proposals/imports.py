@@ -41,6 +41,7 @@ from core.audit import record_event
 from core.exports import FORMULA_PREFIXES
 from directory.models import Agency, User
 
+from .fingerprints import store_new_fingerprints
 from .models import PROPOSAL_CODE_PATTERN, Benefit, PlanRound, Proposal, Stage, StatusChange
 from .workbook import (
     MAX_FILE_BYTES,
@@ -432,6 +433,7 @@ def _create_all(
         )
         for row in rows
     ])  # fmt: skip
+    store_new_fingerprints(proposals)  # the duplicate search's view of them
     reason = both(_("Imported from a spreadsheet of the round."))
     StatusChange.objects.bulk_create([
         StatusChange(proposal=p, from_status="", to_status=p.status, actor=actor, reason=reason,

@@ -493,3 +493,44 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.proposal_id}: {self.from_status} → {self.to_status}"
+
+
+class Fingerprint(models.Model):
+    """What the duplicate search compares of a proposal, as it was last saved, and the
+    meeting's duplicate hints for it (``proposals.fingerprints``).
+
+    ``digest`` is the SHA-256 of the compared texts (``duplicates.FIELDS``, their first
+    ``FIELD_CHARS`` characters) and ``counted`` whether the round's comparisons count the
+    proposal (sent to DGA, not withdrawn); the services that save a proposal's text or move it
+    in or out of the counted states keep both current and, when either changes for a counted
+    proposal, bump its round's ``DuplicateState.version``. ``hints`` are its most similar
+    proposals in the round (``[[proposal id, score], …]``, best first) as found at round
+    version ``hints_version``; stale once the version moves on.
+    """
+
+    proposal = models.OneToOneField(
+        Proposal, primary_key=True, on_delete=models.CASCADE, related_name="fingerprint"
+    )
+    round = models.ForeignKey(PlanRound, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    counted = models.BooleanField(default=False)
+    hints = models.JSONField(default=list, blank=True)
+    hints_more = models.BooleanField(default=False)
+    hints_version = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.proposal_id}: {self.digest[:12]}"
+
+
+class DuplicateState(models.Model):
+    """A round's version of what the duplicate search compares: bumped in the transaction of
+    every change of a counted proposal's compared text or of the set of counted proposals, so
+    that hints stored at an older version are known to be stale."""
+
+    round = models.OneToOneField(
+        PlanRound, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.round_id}: {self.version}"

@@ -26,6 +26,7 @@ from directory.roles import Role
 
 from . import permissions
 from .attachments import sanitise_filename, validate_upload
+from .fingerprints import is_counted, store_fingerprint
 from .models import (
     KPI,
     ZERO,
@@ -93,6 +94,8 @@ def apply_transition(
         proposal.submitted_at = now
         fields.append("submitted_at")
     proposal.save(update_fields=fields)
+    if is_counted(previous) != is_counted(proposal.status):
+        store_fingerprint(proposal, was_counted=is_counted(previous))  # the round's set changed
     StatusChange.objects.create(
         proposal=proposal,
         from_status=previous,
@@ -259,6 +262,7 @@ def _write_content(*, proposal: Proposal, content: ProposalContent) -> bool:
             "lock_version",
         ]
     )
+    store_fingerprint(proposal)  # the duplicate search's view of it (proposals.fingerprints)
     proposal.kpis.all().delete()
     KPI.objects.bulk_create(
         KPI(

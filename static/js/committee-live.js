@@ -86,10 +86,20 @@
     }
   }
 
+  // The ETag of the state last applied: sent back as If-None-Match, so that an unchanged
+  // meeting answers 304 (no body) after one query on the server.
+  var etag = null;
+
   function poll() {
     if (document.hidden) { schedule(); return; }
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
-      .then(function (response) { return response.ok ? response.json() : null; })
+    var headers = { "Accept": "application/json" };
+    if (etag) { headers["If-None-Match"] = etag; }
+    fetch(url, { credentials: "same-origin", headers: headers, cache: "no-store" })
+      .then(function (response) {
+        if (response.status !== 200) { return null; }  // 304: nothing changed
+        etag = response.headers.get("ETag");
+        return response.json();
+      })
       .then(function (state) { if (state) { apply(state); } })
       .catch(function () { /* offline for a moment: try again at the next tick */ })
       .then(schedule);

@@ -62,6 +62,14 @@ def test_each_member_sees_the_others_vote_without_reload(chromium, live_server):
         # Each still sees their own vote as theirs.
         assert card_a.locator('[data-field="my-vote"]').inner_text() == "เห็นชอบ"
         assert card_b.locator('[data-field="my-vote"]').inner_text() == "ไม่เห็นชอบ"
+        # Nothing changes now: the next polls send the ETag back and get 304 (issue 20).
+        unchanged = page_b.wait_for_event(
+            "response",
+            predicate=lambda r: "state.json" in r.url and r.status == 304,
+            timeout=8000,
+        )
+        assert unchanged.request.headers.get("if-none-match")
+        assert card_b.locator('[data-tally="reject"]').inner_text() == "1"
     finally:
         ctx_a.close()
         ctx_b.close()
