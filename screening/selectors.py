@@ -4,7 +4,7 @@ Totals are computed here once and handed to both the page and the downloads, so 
 screen and the file can never disagree.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -19,7 +19,7 @@ from proposals.models import ZERO, PlanRound, Proposal, Stage
 from proposals.selectors import list_sent_proposals
 from proposals.workflow import SENT_TO_DGA, Status
 
-from .models import ScreeningCriterion, ScreeningReview
+from .models import ScoreSummary, ScreeningCriterion, ScreeningReview
 
 # Statuses in which the screener's work on the proposal is done (for progress figures).
 SCREENED = frozenset(SENT_TO_DGA - {Status.SUBMITTED, Status.WITHDRAWN})
@@ -263,3 +263,34 @@ def _by_screener(sent: QuerySet[Proposal]) -> list[dict[str, Any]]:
         by_screener.append({**row, "label": label, "percent": percent})
     by_screener.sort(key=lambda row: row["assigned_screener"] is None)
     return by_screener
+
+
+@dataclass(frozen=True)
+class ProposalScore:
+    """A proposal's score as anyone may see it (the committee's agenda orders by it).
+
+    ``mean``: the weighted mean over the round's scored criteria, on a 0–100 scale (each
+    criterion's score as a share of its scale's maximum; see ``screening.scoring``), averaged
+    over the screeners who submitted; the agreed score once a disagreement is reconciled.
+    ``None`` when nobody has scored the proposal yet, and while a second screener is assigned
+    but the two screeners have not both submitted (the score stays blind until then).
+    ``screeners``: how many screeners submitted scores.
+    """
+
+    mean: Decimal | None
+    screeners: int
+
+
+NO_SCORE = ProposalScore(mean=None, screeners=0)
+
+
+def proposal_scores(proposal_ids: Iterable[int]) -> dict[int, ProposalScore]:
+    """The score of each of ``proposal_ids`` (one query); unscored proposals get ``NO_SCORE``."""
+    ids = {int(pk) for pk in proposal_ids}
+    scores = dict.fromkeys(ids, NO_SCORE)
+    for row in ScoreSummary.objects.filter(proposal_id__in=ids).values(
+        "proposal_id", "mean", "screeners", "blind"
+    ):
+        mean = None if row["blind"] else row["mean"]
+        scores[row["proposal_id"]] = ProposalScore(mean=mean, screeners=row["screeners"])
+    return scores
