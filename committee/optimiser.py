@@ -238,7 +238,7 @@ def _choices(problem: Problem, items: list[Item], values: Sequence[float]) -> li
 def year_totals(problem: Problem, items: Sequence[Item], choices: Sequence[Choice]) -> dict:
     """Fiscal year → the amount the chosen items take of it (exact)."""
     by_key = {i.key: i for i in items}
-    totals = {year: ZERO for year in problem.left}
+    totals = dict.fromkeys(problem.left, ZERO)
     totals.setdefault(problem.year, ZERO)
     for choice in choices:
         if not choice.approved:
