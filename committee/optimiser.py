@@ -16,8 +16,9 @@ suggested only where it lets a stronger set fit. A reduction applies to the roun
 year, which is what a resolution approves; the later years of a multi-year project stay what
 the agency asked (as the committee's resolutions leave them). The solver works in millions of
 baht; amounts come back rounded down to the satang and are checked again exactly in
-``Decimal``; the frame's limits are tightened by one baht per item (``margin``) so that the
-solver's tolerance and that rounding can never breach them.
+``Decimal``; should the solver's tolerance have let a limit slip by a fraction of a baht, the
+programme is solved again with the limits tightened by one baht per item (``margin``), so
+the answer never breaches them.
 Deterministic: one thread, a fixed seed, items in a fixed order.
 """
 
@@ -128,15 +129,33 @@ def suggest(problem: Problem) -> Suggestion:
     precheck = _infeasible_reasons(problem, items)
     if precheck:
         return _empty(items, precheck, time.perf_counter() - started)
-    highs, rows = _build(problem, items)
-    highs.run()
-    status = highs.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        return _empty(items, ["solver:" + highs.modelStatusToString(status)], 0.0, rows)
-    values = highs.getSolution().col_value
-    choices = _choices(problem, items, values)
-    elapsed = time.perf_counter() - started
-    return _finish(problem, items, choices, elapsed, rows)
+    for tight in (ZERO, margin(len(items))):
+        highs, rows = _build(problem, items, tight)
+        highs.run()
+        status = highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            elapsed = time.perf_counter() - started
+            return _empty(items, ["solver:" + highs.modelStatusToString(status)], elapsed, rows)
+        choices = _choices(problem, items, highs.getSolution().col_value)
+        if not breaches(problem, items, choices):
+            return _finish(problem, items, choices, time.perf_counter() - started, rows)
+    return _empty(items, ["numeric"], time.perf_counter() - started, rows)
+
+
+def breaches(problem: Problem, items: Sequence[Item], choices: Sequence[Choice]) -> list[str]:
+    """The limits the choices break, checked exactly (empty: none)."""
+    found = []
+    totals = year_totals(problem, items, choices)
+    for year, left in problem.left.items():
+        if totals.get(year, ZERO) > max(left, ZERO):
+            found.append(f"year:{year}")
+    stages = stage_totals(items, choices)
+    for limit in problem.stages:
+        low, high = stage_bounds(limit, ZERO)
+        total = stages.get(limit.stage, ZERO)
+        if (low is not None and total < low) or (high is not None and total > high):
+            found.append(f"stage:{limit.stage}")
+    return found
 
 
 MILLION = Decimal("1000000")
@@ -165,7 +184,7 @@ def stage_bounds(limit: StageLimit, tight: Decimal) -> tuple[Decimal | None, Dec
     return low, high
 
 
-def _build(problem: Problem, items: list[Item]) -> tuple[highspy.Highs, int]:
+def _build(problem: Problem, items: list[Item], tight: Decimal = ZERO) -> tuple[highspy.Highs, int]:
     """Columns: f_0..f_{n-1}, the share of each recommendation approved (0 to 1), then
     z_0..z_{n-1}, whether the item is approved."""
     n = len(items)
@@ -185,11 +204,9 @@ def _build(problem: Problem, items: list[Item]) -> tuple[highspy.Highs, int]:
     for k, item in enumerate(items):
         # f_k ≤ z_k, and f_k ≥ floor share · z_k: nothing, or between the floor and all of it.
         low = float(floor_amount(item, problem.floor) / item.recommended) if item.recommended else 0
-        cols = np.array([k, n + k], dtype=np.int32)
-        highs.addRow(-inf, 0.0, 2, cols, np.array([1.0, -1.0]))
-        highs.addRow(0.0, inf, 2, cols, np.array([1.0, -low]))
+        _add_row(highs, -inf, 0.0, [k, n + k], [1.0, -1.0])
+        _add_row(highs, 0.0, inf, [k, n + k], [1.0, -low])
     rows = 2 * n
-    tight = margin(n)
     for year, left in sorted(problem.left.items()):
         if year == problem.year:
             cols = list(range(n))
@@ -199,19 +216,25 @@ def _build(problem: Problem, items: list[Item]) -> tuple[highspy.Highs, int]:
             coef = [_m(items[c - n].later[year]) for c in cols]
         if cols:
             # A year the resolutions already overran takes nothing more (not "infeasible").
-            highs.addRow(-inf, _m(max(left - tight, ZERO)), len(cols),
-                         np.array(cols, dtype=np.int32), np.array(coef))  # fmt: skip
+            _add_row(highs, -inf, _m(max(left - tight, ZERO)), cols, coef)
             rows += 1
     for limit in problem.stages:
         cols = [k for k, i in enumerate(items) if i.stage == limit.stage]
-        low, high = stage_bounds(limit, tight)
-        low = -inf if low is None else _m(low)
-        high = inf if high is None else _m(high)
-        if cols and (low > -inf or high < inf):
-            coef = [_m(items[k].recommended) for k in cols]
-            highs.addRow(low, high, len(cols), np.array(cols, dtype=np.int32), np.array(coef))
+        minimum, maximum = stage_bounds(limit, tight)
+        if cols and (minimum is not None or maximum is not None):
+            _add_row(
+                highs, -inf if minimum is None else _m(minimum),
+                inf if maximum is None else _m(maximum),
+                cols, [_m(items[k].recommended) for k in cols],
+            )  # fmt: skip
             rows += 1
     return highs, rows
+
+
+def _add_row(
+    highs: highspy.Highs, low: float, high: float, cols: list[int], coef: list[float]
+) -> None:
+    highs.addRow(low, high, len(cols), np.array(cols, dtype=np.int32), np.array(coef))
 
 
 def _choices(problem: Problem, items: list[Item], values: Sequence[float]) -> list[Choice]:
@@ -344,7 +367,7 @@ def _infeasible_reasons(problem: Problem, items: list[Item]) -> list[str]:
         if year in problem.left and amount > problem.left[year]:
             reasons.append(f"pinned:{year}:{amount - problem.left[year]}")
     for limit in problem.stages:
-        low, _high = stage_bounds(limit, margin(len(items)))
+        low, _high = stage_bounds(limit, ZERO)
         if low is None:
             continue
         reach = sum(

@@ -263,6 +263,7 @@ def resolution(request, pk, item_pk):
         services.record_resolution(
             item=item, actor=request.user, outcome=data["outcome"],
             approved_amount=data["approved_amount"], reason=data["reason"],
+            accept_over_frame=data["over_frame"],
         )  # fmt: skip
     except CommitteeError as error:
         messages.error(request, str(error))
