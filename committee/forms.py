@@ -215,10 +215,10 @@ class FrameForm(forms.Form):
         for stage in stages:
             low, high = initial_shares.get(stage.pk, (None, None))
             self.fields[f"min-{stage.pk}"] = PercentField(
-                label=_("%(stage)s: at least (%%)") % {"stage": stage.name}, initial=low
+                label=_("%(stage)s: at least (percent)") % {"stage": stage.name}, initial=low
             )
             self.fields[f"max-{stage.pk}"] = PercentField(
-                label=_("%(stage)s: at most (%%)") % {"stage": stage.name}, initial=high
+                label=_("%(stage)s: at most (percent)") % {"stage": stage.name}, initial=high
             )
 
     def clean(self):
@@ -259,7 +259,7 @@ class SuggestionForm(forms.Form):
     """The floor of reductions and a pin per undecided item (``pin-<agenda item id>``)."""
 
     floor = PercentField(
-        label=_("Reductions down to (% of the recommended amount)"), required=True,
+        label=_("Reductions down to (percent of the recommended amount)"), required=True,
         error_messages={"required": _("Give the floor of reductions, e.g. 80.")},
     )  # fmt: skip
 

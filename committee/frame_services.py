@@ -342,3 +342,32 @@ def _adopt_one(*, item: Any, actor: User, row: dict[str, Any], reason: str) -> R
     return services.record_resolution(
         item=item, actor=actor, outcome=outcome, approved_amount=amount, reason=reason
     )
+
+
+def order_agenda_by_score(*, meeting: Meeting, actor: User) -> None:
+    """Number the items upstream → midstream → downstream and, within a stage, by score
+    (highest first; proposals without a score yet last), then by reference.
+
+    Raises ``CommitteeError`` unless the actor is the secretary and the meeting not closed.
+    Audited as ``agenda.ordered`` with ``by: score``.
+    """
+    with transaction.atomic():
+        meeting = services._lock_meeting(meeting.pk)
+        services._require_secretary(actor, meeting)
+        items = services._lock_items(meeting=meeting)
+        scores = proposal_scores([item.proposal_id for item in items])
+        stages = dict(
+            Stage.objects.filter(pk__in={i.proposal.stage_id for i in items}).values_list(
+                "pk", "order"
+            )
+        )
+
+        def key(item: Any) -> tuple[bool, int, bool, Decimal, str]:
+            stage = stages.get(item.proposal.stage_id)
+            mean = scores[item.proposal_id].mean
+            return (stage is None, stage or 0, mean is None, -(mean or Decimal(0)),
+                    item.proposal.code)  # fmt: skip
+
+        items.sort(key=key)
+        services._renumber(items)
+        record_event("agenda.ordered", actor=actor, target=meeting, extra={"by": "score"})

@@ -364,9 +364,9 @@ class StageShare(models.Model):
     stage = models.ForeignKey(
         Stage, verbose_name=_("value-chain stage"), on_delete=models.CASCADE, related_name="+"
     )
-    min_percent = models.DecimalField(_("at least (% of the frame)"), **PERCENT, null=True,
+    min_percent = models.DecimalField(_("at least (percent of the frame)"), **PERCENT, null=True,
                                       blank=True)  # fmt: skip
-    max_percent = models.DecimalField(_("at most (% of the frame)"), **PERCENT, null=True,
+    max_percent = models.DecimalField(_("at most (percent of the frame)"), **PERCENT, null=True,
                                       blank=True)  # fmt: skip
 
     class Meta:
@@ -403,7 +403,7 @@ class Scenario(models.Model):
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
     created_at = models.DateTimeField(_("asked"), default=timezone.now)
-    floor_percent = models.DecimalField(_("reductions down to (% of the recommendation)"),
+    floor_percent = models.DecimalField(_("reductions down to (percent of the recommendation)"),
                                         **PERCENT)  # fmt: skip
     status = models.CharField(_("status"), max_length=16)
     inputs = models.JSONField(_("inputs"), default=dict)

@@ -15,17 +15,17 @@ An item approved at 80 % of its recommendation counts for 80 % of its score, so 
 suggested only where it lets a stronger set fit. A reduction applies to the round's fiscal
 year, which is what a resolution approves; the later years of a multi-year project stay what
 the agency asked (as the committee's resolutions leave them). The solver works in millions of
-baht; amounts come back rounded down to the satang and are checked again exactly in
-``Decimal``; should the solver's tolerance have let a limit slip by a fraction of a baht, the
-programme is solved again with the limits tightened by one baht per item (``margin``), so
-the answer never breaches them.
+baht; reductions come back in whole baht and are checked again exactly in ``Decimal``; should
+that rounding or the solver's tolerance let a limit slip by a fraction of a baht, the
+programme is solved again with the limits tightened by one baht per item (``margin``), so the
+answer never breaches them.
 Deterministic: one thread, a fixed seed, items in a fixed order.
 """
 
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 import highspy
 import numpy as np
@@ -244,10 +244,12 @@ def _choices(problem: Problem, items: list[Item], values: Sequence[float]) -> li
         approved = values[n + k] > 0.5
         amount = ZERO
         if approved:
-            # Down to the satang, within the floor and the recommendation.
+            # A reduction in whole baht, within the floor and the recommendation (the exact
+            # check after it catches the rare rounding that would breach a limit).
             share = Decimal(repr(min(max(values[k], 0.0), 1.0)))
-            raw = (item.recommended * share).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+            raw = (item.recommended * share).quantize(BAHT, rounding=ROUND_HALF_EVEN)
             amount = min(max(raw, floor_amount(item, problem.floor)), item.recommended)
+            amount = amount.quantize(Decimal("0.01"))
             if item.recommended - amount < BAHT:  # solver noise, not a reduction
                 amount = item.recommended
         value = item.score * amount / item.recommended if item.recommended > 0 else ZERO

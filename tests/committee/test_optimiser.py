@@ -156,7 +156,7 @@ def assert_within_frame(problem, result):
             assert choice.amount == 0
 
 
-@pytest.mark.parametrize("seed", range(60))
+@pytest.mark.parametrize("seed", range(80))
 def test_the_optimiser_equals_brute_force_on_small_random_cases(seed):
     rng = random.Random(seed)
     problem = random_problem(rng, rng.randint(1, 8))
@@ -167,7 +167,10 @@ def test_the_optimiser_equals_brute_force_on_small_random_cases(seed):
         return
     assert result.status == "optimal", result.problems
     assert_within_frame(problem, result)
-    assert abs(Fraction(result.objective) - expected) <= Fraction(1, 10**5)
+    # Equal up to the rounding of reductions to whole baht (and, should that breach a limit,
+    # the one-baht-per-item margin of the second solve): a few millionths of a point.
+    slack = sum(Fraction(i.score) / Fraction(i.recommended) for i in problem.items)
+    assert abs(Fraction(result.objective) - expected) <= slack * (len(problem.items) + 1)
 
 
 def test_a_reduction_lets_a_stronger_set_fit():

@@ -167,14 +167,16 @@ def test_meeting_view_query_count_does_not_grow_with_the_agenda(
     for item in setup.meeting.agenda_items.all():
         services.cast_vote(item=item, actor=setup.chair, choice="approve")
     # session, user, roles, meeting, memberships, attendance, items, votes, conflicts,
-    # reviews, assessments, the round's proposals for duplicates.
-    with django_assert_num_queries(12):
+    # reviews, assessments, the round's proposals for duplicates; the budget frame panel
+    # (committee.frame.get_meeting_frame): scores, newest suggestion, frames, earlier rounds'
+    # commitments, this round's resolutions, stage shares.
+    with django_assert_num_queries(18):
         assert client.get(meeting_url(setup)).status_code == 200
     for _ in range(6):
         item = add_item(setup)
         _with_screening(item)
         services.cast_vote(item=item, actor=setup.members[0], choice="reject")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(18):
         assert client.get(meeting_url(setup)).status_code == 200
     # The live state skips the duplicate search.
     with django_assert_num_queries(11):

@@ -286,6 +286,31 @@ ENDPOINTS = {
     "committee:close": ("secretary", _meeting, lambda w: {}, 3),
     "committee:reopen": ("admin", _meeting, lambda w: {"reason": "x"}, 10),
     "committee:minutes": ("secretary", _meeting, lambda w: {}, 2),
+    "committee:frame": (
+        "secretary",
+        _year,
+        lambda w: {
+            f"frame-{_year(w)['year']}": "9,000,000",
+            f"frame-{_year(w)['year'] + 1}": "",
+            "min-1": "10",
+            "max-1": "60",
+        },
+        25,
+    ),  # fmt: skip
+    "committee:frame_state": ("secretary", _meeting, lambda w: {}, 2),
+    "committee:scenario": (
+        "secretary",
+        _meeting,
+        lambda w: {"floor": "80", f"pin-{w.item.pk}": "in", f"pin-{w.other_item.pk}": "out"},
+        25,
+    ),  # fmt: skip
+    "committee:scenario_json": ("secretary", _meeting, lambda w: {}, 2),
+    "committee:scenario_adopt": (
+        "chair",
+        _meeting,
+        lambda w: {"scenario": "1", "items": [w.item.pk]},
+        15,
+    ),  # fmt: skip
     "plans:index": ("budget", None, lambda w: {}, 3),
     "plans:detail": ("budget", _year, lambda w: {"q": "x"}, 3),
     "plans:publish": ("secretary", _year, lambda w: {"note": "x"}, 15),
