@@ -204,6 +204,16 @@ def test_hostile_text_is_inert_everywhere(client, people, media_root, pdf_fetche
     ok(client.post(reverse("committee:attendance", args=[meeting.pk]), attendance))
     ok(client.post(reverse("committee:open", args=[meeting.pk])))
 
+    # The budget frame, and a fit-to-frame suggestion listing the proposal's hostile title.
+    frame_url = reverse("committee:frame", args=[plan_round.fiscal_year])
+    ok(client.post(frame_url, {f"frame-{plan_round.fiscal_year}": "1,000,000,000"}))
+    page(client, frame_url)
+    ok(client.post(reverse("committee:scenario", args=[meeting.pk]), {"floor": "80"}))
+    assert shows_text(page(client, reverse("committee:scenario", args=[meeting.pk])),
+                      proposal.title_th)  # fmt: skip
+    suggestion = client.get(reverse("committee:scenario_json", args=[meeting.pk]))
+    assert json.loads(suggestion.content)["items"][0]["proposal"] == proposal.code
+
     client.force_login(setup.members[3])
     ok(client.post(reverse("committee:conflict", args=[meeting.pk, item.pk]), {"reason": value}))
     assert item.conflicts.get().reason == stored
