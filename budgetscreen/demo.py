@@ -31,6 +31,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from budgetscreen.demo_execution import load_current_execution, load_fy2568_execution
+from budgetscreen.demo_frame import load_frame_demo
 from committee.models import (
     AgendaItem,
     Attendance,
@@ -142,6 +143,7 @@ def load_demo(*, stdout=None, now=None) -> dict[str, int]:
         load_reports(calendar.under_way, users, timezone.localdate(now), created)
         under_way = PlanRound.objects.filter(fiscal_year=calendar.under_way).first()
         load_current_execution(under_way, users, now, users["submitter"].agency_id, created)
+        load_frame_demo(calendar.open_round, users, created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
     if stdout is not None:

@@ -26,6 +26,8 @@ from .services import CommitteeError
 
 HUNDRED = Decimal("100")
 DEFAULT_FLOOR = Decimal("80")
+# The score an item counts with when no item of the agenda has one (the scale is 0–100).
+UNSCORED = Decimal("50")
 # How many fiscal years after the round's own one a frame can be set for (projects run up to
 # five years: ``Proposal.duration_years``).
 LATER_YEARS = 4
@@ -158,20 +160,24 @@ def build_problem(
     """The optimiser's input for the meeting's undecided items, and the same as JSON.
 
     A proposal nobody has scored yet (or whose score is still blind) counts with the mean
-    score of the scored items of the agenda, or 0 when none is scored: never dropped. The
-    JSON names each such item's ``score_source`` (``screening``, ``agenda_mean``, ``none``).
+    score of the scored items of the agenda, or, when none is scored, the middle of the scale
+    (50 of 100: every item then weighs the same, and the suggestion fits the most of the
+    recommended money): never dropped. The JSON names each item's ``score_source``
+    (``screening``, ``agenda_mean``, ``scale_middle``).
     """
     status = frame.get_frame_status(meeting.round)
     board = selectors.get_meeting_board(meeting)
     undecided = [b for b in board.items if not b.decided]
     scores = proposal_scores([b.proposal.pk for b in undecided])
     scored = [s.mean for s in scores.values() if s.mean is not None]
-    fallback = (sum(scored, Decimal(0)) / len(scored)) if scored else Decimal(0)
+    fallback = (sum(scored, Decimal(0)) / len(scored)) if scored else UNSCORED
     later = frame.later_year_amounts([b.proposal.pk for b in undecided], meeting.round.fiscal_year)
     items, rows = [], []
     for b in undecided:
         score = scores[b.proposal.pk]
-        source = "screening" if score.mean is not None else ("agenda_mean" if scored else "none")
+        source = (
+            "screening" if score.mean is not None else ("agenda_mean" if scored else "scale_middle")
+        )
         item = optimiser.Item(
             key=b.item.pk, score=score.mean if score.mean is not None else fallback,
             recommended=b.recommended_amount, later=later.get(b.proposal.pk, {}),
