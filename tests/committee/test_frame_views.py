@@ -129,3 +129,22 @@ def test_the_agenda_orders_by_score_within_each_stage(client, world):
     order = list(world.meeting.agenda_items.order_by("order").values_list("pk", flat=True))
     assert order == [strongest.pk, world.items[1].pk, weakest.pk]
     assert AuditEvent.objects.get(code="agenda.ordered").extra == {"by": "score"}
+
+
+def test_the_admin_sets_the_frame_through_the_service(client, world):
+    from tests.factories import make_user
+
+    admin_user = make_user("admin", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    add = reverse("admin:committee_budgetframe_add")
+    assert client.get(add).status_code == 200
+    response = client.post(
+        add, {"round": world.meeting.round.pk, "fiscal_year": "2592", "amount": "5000000"}
+    )
+    assert response.status_code == 302
+    row = BudgetFrame.objects.get(fiscal_year=2592)
+    assert row.amount == 5 * M
+    assert AuditEvent.objects.filter(code="frame.set").count() == 1
+    client.post(reverse("admin:committee_budgetframe_delete", args=[row.pk]), {"post": "yes"})
+    assert not BudgetFrame.objects.filter(fiscal_year=2592).exists()
+    assert AuditEvent.objects.filter(code="frame.set").count() == 2
