@@ -15,17 +15,17 @@ An item approved at 80 % of its recommendation counts for 80 % of its score, so 
 suggested only where it lets a stronger set fit. A reduction applies to the round's fiscal
 year, which is what a resolution approves; the later years of a multi-year project stay what
 the agency asked (as the committee's resolutions leave them). The solver works in millions of
-baht; reductions come back in whole baht and are checked again exactly in ``Decimal``; should
-that rounding or the solver's tolerance let a limit slip by a fraction of a baht, the
-programme is solved again with the limits tightened by one baht per item (``margin``), so the
-answer never breaches them.
+baht; reductions come back in whole baht (to the nearest, else rounded down where the nearest
+would tip a limit over) and are checked again exactly in ``Decimal``; should the solver's
+tolerance still let a limit slip, the programme is solved again with the limits tightened by
+one baht per item (``margin``), so the answer never breaches them.
 Deterministic: one thread, a fixed seed, items in a fixed order.
 """
 
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 import highspy
 import numpy as np
@@ -136,9 +136,12 @@ def suggest(problem: Problem) -> Suggestion:
         if status != highspy.HighsModelStatus.kOptimal:
             elapsed = time.perf_counter() - started
             return _empty(items, ["solver:" + highs.modelStatusToString(status)], elapsed, rows)
-        choices = _choices(problem, items, highs.getSolution().col_value)
-        if not breaches(problem, items, choices):
-            return _finish(problem, items, choices, time.perf_counter() - started, rows)
+        values = highs.getSolution().col_value
+        # Reductions to the nearest baht; should that tip a limit over, down to the baht.
+        for rounding in (ROUND_HALF_EVEN, ROUND_FLOOR):
+            choices = _choices(problem, items, values, rounding)
+            if not breaches(problem, items, choices):
+                return _finish(problem, items, choices, time.perf_counter() - started, rows)
     return _empty(items, ["numeric"], time.perf_counter() - started, rows)
 
 
@@ -237,7 +240,9 @@ def _add_row(
     highs.addRow(low, high, len(cols), np.array(cols, dtype=np.int32), np.array(coef))
 
 
-def _choices(problem: Problem, items: list[Item], values: Sequence[float]) -> list[Choice]:
+def _choices(
+    problem: Problem, items: list[Item], values: Sequence[float], rounding: str
+) -> list[Choice]:
     n = len(items)
     choices = []
     for k, item in enumerate(items):
@@ -247,7 +252,7 @@ def _choices(problem: Problem, items: list[Item], values: Sequence[float]) -> li
             # A reduction in whole baht, within the floor and the recommendation (the exact
             # check after it catches the rare rounding that would breach a limit).
             share = Decimal(repr(min(max(values[k], 0.0), 1.0)))
-            raw = (item.recommended * share).quantize(BAHT, rounding=ROUND_HALF_EVEN)
+            raw = (item.recommended * share).quantize(BAHT, rounding=rounding)
             amount = min(max(raw, floor_amount(item, problem.floor)), item.recommended)
             amount = amount.quantize(Decimal("0.01"))
             if item.recommended - amount < BAHT:  # solver noise, not a reduction
