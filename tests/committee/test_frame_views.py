@@ -9,7 +9,7 @@ from django.utils import translation
 from committee import frame_services
 from committee.models import BudgetFrame, Resolution, Scenario
 from core.models import AuditEvent
-from proposals.models import BudgetLine, ExpenseCategory
+from proposals.models import BudgetLine, ExpenseCategory, Stage
 from screening.models import ScoreSummary
 from tests.factories import make_round
 
@@ -86,7 +86,9 @@ def test_the_secretary_sets_the_frame_and_a_member_only_reads_it(client, world):
     assert client.get(url).status_code == 200
     assert client.post(url, {"frame-2590": "1"}).status_code == 403
     client.force_login(world.secretary)
-    response = client.post(url, {"frame-2590": "12,000,000", "frame-2591": "", "min-1": "x"})
+    stage = Stage.objects.order_by("order").first()
+    bad = {"frame-2590": "12,000,000", "frame-2591": "", f"min-{stage.pk}": "x"}
+    response = client.post(url, bad)
     assert response.status_code == 200  # the form again, nothing saved
     assert BudgetFrame.objects.filter(round__fiscal_year=2590).count() == 1
     response = client.post(url, {"frame-2590": "12,000,000", "frame-2592": "๑,๐๐๐"})

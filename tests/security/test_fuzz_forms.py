@@ -133,6 +133,15 @@ def _screening_base(w):
     return data
 
 
+def _frame_base(w):
+    from proposals.models import Stage
+
+    stage = Stage.objects.order_by("order").first().pk
+    year = _year(w)["year"]
+    return {f"frame-{year}": "9,000,000", f"frame-{year + 1}": "", f"min-{stage}": "10",
+            f"max-{stage}": "60"}  # fmt: skip
+
+
 def _meeting_base(w):
     return {"committee": w.setup.committee.pk, "round": w.open_round.pk, "number": "7",
             "year_be": "2568", "date": "2025-01-31", "start_time": "09:00",
@@ -289,12 +298,7 @@ ENDPOINTS = {
     "committee:frame": (
         "secretary",
         _year,
-        lambda w: {
-            f"frame-{_year(w)['year']}": "9,000,000",
-            f"frame-{_year(w)['year'] + 1}": "",
-            "min-1": "10",
-            "max-1": "60",
-        },
+        _frame_base,
         25,
     ),  # fmt: skip
     "committee:frame_state": ("secretary", _meeting, lambda w: {}, 2),
