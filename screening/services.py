@@ -125,11 +125,9 @@ def screen_proposal(
     agency, ineligible → INELIGIBLE), which writes the timeline, its own audit event and
     notifies the agency.
 
-    Forwarding in a round with scored criteria needs ``scores`` (criterion id → score and
-    reason) for every one of them: they become the actor's score sheet (audit
-    ``screening.scored``) and the proposal's first-screening task is done. Scores given with
-    any other recommendation are not kept (a returned proposal is scored when it comes back).
-    The proposal's second screener cannot screen it.
+    Forwarding in a round with scored criteria needs ``scores`` (criterion id → score, reason)
+    for each: they become the actor's score sheet (``_record_first_scores``); other moves keep
+    no score. The proposal's second screener cannot screen it.
 
     Raises ``StaleProposalError`` when another screener saved first, ``ScreeningError`` for
     any other refused input (its ``field`` names the input; ``ReviewInputError`` carries one
@@ -140,45 +138,51 @@ def screen_proposal(
     reasons = (reasons or "").strip()
     amount_reason = (amount_reason or "").strip()
     assessments = dict(assessments or {})
+    forwarding = recommendation == Recommendation.FORWARD
     with transaction.atomic():
         proposal = lock_proposal(proposal_id)
         _check_may_screen(proposal=proposal, actor=actor, expected_version=expected_version)
         _check_not_second([proposal.pk], actor)
-        criteria = _active_criteria(proposal.round_id)
-        scored = {pk: c for pk, c in criteria.items() if c.kind == CriterionKind.SCORED}
-        criteria = {pk: c for pk, c in criteria.items() if pk not in scored}
+        criteria, scored = _split_criteria(proposal.round_id)
         amount = _check_review_input(
-            proposal=proposal,
-            recommendation=recommendation,
-            reasons=reasons,
-            amount=recommended_amount,
-            amount_reason=amount_reason,
-            criteria=criteria,
-            assessments=assessments,
-            scored=scored if recommendation == Recommendation.FORWARD else {},
-            scores=scores or {},
-        )
+            proposal=proposal, recommendation=recommendation, reasons=reasons,
+            amount=recommended_amount, amount_reason=amount_reason, criteria=criteria,
+            assessments=assessments, scored=scored if forwarding else {}, scores=scores or {},
+        )  # fmt: skip
         review = _create_review(
-            proposal=proposal,
-            actor=actor,
-            recommendation=recommendation,
-            reasons=reasons,
-            amount=amount,
-            amount_reason=amount_reason,
-            corrected_stage=corrected_stage,
-            criteria=criteria,
-            assessments=assessments,
-        )
+            proposal=proposal, actor=actor, recommendation=recommendation, reasons=reasons,
+            amount=amount, amount_reason=amount_reason, corrected_stage=corrected_stage,
+            criteria=criteria, assessments=assessments,
+        )  # fmt: skip
         _apply_review(proposal=proposal, review=review, actor=actor, assessments=assessments)
-        if scored and recommendation == Recommendation.FORWARD:
-            _write_sheet(
-                proposal=proposal, actor=actor, criteria=scored,
-                scores=_check_scores(scored, scores or {}),
-            )  # fmt: skip
-        _complete_first_assignment(proposal, actor)
-        if scored:
-            refresh_score_summary(proposal)
+        _record_first_scores(proposal, actor, scored if forwarding else {}, scores or {})
     return review
+
+
+def _split_criteria(
+    round_id: int,
+) -> tuple[dict[int, ScreeningCriterion], dict[int, ScreeningCriterion]]:
+    """The round's active criteria: (eligibility ones, scored ones)."""
+    criteria = _active_criteria(round_id)
+    scored = {pk: c for pk, c in criteria.items() if c.kind == CriterionKind.SCORED}
+    return {pk: c for pk, c in criteria.items() if pk not in scored}, scored
+
+
+def _record_first_scores(
+    proposal: Proposal,
+    actor: User,
+    scored: Mapping[int, ScreeningCriterion],
+    scores: Mapping[int, "ScoreInput"],
+) -> None:
+    """After a review: the actor's score sheet (``scored`` is empty unless forwarding in a
+    round with scored criteria; audit ``screening.scored``), the first-screening task done,
+    the proposal's score summary."""
+    _complete_first_assignment(proposal, actor)
+    if scored:
+        _write_sheet(
+            proposal=proposal, actor=actor, criteria=scored, scores=_check_scores(scored, scores)
+        )
+        refresh_score_summary(proposal)
 
 
 def _complete_first_assignment(proposal: Proposal, actor: User) -> None:
