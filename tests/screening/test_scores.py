@@ -571,3 +571,71 @@ def test_dashboard_alpha_equals_the_published_example(client):
     # others: (3+4)/2, (4+4)/2, 3, 2, 1, 1, 3, 3, 4 = 24.5 × 25 / 9 = 68.055… → 68.06
     assert (a.proposals, a.own_mean, a.others_mean) == (9, D("58.33"), D("68.06"))
     assert a.difference == D("-9.73")
+
+
+# --- query counts of the pages that show scores --------------------------------------------
+
+
+def _count(client, url, params=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+def _score_many(s, n, offset=0):
+    agency = make_agency()
+    for i in range(n):
+        proposal = make_proposal(plan_round=s.round, agency=agency, code=f"Q{offset + i:03d}")
+        services.assign_screener(proposal_ids=[proposal.pk], screener_id=s.first.pk, actor=s.first)
+        give_second(proposal, s.second)
+        forward(s, proposal, s.first, [i % 5, i % 11])
+        services.submit_scores(
+            proposal_id=proposal.pk, actor=s.second, scores=scores_of(s.scored, [4 - i % 5, 3])
+        )
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(client, s, django_assert_num_queries):
+    _score_many(s, 2)
+    client.force_login(s.first)
+    url, params = reverse("screening:dashboard"), {"round": s.round.fiscal_year}
+    small = _count(client, url, params)
+    _score_many(s, 6, offset=10)
+    with django_assert_num_queries(small):
+        client.get(url, params)
+
+
+def test_the_proposal_page_reads_a_fixed_number_of_queries(client, s, django_assert_num_queries):
+    give_second(s.proposal, s.second)
+    forward(s, s.proposal, s.first, [1, 2])
+    client.force_login(s.other)
+    url = reverse("screening:detail", args=[s.proposal.pk])
+    small = _count(client, url)
+    services.submit_scores(
+        proposal_id=s.proposal.pk, actor=s.second, scores=scores_of(s.scored, [4, 9])
+    )
+    # a second sheet, flagged: the reconciliation form too, in the same number of queries
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.context["reconcile_form"] is not None
+
+
+def test_admin_pages_of_the_rubric_open(client, s):
+    client.force_login(make_user(Role.ADMIN, is_staff=True, is_superuser=True))
+    criterion = s.scored[0]
+    for url in (
+        reverse("admin:screening_screeningcriterion_change", args=[criterion.pk]),
+        reverse("admin:screening_screeningpolicy_add"),
+        reverse("admin:screening_scoresheet_changelist"),
+        reverse("admin:screening_screeningassignment_changelist"),
+        reverse("admin:screening_reconciliation_changelist"),
+    ):
+        assert client.get(url).status_code == 200, url
+    response = client.post(
+        reverse("admin:screening_screeningpolicy_add"),
+        {"round": s.round.pk, "second_share": "150", "criterion_gap": "2", "total_gap": "20",
+         "days_to_screen": "14"},
+    )  # fmt: skip
+    assert response.status_code == 200 and not ScreeningPolicy.objects.exists()
