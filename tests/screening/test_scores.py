@@ -639,3 +639,16 @@ def test_admin_pages_of_the_rubric_open(client, s):
          "days_to_screen": "14"},
     )  # fmt: skip
     assert response.status_code == 200 and not ScreeningPolicy.objects.exists()
+
+
+def test_the_workload_table_counts_second_screenings(client, s):
+    give_second(s.proposal, s.second)
+    client.force_login(s.first)
+    board = client.get(reverse("screening:dashboard"), {"round": s.round.fiscal_year})
+    rows = {row["label"]: row for row in board.context["board"].by_screener}
+    assert (rows["first"]["n"], rows["first"]["second"]) == (1, 0)
+    assert (rows["second"]["n"], rows["second"]["second"], rows["second"]["second_pending"]) == (
+        0,
+        1,
+        1,
+    )
