@@ -273,6 +273,7 @@ def test_the_sample_is_the_share_drawn_the_same_way_every_time(s):
     given = services.select_second_screening(round_id=plan_round.pk, actor=s.first)
     seconds = ScreeningAssignment.objects.filter(kind=AssignmentKind.SECOND)
     assert seconds.count() == 5 == sum(given.values())  # 25 % of 20
+    assert AuditEvent.objects.filter(code="screening.second_assigned").count() == 1
     drawn = set(seconds.values_list("proposal_id", flat=True))
     # evenly: three screeners, five tasks → 2, 2, 1
     assert sorted(given.values()) == [1, 2, 2]
