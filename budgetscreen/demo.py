@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from budgetscreen.demo_execution import load_current_execution, load_fy2568_execution
 from budgetscreen.demo_frame import load_frame_demo
+from budgetscreen.demo_scores import load_scores
 from committee.models import (
     AgendaItem,
     Attendance,
@@ -137,6 +138,7 @@ def load_demo(*, stdout=None, now=None) -> dict[str, int]:
             if year > FIXTURE_YEAR:  # FY2568 is the fixture's, as it happened
                 load_plan_round(year, ref, users, committee, created)
         load_open_round(calendar.open_round, ref, users, committee, now, created)
+        load_scores(calendar.open_round, users, now, created)
         publish_fy2568(users, created)
         sent = submitter_projects(calendar.under_way, users["submitter"])[1:]
         load_fy2568_execution(FIXTURE_YEAR, users, {(p.pk, 4) for p in sent}, created)

@@ -7,9 +7,15 @@ is the plain mean scaled to 100. The result is exact (``Decimal``), rounded half
 decimals only at the end.
 """
 
+import hashlib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Literal
+
+import krippendorff
+import numpy as np
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -75,3 +81,57 @@ def disagreement(
     if abs(first_score - second_score) > total_gap:
         found.append(None)
     return found
+
+
+def second_screening_sample(proposal_ids: Iterable[int], *, seed: str, share: Decimal) -> list[int]:
+    """The ids drawn for a second screening: ``share`` percent of them (rounded up), in an
+    order fixed by ``seed`` (the round), so that drawing again gives the same sample and a
+    proposal added later does not reshuffle those drawn before it."""
+    ids = sorted(set(proposal_ids))
+    count = int((Decimal(len(ids)) * share / HUNDRED).to_integral_value(ROUND_CEILING))
+
+    def rank(pk: int) -> str:
+        return hashlib.sha256(f"{seed}:{pk}".encode()).hexdigest()
+
+    return sorted(sorted(ids, key=rank)[:count])
+
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+
+# Krippendorff's reading of alpha (Krippendorff 2004, 241): reliable from 0.8, tentative
+# conclusions from 0.667, below that the figures are not to be relied on.
+RELIABLE = 0.8
+TENTATIVE = 0.667
+
+
+def krippendorff_alpha(
+    rows: list[list[float | None]], *, level: Level = "interval"
+) -> float | None:
+    """Krippendorff's alpha of ``rows`` (one per screener, one column per unit, ``None`` where
+    the screener gave no value), by the ``krippendorff`` package; ``None`` when it is not
+    defined: fewer than two units with two values, or no variation at all among them."""
+    pairable = [
+        column for column in zip(*rows, strict=True) if sum(v is not None for v in column) >= 2
+    ]
+    if not pairable:
+        return None
+    values = {v for column in pairable for v in column if v is not None}
+    if len(values) < 2:
+        return None
+    data = np.array([[np.nan if v is None else float(v) for v in row] for row in rows], dtype=float)
+    try:
+        result = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None if math.isnan(result) else result
+
+
+def alpha_reading(alpha: float | None) -> str:
+    """``reliable``, ``tentative``, ``poor`` or ``""`` (no figure), by Krippendorff's bounds."""
+    if alpha is None:
+        return ""
+    if alpha >= RELIABLE:
+        return "reliable"
+    if alpha >= TENTATIVE:
+        return "tentative"
+    return "poor"

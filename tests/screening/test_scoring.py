@@ -5,7 +5,15 @@ from decimal import Decimal
 import pytest
 
 from screening.models import ScoreSummary
-from screening.scoring import Rubric, disagreement, mean_score, weighted_score
+from screening.scoring import (
+    Rubric,
+    alpha_reading,
+    disagreement,
+    krippendorff_alpha,
+    mean_score,
+    second_screening_sample,
+    weighted_score,
+)
 from screening.selectors import NO_SCORE, ProposalScore, proposal_scores
 from tests.factories import make_proposal, make_reference_data, make_round
 
@@ -81,3 +89,38 @@ def test_proposal_scores_hides_blind_and_fills_missing(db):
         blind.pk: ProposalScore(mean=None, screeners=1),
         none.pk: NO_SCORE,
     }
+
+
+def test_alpha_on_the_packages_published_example():
+    from tests.screening.test_scores import KRIPPENDORFF_2011
+
+    assert round(krippendorff_alpha(KRIPPENDORFF_2011, level="interval"), 6) == 0.810845
+    assert round(krippendorff_alpha(KRIPPENDORFF_2011, level="nominal"), 6) == 0.691358
+
+
+def test_alpha_is_undefined_without_pairs_or_variation():
+    assert krippendorff_alpha([[1, None], [None, 2]]) is None
+    assert krippendorff_alpha([[2, 2, 2], [2, 2, 2]]) is None
+    assert krippendorff_alpha([]) is None
+
+
+@pytest.mark.parametrize(
+    ("alpha", "reading"),
+    [(0.81, "reliable"), (0.8, "reliable"), (0.79, "tentative"), (0.667, "tentative"),
+     (0.666, "poor"), (-0.2, "poor"), (None, "")],
+)  # fmt: skip
+def test_alpha_reading(alpha, reading):
+    assert alpha_reading(alpha) == reading
+
+
+def test_second_screening_sample_is_fixed_by_the_seed():
+    ids = list(range(1, 41))
+    sample = second_screening_sample(ids, seed="r:2590", share=D(25))
+    assert len(sample) == 10
+    assert sample == second_screening_sample(reversed(ids), seed="r:2590", share=D(25))
+    assert sample != second_screening_sample(ids, seed="r:2591", share=D(25))
+    assert len(second_screening_sample(ids, seed="x", share=D("2.5"))) == 1  # rounded up
+    assert second_screening_sample(ids, seed="x", share=D(0)) == []
+    # a proposal added later leaves those drawn before it drawn (at the same count)
+    more = second_screening_sample([*ids, 41], seed="r:2590", share=D(25))
+    assert len(set(sample) & set(more)) >= 9

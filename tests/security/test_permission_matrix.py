@@ -511,6 +511,21 @@ MATRIX = {
         states=["submitted"],
         post_denied=never(SCREENING_WRITERS),
     ),  # fmt: skip
+    "screening:submit_scores": Entry(
+        expect=post_only(SCREENING_WRITERS),
+        kwargs=proposal_kwargs,
+        states=["submitted", "forwarded"],
+        post_denied=never(SCREENING_WRITERS),
+    ),  # fmt: skip
+    "screening:reconcile": Entry(
+        expect=post_only(SCREENING_WRITERS),
+        kwargs=proposal_kwargs,
+        states=["forwarded"],
+        post_denied=never(SCREENING_WRITERS),
+    ),  # fmt: skip
+    "screening:second_screening": Entry(
+        expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
+    ),
     "screening:compare": Entry(
         expect=_screening_compare,
         states=["forwarded", "draft"],
