@@ -31,6 +31,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from budgetscreen.demo_execution import load_current_execution, load_fy2568_execution
+from budgetscreen.demo_frame import load_frame_demo
+from budgetscreen.demo_scores import load_scores
 from committee.models import (
     AgendaItem,
     Attendance,
@@ -136,12 +138,14 @@ def load_demo(*, stdout=None, now=None) -> dict[str, int]:
             if year > FIXTURE_YEAR:  # FY2568 is the fixture's, as it happened
                 load_plan_round(year, ref, users, committee, created)
         load_open_round(calendar.open_round, ref, users, committee, now, created)
+        load_scores(calendar.open_round, users, now, created)
         publish_fy2568(users, created)
         sent = submitter_projects(calendar.under_way, users["submitter"])[1:]
         load_fy2568_execution(FIXTURE_YEAR, users, {(p.pk, 4) for p in sent}, created)
         load_reports(calendar.under_way, users, timezone.localdate(now), created)
         under_way = PlanRound.objects.filter(fiscal_year=calendar.under_way).first()
         load_current_execution(under_way, users, now, users["submitter"].agency_id, created)
+        load_frame_demo(calendar.open_round, users, created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
     if stdout is not None:

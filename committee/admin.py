@@ -4,16 +4,20 @@ Votes, conflicts and resolutions are shown read-only: they change only through t
 which keep the audit trail and the rules.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from . import frame_services
 from .models import (
     AgendaItem,
     Attendance,
+    BudgetFrame,
     Committee,
     ConflictDeclaration,
     Meeting,
     Membership,
     Resolution,
+    Scenario,
+    StageShare,
     Vote,
 )
 
@@ -82,3 +86,55 @@ class ConflictDeclarationAdmin(ReadOnlyAdmin):
 class ResolutionAdmin(ReadOnlyAdmin):
     list_display = ["agenda_item", "outcome", "approved_amount", "recorded_by", "recorded_at"]
     list_filter = ["outcome", "agenda_item__meeting"]
+
+
+# The budget frame: saved through ``frame_services.set_budget_frame`` (its checks and audit
+# event), as the frame page does.
+
+
+@admin.register(BudgetFrame)
+class BudgetFrameAdmin(admin.ModelAdmin):
+    list_display = ["round", "fiscal_year", "amount"]
+    list_filter = ["round"]
+
+    def save_model(self, request, obj, form, change):
+        frames = {obj.fiscal_year: obj.amount}
+        if change and "fiscal_year" in form.changed_data:
+            frames[form.initial["fiscal_year"]] = None
+        self._set(request, obj.round, frames=frames)
+        saved = BudgetFrame.objects.filter(round=obj.round, fiscal_year=obj.fiscal_year).first()
+        obj.pk = saved.pk if saved else obj.pk
+
+    def delete_model(self, request, obj):
+        self._set(request, obj.round, frames={obj.fiscal_year: None})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def _set(self, request, plan_round, **changes):
+        try:
+            frame_services.set_budget_frame(plan_round=plan_round, actor=request.user, **changes)
+        except frame_services.CommitteeError as error:
+            self.message_user(request, str(error), messages.ERROR)
+
+
+@admin.register(StageShare)
+class StageShareAdmin(BudgetFrameAdmin):
+    list_display = ["round", "stage", "min_percent", "max_percent"]
+
+    def save_model(self, request, obj, form, change):
+        share = frame_services.ShareInput(obj.min_percent, obj.max_percent)
+        self._set(request, obj.round, frames={}, shares={obj.stage_id: share})
+        saved = StageShare.objects.filter(round=obj.round, stage_id=obj.stage_id).first()
+        obj.pk = saved.pk if saved else obj.pk
+
+    def delete_model(self, request, obj):
+        empty = frame_services.ShareInput(None, None)
+        self._set(request, obj.round, frames={}, shares={obj.stage_id: empty})
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "status", "floor_percent", "created_by", "created_at"]
+    list_filter = ["meeting"]

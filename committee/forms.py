@@ -155,6 +155,9 @@ class ResolutionForm(InvisibleCharactersMixin, forms.Form):
         label=_("Reason (required when it differs from the votes)"), required=False,
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
     )  # fmt: skip
+    over_frame = forms.BooleanField(
+        label=_("Record it over the budget frame (give the reason)"), required=False
+    )
 
 
 class ReopenForm(InvisibleCharactersMixin, forms.Form):
@@ -185,3 +188,95 @@ class AttendanceForm(forms.Form):
 
     def rows(self):
         return [(row, self[f"member-{row.membership.pk}"]) for row in self.members]
+
+
+# --- the budget frame and the fit-to-frame suggestion ---------------------------------------
+
+
+class PercentField(forms.DecimalField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(min_value=0, max_value=100, max_digits=5, decimal_places=2, **kwargs)
+        self.widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+
+
+class FrameForm(forms.Form):
+    """One amount per fiscal year (``frame-<year>``, blank: no frame) and the least and most
+    share of the round's year per value-chain stage (``min-<stage id>``, ``max-<stage id>``)."""
+
+    def __init__(self, *args, years, stages, initial_frames, initial_shares, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.years, self.stages = years, stages
+        for year in years:
+            self.fields[f"frame-{year}"] = AmountField(
+                label=_("FY %(year)s (baht)") % {"year": year},
+                initial=initial_frames.get(year),
+            )
+        for stage in stages:
+            low, high = initial_shares.get(stage.pk, (None, None))
+            self.fields[f"min-{stage.pk}"] = PercentField(
+                label=_("%(stage)s: at least (percent)") % {"stage": stage.name}, initial=low
+            )
+            self.fields[f"max-{stage.pk}"] = PercentField(
+                label=_("%(stage)s: at most (percent)") % {"stage": stage.name}, initial=high
+            )
+
+    def clean(self):
+        data = super().clean()
+        for stage in self.stages:
+            low, high = data.get(f"min-{stage.pk}"), data.get(f"max-{stage.pk}")
+            if low is not None and high is not None and low > high:
+                self.add_error(
+                    f"max-{stage.pk}", _("A stage's least share cannot be more than its most.")
+                )
+        return data
+
+    def frames(self) -> dict:
+        return {year: self.cleaned_data.get(f"frame-{year}") for year in self.years}
+
+    def shares(self) -> dict:
+        return {
+            stage.pk: (self.cleaned_data.get(f"min-{stage.pk}"),
+                       self.cleaned_data.get(f"max-{stage.pk}"))
+            for stage in self.stages
+        }  # fmt: skip
+
+    def year_fields(self):
+        return [self[f"frame-{year}"] for year in self.years]
+
+    def stage_fields(self):
+        return [(stage, self[f"min-{stage.pk}"], self[f"max-{stage.pk}"]) for stage in self.stages]
+
+
+PIN_CHOICES = [
+    ("free", _("Let the suggestion decide")),
+    ("in", _("Pin in (approve)")),
+    ("out", _("Pin out (leave out)")),
+]
+
+
+class SuggestionForm(forms.Form):
+    """The floor of reductions and a pin per undecided item (``pin-<agenda item id>``)."""
+
+    floor = PercentField(
+        label=_("Reductions down to (percent of the recommended amount)"), required=True,
+        error_messages={"required": _("Give the floor of reductions, e.g. 80.")},
+    )  # fmt: skip
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for board in items:
+            self.fields[f"pin-{board.item.pk}"] = forms.ChoiceField(
+                label=f"{board.proposal.code}", choices=PIN_CHOICES, required=False,
+                initial="free",
+            )  # fmt: skip
+
+    def pins(self) -> dict:
+        return {
+            board.item.pk: self.cleaned_data.get(f"pin-{board.item.pk}") or "free"
+            for board in self.items
+        }
+
+    def rows(self):
+        return [(board, self[f"pin-{board.item.pk}"]) for board in self.items]

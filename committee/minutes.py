@@ -9,6 +9,7 @@ from django.utils import translation
 from core.formatting import format_date_long
 from core.pdf import pdf_fonts_css, render_pdf
 
+from .frame import explain_scenario, newest_scenario
 from .selectors import get_meeting_board, list_information_items
 
 
@@ -20,6 +21,8 @@ def render_minutes_pdf(meeting) -> bytes:
             "meeting": meeting,
             "board": board,
             "information_items": list_information_items(meeting),
+            # The newest fit-to-frame suggestion, if the meeting asked for one.
+            "scenario": explain_scenario(newest_scenario(meeting), board),
             "date_long": format_date_long(meeting.date, "th"),
             "fonts_css": pdf_fonts_css(),
             "others": [

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import MONEY, PlanRound, Proposal
+from proposals.models import MONEY, PlanRound, Proposal, Stage
 
 
 class Committee(models.Model):
@@ -301,6 +301,9 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # Recorded although it takes a fiscal year over the round's budget frame: the committee
+    # may, with a reason (in ``reason``, so in the minutes).
+    over_frame = models.BooleanField(_("over the budget frame"), default=False)
 
     class Meta:
         verbose_name = _("resolution")
@@ -322,3 +325,103 @@ class Resolution(models.Model):
 
     def __str__(self):
         return f"{self.agenda_item_id}: {self.outcome}"
+
+
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+class BudgetFrame(models.Model):
+    """The round's budget frame (กรอบวงเงิน) for one fiscal year. A round decides its own
+    fiscal year's money, but multi-year projects (งบผูกพัน) also take later years' frames."""
+
+    round = models.ForeignKey(
+        PlanRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="budget_frames"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year (BE)"))
+    amount = models.DecimalField(_("frame (baht)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("budget frame of a fiscal year")
+        verbose_name_plural = _("budget frames of fiscal years")
+        ordering = ["round", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "fiscal_year"], name="frame_one_per_year"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="frame_non_negative"),
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=2500) & Q(fiscal_year__lte=2800),
+                name="frame_year_be",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.round} {self.fiscal_year}: {self.amount}"
+
+
+class StageShare(models.Model):
+    """The least and the most of the round's fiscal-year frame that one value-chain stage's
+    approvals may take, in percent (either may be left empty)."""
+
+    round = models.ForeignKey(
+        PlanRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="stage_shares"
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("value-chain stage"), on_delete=models.CASCADE, related_name="+"
+    )
+    min_percent = models.DecimalField(_("at least (percent of the frame)"), **PERCENT, null=True,
+                                      blank=True)  # fmt: skip
+    max_percent = models.DecimalField(_("at most (percent of the frame)"), **PERCENT, null=True,
+                                      blank=True)  # fmt: skip
+
+    class Meta:
+        verbose_name = _("stage share of the frame")
+        verbose_name_plural = _("stage shares of the frame")
+        ordering = ["round", "stage__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "stage"], name="stage_share_one_per_stage"),
+            models.CheckConstraint(
+                condition=(Q(min_percent__isnull=True) | Q(min_percent__gte=0))
+                & (Q(max_percent__isnull=True) | Q(max_percent__lte=100))
+                & (
+                    Q(min_percent__isnull=True)
+                    | Q(max_percent__isnull=True)
+                    | Q(min_percent__lte=F("max_percent"))
+                ),
+                name="stage_share_ordered_percent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.round} {self.stage}: {self.min_percent}–{self.max_percent}"
+
+
+class Scenario(models.Model):
+    """A fit-to-frame suggestion for a meeting's undecided items, with everything it was
+    computed from (``inputs``) and its answer (``result``), both as JSON with amounts as
+    strings, so that it reads the same later whatever changed since. Only a suggestion: the
+    committee's resolutions are recorded one by one."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="scenarios")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    floor_percent = models.DecimalField(_("reductions down to (percent of the recommendation)"),
+                                        **PERCENT)  # fmt: skip
+    status = models.CharField(_("status"), max_length=16)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    result = models.JSONField(_("result"), default=dict)
+
+    class Meta:
+        verbose_name = _("fit-to-frame suggestion")
+        verbose_name_plural = _("fit-to-frame suggestions")
+        ordering = ["meeting", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(floor_percent__gte=0) & Q(floor_percent__lte=100),
+                name="scenario_floor_percent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting.number_label} #{self.pk}"

@@ -28,7 +28,7 @@ from proposals.services import ProposalError, apply_transition
 from proposals.workflow import Action, Status
 from screening.selectors import get_recommended_amount
 
-from . import permissions, rules
+from . import frame, permissions, rules
 from .models import (
     AgendaItem,
     Attendance,
@@ -76,6 +76,27 @@ class CommitteeError(DomainError):
     ``field`` names the input the message is about (``amount``, ``reason`` ...), ``None`` when
     it is about the whole request; a view with a form attaches it to that field.
     """
+
+
+class OverFrame(CommitteeError):
+    """The resolution would take a fiscal year over the round's budget frame: the committee
+    may still decide it, saying so (``accept_over_frame``) with a reason."""
+
+    def __init__(self, excess: dict[int, Decimal]) -> None:
+        self.excess = excess
+        years = ", ".join(
+            _("FY %(year)s by %(amount)s baht") % {"year": year, "amount": format_baht(amount)}
+            for year, amount in sorted(excess.items())
+        )
+        super().__init__(
+            _(
+                "This resolution would exceed the budget frame: %(years)s. The committee may "
+                "still decide it: tick “record it over the frame” and give the reason, which "
+                "goes into the minutes."
+            )
+            % {"years": years},
+            field="over_frame",
+        )
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -976,6 +997,7 @@ def _decision_method(item: AgendaItem, method: str | None) -> str:
 def _record(
     *, meeting: Meeting, item: AgendaItem, actor: User, outcome: str, amount: Decimal | None,
     reason: str | None, membership: Membership | None, method: str | None = None,
+    accept_over_frame: bool = False,
 ) -> Resolution:  # fmt: skip
     """Record one resolution on a locked item (the caller holds the meeting lock)."""
     _check_may_record(meeting=meeting, item=item, actor=actor, membership=membership)
@@ -999,11 +1021,16 @@ def _record(
     _check_reason_given(
         decided=(outcome, amount), proposed=proposed, existing=existing, reason=reason
     )
+    excess = _check_frame(
+        meeting=meeting, item=item, amount=amount, existing=existing, reason=reason,
+        accept_over_frame=accept_over_frame,
+    )  # fmt: skip
     resolution, created = Resolution.objects.update_or_create(
         agenda_item=item,
         defaults={"outcome": outcome, "approved_amount": amount, "reason": reason,
                   "method": method, "members_present": quorum.present,
-                  "recorded_by": actor, "recorded_at": timezone.now()},
+                  "recorded_by": actor, "recorded_at": timezone.now(),
+                  "over_frame": bool(excess)},
     )  # fmt: skip
     _bump_state(meeting.pk)
     record_event(
@@ -1013,9 +1040,32 @@ def _record(
                "amount": amount, "reason": reason, "method": method,
                "members_present": quorum.present,
                "proposed": proposed.outcome if proposed else None,
-               "previous": existing.outcome if existing else None},
+               "previous": existing.outcome if existing else None,
+               "over_frame": {str(y): str(a) for y, a in excess.items()}},
     )  # fmt: skip
     return resolution
+
+
+def _check_frame(
+    *, meeting: Meeting, item: AgendaItem, amount: Decimal | None, existing: Resolution | None,
+    reason: str, accept_over_frame: bool,
+) -> dict[int, Decimal]:  # fmt: skip
+    """Fiscal year → how far the resolution takes it over the round's frame (empty: within
+    it). Over it, the committee must say so and give a reason; raises ``OverFrame`` or
+    ``CommitteeError`` otherwise."""
+    status = frame.get_frame_status(meeting.round)
+    excess = frame.resolution_excess(
+        status=status, proposal=item.proposal, amount=amount,
+        previous=existing.approved_amount if existing else None,
+    )  # fmt: skip
+    if excess and not accept_over_frame:
+        raise OverFrame(excess)
+    if excess and not reason:
+        raise CommitteeError(
+            _("Give the reason for deciding over the budget frame; it goes into the minutes."),
+            field="reason",
+        )
+    return excess
 
 
 def _check_may_record(
@@ -1054,7 +1104,7 @@ def _check_reason_given(
 
 def record_resolution(
     *, item: AgendaItem, actor: User, outcome: str, approved_amount: Decimal | None = None,
-    reason: str = "", method: str | None = None,
+    reason: str = "", method: str | None = None, accept_over_frame: bool = False,
 ) -> Resolution:  # fmt: skip
     """The chair or secretary records the resolution (มติ) on one agenda item.
 
@@ -1064,8 +1114,11 @@ def record_resolution(
     required when the resolution differs from the one the votes propose, or changes one
     recorded before. ``method`` says how the meeting decided (``DecisionMethod``): by the votes
     cast (only when there are votes) or without objection (only when nobody voted); by default
-    the one that fits. Effects: the Resolution with its method and the number of voting members
-    present (voting on the item stops), an audit event. Raises ``CommitteeError`` otherwise.
+    the one that fits. A resolution that would take a fiscal year over the round's budget frame
+    (``frame.resolution_excess``) raises ``OverFrame`` unless ``accept_over_frame``, and then
+    needs a reason; it is marked ``over_frame``. Effects: the Resolution with its method and
+    the number of voting members present (voting on the item stops), an audit event. Raises
+    ``CommitteeError`` otherwise.
     """
     with transaction.atomic():
         meeting = _lock_meeting(item.meeting_id)
@@ -1073,6 +1126,7 @@ def record_resolution(
         return _record(
             meeting=meeting, item=item, actor=actor, outcome=outcome, amount=approved_amount,
             reason=reason, membership=_membership(meeting, actor), method=method,
+            accept_over_frame=accept_over_frame,
         )  # fmt: skip
 
 

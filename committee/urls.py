@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import frame_views, views
 
 app_name = "committee"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("<int:pk>/reopen/", views.meeting_reopen, name="reopen"),
     path("<int:pk>/minutes.pdf", views.minutes_pdf, name="minutes"),
     path("<int:pk>/history/", views.meeting_history, name="history"),
+    # The budget frame and the fit-to-frame suggestion (frame_views).
+    path("frame/<int:year>/", frame_views.frame_edit, name="frame"),
+    path("<int:pk>/frame.json", frame_views.frame_state, name="frame_state"),
+    path("<int:pk>/scenario/", frame_views.scenario, name="scenario"),
+    path("<int:pk>/scenario.json", frame_views.scenario_json, name="scenario_json"),
+    path("<int:pk>/scenario/adopt/", frame_views.scenario_adopt, name="scenario_adopt"),
 ]

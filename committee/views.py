@@ -24,7 +24,7 @@ from proposals.workflow import TRANSITIONS, Action
 from screening.forms import AgendaForm
 from screening.views import back_to_inbox, bulk_target, confirm_page
 
-from . import permissions, selectors, services
+from . import frame_services, permissions, selectors, services
 from .forms import (
     AttendanceForm,
     ConflictForm,
@@ -278,6 +278,7 @@ def resolution(request, pk, item_pk):
         services.record_resolution(
             item=item, actor=request.user, outcome=data["outcome"],
             approved_amount=data["approved_amount"], reason=data["reason"],
+            accept_over_frame=data["over_frame"],
         )  # fmt: skip
     except CommitteeError as error:
         messages.error(request, str(error))
@@ -393,6 +394,9 @@ def _agenda_action(request, meeting):
         elif action == "order_by_stage":
             services.order_agenda_by_stage(meeting=meeting, actor=request.user)
             messages.success(request, _("Agenda ordered by value-chain stage."))
+        elif action == "order_by_score":
+            frame_services.order_agenda_by_score(meeting=meeting, actor=request.user)
+            messages.success(request, _("Agenda ordered by stage, then by score."))
         elif action == "remove_information":
             _remove_information(request, meeting)
         elif action in ("up", "down", "remove"):

@@ -34,11 +34,14 @@ def header():
         _("Submitted"),
         _("Requested (baht)"),
         _("Recommended (baht)"),
+        _("Score (of 100)"),
+        _("Screeners who scored"),
     ]
 
 
 def proposal_rows(queryset):
-    """One row per proposal, in the page's order."""
+    """One row per proposal, in the page's order (``queryset`` from ``selectors.with_scores``:
+    the score stays empty while it is blind, as on the page)."""
     for number, proposal in enumerate(queryset.iterator(chunk_size=2000), start=1):
         yield [
             number,
@@ -54,6 +57,8 @@ def proposal_rows(queryset):
             format_date_short(proposal.submitted_at) if proposal.submitted_at else "",
             proposal.requested_amount,
             proposal.recommended_amount,
+            getattr(proposal, "score", None),
+            getattr(proposal, "score_screeners", None) or 0,
         ]
 
 
@@ -62,8 +67,8 @@ def total_row(totals):
     row = [""] * width
     row[1] = _("Total")
     row[5] = _("%(count)s proposals") % {"count": totals.count}
-    row[-2] = totals.requested
-    row[-1] = totals.recommended
+    row[11] = totals.requested
+    row[12] = totals.recommended
     return row
 
 
@@ -103,8 +108,8 @@ def inbox_xlsx(queryset, totals, filterset=None) -> bytes:
         proposal_rows(queryset),
         header=header(),
         footer=total_row(totals),
-        widths=[6, 14, 10, 30, 34, 60, 14, 24, 24, 18, 12, 18, 18],
-        formats={0: "0", 2: "0"},
+        widths=[6, 14, 10, 30, 34, 60, 14, 24, 24, 18, 12, 18, 18, 12, 10],
+        formats={0: "0", 2: "0", 13: "0.00", 14: "0"},
     )
     stage_rows = [
         [group.label, group.count, group.requested, group.recommended,

@@ -7,7 +7,7 @@ Every parameter is optional and forgiving: a value the form cannot read is dropp
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from pythainlp.util import arabic_digit_to_thai_digit, thai_digit_to_arabic_digit
 
@@ -19,6 +19,7 @@ from directory.models import Ministry
 from proposals.models import Benefit, PlanRound, Proposal, Stage
 from proposals.workflow import SENT_TO_DGA, Status
 
+from .models import AssignmentKind
 from .selectors import screener_queryset
 
 # The inbox never shows drafts: they are still the agency's own business.
@@ -128,6 +129,21 @@ def split_query(text: str) -> list[str]:
     return [term for term in text.split() if term][:MAX_QUERY_TERMS]
 
 
+SCORING_CHOICES = [
+    ("scored", _("Scored")),
+    ("unscored", _("Not scored yet")),
+    ("flagged", _("Screeners disagree: to reconcile")),
+    ("second", _("My second screenings to do")),
+]
+
+
+def _nulls_last(term):
+    if isinstance(term, str) and term.lstrip("-") == "score_summary__mean":
+        column = F("score_summary__mean")
+        return column.desc(nulls_last=True) if term.startswith("-") else column.asc(nulls_last=True)
+    return term
+
+
 class FilterForm(InvisibleCharactersMixin, forms.Form):
     """Search terms lose bidi controls and zero-width characters, as stored text does."""
 
@@ -187,6 +203,20 @@ class ProposalFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         label=_("Only my queue"), method="filter_mine", widget=forms.CheckboxInput
     )
+    min_score = django_filters.NumberFilter(
+        label=_("Score at least (of 100)"), field_name="score_summary__mean", lookup_expr="gte",
+        min_value=0, max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
+    )  # fmt: skip
+    max_score = django_filters.NumberFilter(
+        label=_("Score at most (of 100)"), field_name="score_summary__mean", lookup_expr="lte",
+        min_value=0, max_value=100,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any"}),
+    )  # fmt: skip
+    scoring = django_filters.ChoiceFilter(
+        label=_("Scores"), method="filter_scoring", choices=SCORING_CHOICES,
+        empty_label=_("Any"), widget=LeanSelect,
+    )  # fmt: skip
     sort = OrderingFilter(
         label=_("Sort by"),
         empty_label=_("Reference (default)"),
@@ -200,6 +230,7 @@ class ProposalFilter(django_filters.FilterSet):
             ("requested_amount", "requested"),
             ("recommended_amount", "recommended"),
             ("submitted_at", "submitted"),
+            ("score_summary__mean", "score"),
         ),
         field_labels={
             "code": _("Reference"),
@@ -210,6 +241,7 @@ class ProposalFilter(django_filters.FilterSet):
             "requested_amount": _("Requested"),
             "recommended_amount": _("Recommended"),
             "submitted_at": _("Submitted"),
+            "score_summary__mean": _("Score"),
         },
     )
 
@@ -238,10 +270,26 @@ class ProposalFilter(django_filters.FilterSet):
             return queryset.filter(assigned_screener=self.request.user)
         return queryset
 
+    def filter_scoring(self, queryset, name, value):
+        if value == "flagged":
+            return queryset.filter(score_summary__flagged=True)
+        if value == "scored":
+            return queryset.filter(score_summary__mean__isnull=False)
+        if value == "unscored":
+            return queryset.filter(Q(score_summary__isnull=True) | Q(score_summary__screeners=0))
+        if value == "second" and self.request is not None:
+            return queryset.filter(
+                screening_assignments__kind=AssignmentKind.SECOND,
+                screening_assignments__screener=self.request.user,
+                screening_assignments__completed_at__isnull=True,
+            )
+        return queryset
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        # A stable order, so that a page never repeats or skips a row.
-        ordering = list(queryset.query.order_by) or ["code"]
+        # A stable order, so that a page never repeats or skips a row; proposals without a
+        # score sort last either way, on every database.
+        ordering = [_nulls_last(term) for term in queryset.query.order_by] or ["code"]
         return queryset.order_by(*ordering, "id")
 
     def ignored_fields(self) -> list[str]:

@@ -10,10 +10,86 @@ from proposals.forms import WORKBOOK_MAX_BYTES
 from proposals.models import Stage
 
 from .models import Assessment, Recommendation
-from .services import AssessmentInput, ScreeningError, UnassessedCriteriaError
+from .services import AssessmentInput, ScoreInput, ScreeningError, UnassessedCriteriaError
 
 
-class ScreeningForm(InvisibleCharactersMixin, forms.Form):
+class ScoreFieldsMixin:
+    """One score (0 to the criterion's highest, each level with its meaning) and, unless
+    ``with_reasons`` is false, one reason per scored criterion. The service decides whether
+    they are complete; the fields only read them."""
+
+    fields: dict
+    cleaned_data: dict
+
+    def add_score_fields(self, scored, *, with_reasons=True):
+        self.scored = list(scored)
+        self.with_reasons = with_reasons
+        for criterion in self.scored:
+            meanings = {level.value: level.description for level in criterion.levels.all()}
+            choices = [
+                (value, f"{value} – {meanings[value]}" if value in meanings else str(value))
+                for value in range(criterion.scale_max + 1)
+            ]
+            self.fields[f"s{criterion.pk}_value"] = forms.TypedChoiceField(
+                label=criterion.text, choices=choices, coerce=int, required=False,
+                widget=forms.RadioSelect, empty_value=None,
+            )  # fmt: skip
+            if with_reasons:
+                field = forms.CharField(
+                    label=_("Reason for the score"),
+                    required=False,
+                    max_length=COMMENT_MAX,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                # Added after InvisibleCharactersMixin wrapped the form's fields: wrap it too.
+                name = f"s{criterion.pk}_reason"
+                field.to_python = self._stripping(name, field, field.to_python)
+                self.fields[name] = field
+
+    def score_rows(self):
+        """(criterion, score field, reason field or None) for the template's score table."""
+        return [
+            (
+                c,
+                self[f"s{c.pk}_value"],
+                self[f"s{c.pk}_reason"] if self.with_reasons else None,
+            )
+            for c in self.scored
+        ]
+
+    def scores(self) -> dict[int, ScoreInput]:
+        result = {}
+        for criterion in self.scored:
+            value = self.cleaned_data.get(f"s{criterion.pk}_value")
+            if value is not None:
+                reason = self.cleaned_data.get(f"s{criterion.pk}_reason", "") or ""
+                result[criterion.pk] = ScoreInput(value, reason)
+        return result
+
+
+class ScoreForm(InvisibleCharactersMixin, ScoreFieldsMixin, forms.Form):
+    """The second screener's scores."""
+
+    def __init__(self, *args, scored, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_score_fields(scored)
+
+
+class ReconcileForm(InvisibleCharactersMixin, ScoreFieldsMixin, forms.Form):
+    """The agreed score of each criterion and the reason for them."""
+
+    reason = forms.CharField(
+        label=_("Reason for the agreed scores"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, scored, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_score_fields(scored, with_reasons=False)
+
+
+class ScreeningForm(InvisibleCharactersMixin, ScoreFieldsMixin, forms.Form):
     """The checklist (one result and comment per criterion) and the recommendation."""
 
     recommendation = forms.ChoiceField(
@@ -46,10 +122,11 @@ class ScreeningForm(InvisibleCharactersMixin, forms.Form):
     )
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, criteria, proposal, **kwargs):
+    def __init__(self, *args, criteria, proposal, scored=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         self.proposal = proposal
+        self.add_score_fields(scored)
         for criterion in criteria:
             self.fields[f"c{criterion.pk}_result"] = forms.ChoiceField(
                 label=criterion.text,

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -32,13 +33,23 @@ from proposals.workflow import FINAL, Status
 
 from . import exports, selectors, services
 from .filters import ProposalFilter
-from .forms import AssignForm, BulkAssignForm, ReopenForm, RoundImportForm, ScreeningForm
+from .forms import (
+    AssignForm,
+    BulkAssignForm,
+    ReconcileForm,
+    ReopenForm,
+    RoundImportForm,
+    ScoreForm,
+    ScreeningForm,
+)
 from .permissions import (
     READERS,
     ROUND_IMPORTERS,
     WRITERS,
     can_assign_proposals,
+    can_reconcile_scores,
     can_reopen_proposal,
+    can_score_as_second,
     can_screen_proposal,
 )
 
@@ -100,6 +111,7 @@ SORTABLE = [
     ("status", _lazy("Status")),
     ("requested", _lazy("Requested (baht)")),
     ("recommended", _lazy("Recommended (baht)")),
+    ("score", _lazy("Score")),
 ]
 
 
@@ -135,7 +147,9 @@ def inbox(request):
         for label in filterset.ignored_fields()
     ]
     totals = selectors.get_totals(queryset)
-    paginator = Paginator(queryset.defer(*Proposal.LONG_TEXTS), _page_size(request, notices))
+    paginator = Paginator(
+        selectors.with_scores(queryset.defer(*Proposal.LONG_TEXTS)), _page_size(request, notices)
+    )
     paginator.count = totals.count  # known already: saves the COUNT query
     raw_page = request.GET.get("page", "1")
     if raw_page not in ("", "last") and not raw_page.isdigit():
@@ -182,7 +196,7 @@ def my_queue(request):
 
 def _export(request, kind):
     filterset = build_filterset(request)
-    queryset = filterset.qs
+    queryset = selectors.with_scores(filterset.qs)
     totals = selectors.get_totals(queryset)
     if kind == "csv":
         content = exports.inbox_csv(queryset, totals)
@@ -219,11 +233,12 @@ def detail(request, pk):
     proposal = get_proposal_for(request.user, pk)
     if proposal.is_unsent:  # even to someone who is also a submitter of its agency
         raise Http404
-    criteria = selectors.list_active_criteria(proposal.round)
+    criteria = [c for c in selectors.list_active_criteria(proposal.round) if not c.is_scored]
+    panel = selectors.get_score_panel(proposal, request.user)
     may_screen = can_screen_proposal(request.user, proposal)
     form = None
     if request.method == "POST":
-        form, response = _screen_from_form(request, proposal, criteria)
+        form, response = _screen_from_form(request, proposal, criteria, panel.criteria)
         if response is not None:
             return response
         may_screen = True
@@ -232,6 +247,7 @@ def detail(request, pk):
             initial={"lock_version": proposal.lock_version, "recommended_amount": ""},
             criteria=criteria,
             proposal=proposal,
+            scored=panel.criteria,
         )
     threshold = _similarity_threshold(request)
     context = {
@@ -250,16 +266,45 @@ def detail(request, pk):
             screeners=selectors.screener_queryset(),
         ),
         "display": get_proposal_display(proposal),
+        **_score_context(request, proposal, panel),
     }
     return render(request, "screening/detail.html", context)
 
 
-def _screen_from_form(request, proposal, criteria):
+def _score_context(request, proposal, panel, *, score_form=None, reconcile_form=None):
+    """The scores part of the page: what the viewer may see and the forms they may use."""
+    user = request.user
+    second_id = panel.second.screener_id if panel.second else None
+    may_score = _may_score(user, proposal, panel)
+    may_reconcile = panel.flagged and bool(can_reconcile_scores(user))
+    if may_score and score_form is None:
+        score_form = ScoreForm(scored=panel.criteria)
+    if may_reconcile and reconcile_form is None:
+        reconcile_form = ReconcileForm(scored=panel.criteria)
+    return {
+        "panel": panel,
+        "is_second": second_id == user.pk,
+        "score_form": score_form if may_score else None,
+        "reconcile_form": reconcile_form if may_reconcile else None,
+    }
+
+
+def _may_score(user, proposal, panel) -> bool:
+    """The viewer is the proposal's second screener and has not scored it yet."""
+    second_id = panel.second.screener_id if panel.second else None
+    return (
+        bool(panel.criteria)
+        and panel.own_sheet is None
+        and bool(can_score_as_second(user, proposal, second_id))
+    )
+
+
+def _screen_from_form(request, proposal, criteria, scored):
     """Screen the proposal from the posted form: ``(form, redirect)`` once saved (or stale),
     ``(form, None)`` when the form, or the service's rules, refused the input."""
     if not can_screen_proposal(request.user):
         raise PermissionDenied
-    form = ScreeningForm(request.POST, criteria=criteria, proposal=proposal)
+    form = ScreeningForm(request.POST, criteria=criteria, proposal=proposal, scored=scored)
     valid = form.is_valid()
     notify_stripped(request, form.stripped_fields)
     if not valid:
@@ -276,6 +321,7 @@ def _screen_from_form(request, proposal, criteria):
             corrected_stage=data["corrected_stage"],
             assessments=form.assessments(),
             expected_version=data["lock_version"],
+            scores=form.scores(),
         )
     except services.StaleProposalError as error:
         messages.error(request, str(error))
@@ -657,6 +703,10 @@ def dashboard(request):
             "charts": charts,
             "notices": notices,
             "inbox_round_query": urlencode({"round": plan_round.fiscal_year}),
+            "agreement": selectors.get_agreement(plan_round),
+            "overdue": selectors.list_overdue_assignments(plan_round, today=timezone.localdate()),
+            "policy": services.get_policy(plan_round.pk),
+            "may_write": can_assign_proposals(request.user),
         },  # fmt: skip
     )
 
@@ -702,3 +752,120 @@ def _confirm_round_import(request):
         % {"count": len(result.created), "existing": len(result.existing)},
     )
     return redirect(f"{reverse('screening:inbox')}?round={result.fiscal_year}")
+
+
+def _render_detail_with(request, proposal, **forms):
+    """The proposal's page again, with a refused score or reconciliation form and its errors."""
+    panel = selectors.get_score_panel(proposal, request.user)
+    criteria = [c for c in selectors.list_active_criteria(proposal.round) if not c.is_scored]
+    may_screen = can_screen_proposal(request.user, proposal)
+    context = {
+        "proposal": proposal,
+        "proposal_template": _proposal_template(),
+        "form": ScreeningForm(
+            initial={"lock_version": proposal.lock_version, "recommended_amount": ""},
+            criteria=criteria, proposal=proposal, scored=panel.criteria,
+        ) if may_screen else None,
+        "may_screen": may_screen,
+        "reviews": selectors.list_reviews(proposal),
+        "similar": [],
+        "threshold": duplicates.DEFAULT_THRESHOLD,
+        "may_reopen": can_reopen_proposal(request.user, proposal),
+        "reopen_form": ReopenForm(),
+        "may_assign": False,
+        "display": get_proposal_display(proposal),
+        **_score_context(request, proposal, panel, **forms),
+    }  # fmt: skip
+    return render(request, "screening/detail.html", context, status=400)
+
+
+@writers_only
+@require_POST
+def submit_scores(request, pk):
+    """The second screener's scores of the proposal."""
+    proposal = get_proposal_for(request.user, pk)
+    if proposal.is_unsent:
+        raise Http404
+    panel = selectors.get_score_panel(proposal, request.user)
+    form = ScoreForm(request.POST, scored=panel.criteria)
+    valid = form.is_valid()
+    notify_stripped(request, form.stripped_fields)
+    if valid:
+        try:
+            services.submit_scores(
+                proposal_id=proposal.pk, actor=request.user, scores=form.scores()
+            )
+        except ProposalError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("Your scores of %(code)s are saved.") % {"code": proposal.code}
+            )
+            return redirect("screening:detail", pk=proposal.pk)
+    if not _may_score(request.user, proposal, panel):
+        # Not (or no longer) the one to score it: say why on the page, keep nothing.
+        messages.error(
+            request,
+            " ".join(form.non_field_errors()) or _("You are not this proposal's second screener."),
+        )
+        return redirect("screening:detail", pk=proposal.pk)
+    return _render_detail_with(request, proposal, score_form=form)
+
+
+@writers_only
+@require_POST
+def reconcile(request, pk):
+    """The agreed scores of a proposal whose two screeners disagreed."""
+    proposal = get_proposal_for(request.user, pk)
+    if proposal.is_unsent:
+        raise Http404
+    panel = selectors.get_score_panel(proposal, request.user)
+    form = ReconcileForm(request.POST, scored=panel.criteria)
+    valid = form.is_valid()
+    notify_stripped(request, form.stripped_fields)
+    if valid:
+        try:
+            services.reconcile_scores(
+                proposal_id=proposal.pk,
+                actor=request.user,
+                scores=form.scores(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ProposalError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The agreed scores of %(code)s are saved.") % {"code": proposal.code}
+            )
+            return redirect("screening:detail", pk=proposal.pk)
+    if not panel.flagged or not can_reconcile_scores(request.user):
+        messages.error(
+            request,
+            " ".join(form.non_field_errors())
+            or _("Only scores flagged as disagreeing are reconciled."),
+        )
+        return redirect("screening:detail", pk=proposal.pk)
+    return _render_detail_with(request, proposal, reconcile_form=form)
+
+
+@writers_only
+@require_POST
+def second_screening(request):
+    """Give a second screener to the round's sample and its largest requests."""
+    rounds = selectors.list_rounds()
+    fiscal_year = request.POST.get("round", "")
+    plan_round = next((r for r in rounds if str(r.fiscal_year) == fiscal_year), None)
+    target = reverse("screening:dashboard")
+    if plan_round is None:
+        messages.error(request, _("Choose a round first."))
+        return redirect(target)
+    try:
+        given = services.select_second_screening(round_id=plan_round.pk, actor=request.user)
+    except ProposalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(count)s proposals given a second screener.") % {"count": sum(given.values())},
+        )
+    return redirect(f"{target}?{urlencode({'round': plan_round.fiscal_year})}")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("committee", "0005_information_items"),
+        ("committee", "0006_budget_frame_and_scenarios"),
     ]
 
     operations = [

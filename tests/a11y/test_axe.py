@@ -58,6 +58,9 @@ PAGES = [
     ("meeting-chair", "chair", "/meetings/{open_meeting}/"),
     ("meeting-member", "member1", "/meetings/{open_meeting}/"),
     ("meeting-history", "secretary", "/meetings/{open_meeting}/history/"),
+    ("meeting-frame", "secretary", "/meetings/frame/{open_round}/"),
+    ("meeting-scenario", "secretary", "/meetings/{open_meeting}/scenario/"),
+    ("meeting-scenario-chair", "chair", "/meetings/{open_meeting}/scenario/"),
     # plans
     ("plan-index", "budget", "/plans/"),
     ("plan-2568", "budget", "/plans/2568/"),

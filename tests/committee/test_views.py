@@ -168,18 +168,20 @@ def test_meeting_view_query_count_does_not_grow_with_the_agenda(
         services.cast_vote(item=item, actor=setup.chair, choice="approve")
     # session, user, roles, meeting, memberships, attendance, items, votes, conflicts,
     # reviews, assessments; the duplicate hints: the round's version, the stored hints, the
-    # proposals they name; the first time, the round's proposals searched and the hints stored.
-    with django_assert_num_queries(16):
+    # proposals they name; the first time, the round's proposals searched and the hints stored;
+    # the budget frame panel (committee.frame.get_meeting_frame): scores, newest suggestion,
+    # frames, earlier rounds' commitments, this round's resolutions, stage shares.
+    with django_assert_num_queries(22):
         assert client.get(meeting_url(setup)).status_code == 200
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(20):
         assert client.get(meeting_url(setup)).status_code == 200
     for _ in range(6):
         item = add_item(setup)
         _with_screening(item)
         services.cast_vote(item=item, actor=setup.members[0], choice="reject")
-    with django_assert_num_queries(16):  # the new items' hints are searched once
+    with django_assert_num_queries(22):  # the new items' hints are searched once
         assert client.get(meeting_url(setup)).status_code == 200
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(20):
         assert client.get(meeting_url(setup)).status_code == 200
     # The live state skips the duplicate search; it reads the state's version first.
     with django_assert_num_queries(12):

@@ -39,7 +39,7 @@ def test_csv_equals_the_page(screener_client, inbox_data, params):
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     header, body, total = rows[0], rows[1:-1], rows[-1]
-    assert len(header) == 13
+    assert len(header) == 15
     assert [row[1] for row in body] == codes
     assert sum(Decimal(row[11]) for row in body) == totals.requested
     assert Decimal(total[11]) == totals.requested

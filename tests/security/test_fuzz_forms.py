@@ -27,7 +27,13 @@ from tests.committee.factories import add_item, make_setup, mark_present
 from tests.factories import make_round, make_user
 from tests.plans.factories import make_plan
 from tests.proposals.factories import form_payload, make_complete_draft
-from tests.screening.factories import make_criteria, make_meeting
+from tests.screening.factories import (
+    give_second,
+    make_criteria,
+    make_meeting,
+    make_scored_criteria,
+    scores_of,
+)
 
 pytestmark = pytest.mark.slow  # hypothesis posts to every form
 
@@ -72,6 +78,7 @@ class World:
         self.attachment = self.draft.attachments.get()
         self.screener = make_user(Role.SCREENER)
         self.criteria = make_criteria(self.open_round, count=2)
+        self._double_screening(agency)
         self.setup = make_setup(secretary=self.secretary, plan_round=self.open_round)
         self.item = add_item(self.setup)
         self.other_item = add_item(self.setup)
@@ -95,6 +102,30 @@ class World:
         other = Project.objects.filter(round=self.plan.plan_round).exclude(pk=self.project.pk)
         self.amendment = Amendment.objects.create(
             project=other.order_by("pk").first(), number=1, reason="ย้ายงบ"
+        )
+
+    def _double_screening(self, agency):
+        """Scored criteria; a proposal awaits the screener's second scores, and another one's
+        two screeners disagree (to reconcile)."""
+        from screening import services as screening_services
+
+        self.scored = make_scored_criteria(self.open_round)
+        self.to_score = make_complete_draft(
+            agency=agency, plan_round=self.open_round, status="submitted"
+        )
+        give_second(self.to_score, self.screener)
+        self.disputed = make_complete_draft(
+            agency=agency, plan_round=self.open_round, status="submitted"
+        )
+        first, second = make_user(Role.SCREENER), make_user(Role.SCREENER)
+        give_second(self.disputed, second)
+        screening_services.screen_proposal(
+            proposal_id=self.disputed.pk, actor=first, recommendation="forward",
+            assessments={c.pk: screening_services.AssessmentInput("met") for c in self.criteria},
+            scores=scores_of(self.scored, [4, 4]),
+        )  # fmt: skip
+        screening_services.submit_scores(
+            proposal_id=self.disputed.pk, actor=second, scores=scores_of(self.scored, [0, 0])
         )
 
     def user(self, who):
@@ -131,7 +162,28 @@ def _screening_base(w):
     for c in w.criteria:
         data[f"c{c.pk}_result"] = "met"
         data[f"c{c.pk}_comment"] = "ok"
+    return {**data, **_scores_base(w)}
+
+
+def _scores_base(w):
+    data = {}
+    for c in w.scored:
+        data[f"s{c.pk}_value"] = "3"
+        data[f"s{c.pk}_reason"] = "ok"
     return data
+
+
+def _frame_base(w):
+    from proposals.models import Stage
+
+    stage = Stage.objects.order_by("order").first().pk
+    year = _year(w)["year"]
+    return {f"frame-{year}": "9,000,000", f"frame-{year + 1}": "", f"min-{stage}": "10",
+            f"max-{stage}": "60"}  # fmt: skip
+
+
+def _reconcile_base(w):
+    return {**{f"s{c.pk}_value": "2" for c in w.scored}, "reason": "agreed"}
 
 
 def _meeting_base(w):
@@ -269,6 +321,14 @@ ENDPOINTS = {
         lambda w: {"screener": w.screener.pk},
         15,
     ),  # fmt: skip
+    "screening:submit_scores": ("screener", lambda w: {"pk": w.to_score.pk}, _scores_base, 25),
+    "screening:reconcile": ("screener", lambda w: {"pk": w.disputed.pk}, _reconcile_base, 25),
+    "screening:second_screening": (
+        "screener",
+        None,
+        lambda w: {"round": str(w.open_round.fiscal_year)},
+        10,
+    ),
     "screening:compare": (
         "screener",
         lambda w: {"pk": w.submitted.pk, "other_pk": w.item.proposal.pk},
@@ -311,6 +371,26 @@ ENDPOINTS = {
     "committee:close": ("secretary", _meeting, lambda w: {}, 3),
     "committee:reopen": ("admin", _meeting, lambda w: {"reason": "x"}, 10),
     "committee:minutes": ("secretary", _meeting, lambda w: {}, 2),
+    "committee:frame": (
+        "secretary",
+        _year,
+        _frame_base,
+        25,
+    ),  # fmt: skip
+    "committee:frame_state": ("secretary", _meeting, lambda w: {}, 2),
+    "committee:scenario": (
+        "secretary",
+        _meeting,
+        lambda w: {"floor": "80", f"pin-{w.item.pk}": "in", f"pin-{w.other_item.pk}": "out"},
+        25,
+    ),  # fmt: skip
+    "committee:scenario_json": ("secretary", _meeting, lambda w: {}, 2),
+    "committee:scenario_adopt": (
+        "chair",
+        _meeting,
+        lambda w: {"scenario": "1", "items": [w.item.pk]},
+        15,
+    ),  # fmt: skip
     "plans:index": ("budget", None, lambda w: {}, 3),
     "plans:detail": ("budget", _year, lambda w: {"q": "x"}, 3),
     "plans:publish": ("secretary", _year, lambda w: {"note": "x"}, 15),

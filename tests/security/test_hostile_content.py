@@ -204,6 +204,16 @@ def test_hostile_text_is_inert_everywhere(client, people, media_root, pdf_fetche
     ok(client.post(reverse("committee:attendance", args=[meeting.pk]), attendance))
     ok(client.post(reverse("committee:open", args=[meeting.pk])))
 
+    # The budget frame, and a fit-to-frame suggestion listing the proposal's hostile title.
+    frame_url = reverse("committee:frame", args=[plan_round.fiscal_year])
+    ok(client.post(frame_url, {f"frame-{plan_round.fiscal_year}": "1,000,000,000"}))
+    page(client, frame_url)
+    ok(client.post(reverse("committee:scenario", args=[meeting.pk]), {"floor": "80"}))
+    assert shows_text(page(client, reverse("committee:scenario", args=[meeting.pk])),
+                      proposal.title_th)  # fmt: skip
+    suggestion = client.get(reverse("committee:scenario_json", args=[meeting.pk]))
+    assert json.loads(suggestion.content)["items"][0]["proposal"] == proposal.code
+
     client.force_login(setup.members[3])
     ok(client.post(reverse("committee:conflict", args=[meeting.pk, item.pk]), {"reason": value}))
     assert item.conflicts.get().reason == stored
@@ -267,3 +277,46 @@ def test_hostile_text_is_inert_everywhere(client, people, media_root, pdf_fetche
     with translation.override("en"):
         page(client, proposal.get_absolute_url())
     assert proposal.approved_amount == Decimal("900000.00")
+
+
+@pytest.mark.parametrize("name", list(hostile.JOURNEYS))
+def test_hostile_scores_are_inert(client, db, name):
+    """Score reasons, the reconciliation's reason and the rubric's own texts (an administrator
+    writes criteria and level meanings) on the proposal page, the inbox and the dashboard."""
+    from screening.models import CriterionScore, Reconciliation, ScoreLevel
+    from tests.factories import make_proposal
+    from tests.screening.factories import give_second, make_scored_criteria, score_payload
+
+    value = hostile.JOURNEYS[name]
+    stored = clean(value)
+    plan_round = make_round(open_now=True)
+    scored = make_scored_criteria(plan_round)
+    scored[0].text_th = fit(value, 500)
+    scored[0].save(update_fields=["text_th"])
+    ScoreLevel.objects.filter(criterion=scored[0], value=4).update(description_th=fit(value, 500))
+    first, second, third = (make_user("screener") for _ in range(3))
+    proposal = make_proposal(plan_round=plan_round, status=Status.SUBMITTED)
+    give_second(proposal, second)
+    detail = reverse("screening:detail", args=[proposal.pk])
+
+    client.force_login(first)
+    page(client, detail)
+    post = {"recommendation": "forward", "lock_version": proposal.lock_version, "reasons": ""}
+    ok(client.post(detail, {**post, **score_payload(scored, [4, 4], reason=value)}))
+    proposal.refresh_from_db()
+    assert proposal.status == Status.FORWARDED
+    client.force_login(second)
+    assert 'data-testid="score-sheet"' not in page(client, detail)  # blind to the first's
+    ok(client.post(reverse("screening:submit_scores", args=[proposal.pk]),
+                   score_payload(scored, [0, 0], reason=value)))  # fmt: skip
+    assert set(CriterionScore.objects.values_list("reason", flat=True)) == {stored}
+    client.force_login(third)
+    ok(client.post(reverse("screening:reconcile", args=[proposal.pk]),
+                   {f"s{c.pk}_value": "2" for c in scored} | {"reason": value}))  # fmt: skip
+    assert Reconciliation.objects.get().reason == stored
+    html = page(client, detail)
+    assert shows_text(html, stored)
+    page(client, reverse("screening:inbox"), round=plan_round.fiscal_year, sort="-score")
+    page(client, reverse("screening:dashboard"), round=plan_round.fiscal_year)
+    with translation.override("en"):
+        page(client, detail)

@@ -32,6 +32,7 @@ from api.services import create_api_token
 from committee.models import (
     AgendaItem,
     Attendance,
+    BudgetFrame,
     Committee,
     ConflictDeclaration,
     Meeting,
@@ -39,6 +40,8 @@ from committee.models import (
     Membership,
     Position,
     Resolution,
+    Scenario,
+    StageShare,
     Vote,
 )
 from core.models import AuditEvent
@@ -46,7 +49,7 @@ from directory.roles import Role
 from execution.models import Amendment, BaselineLine, Project, QuarterlyReport
 from plans.models import PlanExport, PlanVersion
 from plans.services import publish_plan
-from proposals.models import Attachment, Proposal, ProposalVersion
+from proposals.models import Attachment, PlanRound, Proposal, ProposalVersion
 from proposals.selectors import proposal_snapshot
 from proposals.services import add_attachment
 from proposals.workflow import Status
@@ -253,6 +256,10 @@ def fingerprint():
         Project.objects.count(),
         tuple(Amendment.objects.order_by("pk").values_list("pk", "status")),
         tuple(BaselineLine.objects.order_by("pk").values_list("pk", "approved_amount")),
+        tuple(BudgetFrame.objects.order_by("pk").values_list("pk", "amount")),
+        StageShare.objects.count(),
+        Scenario.objects.count(),
+        tuple(PlanRound.objects.order_by("pk").values_list("pk", "budget_frame")),
     )
 
 
@@ -536,6 +543,21 @@ MATRIX = {
         states=["submitted"],
         post_denied=never(SCREENING_WRITERS),
     ),  # fmt: skip
+    "screening:submit_scores": Entry(
+        expect=post_only(SCREENING_WRITERS),
+        kwargs=proposal_kwargs,
+        states=["submitted", "forwarded"],
+        post_denied=never(SCREENING_WRITERS),
+    ),  # fmt: skip
+    "screening:reconcile": Entry(
+        expect=post_only(SCREENING_WRITERS),
+        kwargs=proposal_kwargs,
+        states=["forwarded"],
+        post_denied=never(SCREENING_WRITERS),
+    ),  # fmt: skip
+    "screening:second_screening": Entry(
+        expect=post_only(SCREENING_WRITERS), post_denied=never(SCREENING_WRITERS)
+    ),
     "screening:compare": Entry(
         expect=_screening_compare,
         states=["forwarded", "draft"],
@@ -616,6 +638,32 @@ MATRIX = {
     "committee:history": Entry(
         expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=MEETING_STATES
     ),
+    # the budget frame (read by the meeting's people, set by the secretary and administrators)
+    "committee:frame": Entry(
+        expect=only(MEETING_ROLES),
+        kwargs=year_kwargs,
+        states=PLAN_STATES,
+        post_denied=never({SECRETARY, ADMIN}),
+    ),  # fmt: skip
+    "committee:frame_state": Entry(
+        expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=MEETING_STATES
+    ),
+    # the fit-to-frame suggestion: asked for by the secretary, adopted by the chair or secretary
+    "committee:scenario": Entry(
+        expect=only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=MEETING_STATES,
+        post_denied=never({SECRETARY}),
+    ),  # fmt: skip
+    "committee:scenario_json": Entry(
+        expect=only(MEETING_ROLES), kwargs=meeting_kwargs, states=MEETING_STATES
+    ),
+    "committee:scenario_adopt": Entry(
+        expect=post_only(MEETING_ROLES),
+        kwargs=meeting_kwargs,
+        states=["in_progress"],
+        post_denied=never({CHAIR, SECRETARY}),
+    ),  # fmt: skip
     # plans
     "plans:index": Entry(expect=only(PLAN_READERS)),
     "plans:detail": Entry(expect=only(PLAN_READERS), kwargs=year_kwargs, states=PLAN_STATES),
@@ -894,6 +942,9 @@ def _hostile_but_plausible(world):
         "progress": "on_track",
         "submit": "1",
         "meeting": world.meetings["scheduled"].pk,
+        "floor": "80",
+        f"frame-{world.years['published']}": "1,000",
+        "scenario": Scenario.objects.order_by("-pk").values_list("pk", flat=True).first() or 1,
     }
 
 
