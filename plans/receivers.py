@@ -3,8 +3,11 @@
 - A meeting closes and its resolutions take effect (``committee.signals.resolutions_applied``,
   sent inside that transaction): the summaries of its rounds are made again in it.
 - A publication makes its round's summary itself (``plans.services.publish_plan``).
-- Any other save or deletion of a proposal or budget line drops its round's summary (one
-  statement in the writer's transaction), and the next plan page view makes it again.
+- Any other save or deletion of a proposal, or save of a budget line, drops its round's summary
+  (one statement in the writer's transaction, touching nothing when none is kept), and the next
+  plan page view makes it again. Budget lines are deleted only with their proposal's content,
+  whose save drops the summary already; a receiver on their deletion would also turn each bulk
+  deletion of lines into one query per line.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -19,8 +22,7 @@ from .services import forget_round_summaries, keep_round_summary
 
 @receiver(resolutions_applied, sender=Meeting)
 def keep_summaries_of_the_meeting(sender, *, meeting: Meeting, **kwargs) -> None:
-    for plan_round in PlanRound.objects.filter(proposals__agenda_items__meeting=meeting).distinct():
-        keep_round_summary(plan_round)
+    keep_round_summary(PlanRound.objects.get(pk=meeting.round_id))
 
 
 @receiver(post_save, sender=Proposal)
@@ -30,6 +32,7 @@ def proposal_changed(sender, *, instance: Proposal, **kwargs) -> None:
 
 
 @receiver(post_save, sender=BudgetLine)
-@receiver(post_delete, sender=BudgetLine)
 def budget_line_changed(sender, *, instance: BudgetLine, **kwargs) -> None:
-    forget_round_summaries(round__proposals=instance.proposal_id)
+    forget_round_summaries(
+        round_id__in=Proposal.objects.filter(pk=instance.proposal_id).values("round_id")
+    )
