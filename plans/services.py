@@ -63,20 +63,9 @@ def publish_plan(*, plan_round: PlanRound, actor: User, note: str = "") -> PlanV
         if not snapshot["projects"]:
             raise PlanError(_("The plan has no approved project yet: there is nothing to publish."))
         checksum = snapshot_checksum(snapshot)
-        latest = (
-            PlanVersion.objects.filter(round=plan_round)
-            .order_by("-number")
-            .values_list("number", "checksum")
-            .first()
-        )
-        if latest and latest[1] == checksum:
-            raise PlanError(
-                _("Nothing has changed since version %(number)s: no new version is needed.")
-                % {"number": latest[0]}
-            )
         version = PlanVersion.objects.create(
             round=plan_round,
-            number=(latest[0] + 1) if latest else 1,
+            number=_next_version_number(plan_round, checksum),
             snapshot=snapshot,
             checksum=checksum,
             published_by=actor,
@@ -105,6 +94,22 @@ def publish_plan(*, plan_round: PlanRound, actor: User, note: str = "") -> PlanV
         # Its XLSX and PDF are made by a worker, so that no reader waits for them.
         transaction.on_commit(partial(enqueue_version_files, version.pk))
     return version
+
+
+def _next_version_number(plan_round: PlanRound, checksum: str) -> int:
+    """The number of the round's next version; ``PlanError`` when nothing changed."""
+    latest = (
+        PlanVersion.objects.filter(round=plan_round)
+        .order_by("-number")
+        .values_list("number", "checksum")
+        .first()
+    )
+    if latest and latest[1] == checksum:
+        raise PlanError(
+            _("Nothing has changed since version %(number)s: no new version is needed.")
+            % {"number": latest[0]}
+        )
+    return (latest[0] + 1) if latest else 1
 
 
 def record_plan_download(*, version: PlanVersion, actor: User, file_format: str) -> None:
