@@ -145,6 +145,8 @@ class RoundSummary(models.Model):
     submitted_agencies = models.PositiveIntegerField(_("submitting agencies"), default=0)
     figures = models.JSONField(_("figures"), default=dict)
     agencies = models.JSONField(_("figures by agency"), default=list)
+    # The approved projects' ids in plan order: a page of the list is read by id, not sorted.
+    plan_order = models.JSONField(_("plan order"), default=list)
     refreshed_at = models.DateTimeField(_("made"), default=timezone.now)
 
     class Meta:

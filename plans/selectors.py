@@ -556,6 +556,12 @@ def summary_from_json(
 class KeptSummary:
     summary: PlanSummary
     approved_requested: Decimal
+    plan_order: list[int]  # the approved projects' ids in plan order (list_plan_projects)
+
+
+def plan_order(plan_round: PlanRound) -> list[int]:
+    """The ids of the round's approved projects in plan order (one query)."""
+    return list(list_plan_projects(plan_round).prefetch_related(None).values_list("id", flat=True))
 
 
 def get_kept_plan_summary(
@@ -577,13 +583,14 @@ def get_kept_plan_summary(
         )
     else:
         rows = rows.annotate(agency_rows=F("agencies"))
-    kept = rows.values("figures", "agency_rows").first()
+    kept = rows.values("figures", "agency_rows", "plan_order").first()
     if kept is None:
         return None
     data = kept["figures"]
     return KeptSummary(
         summary_from_json(plan_round, data, kept["agency_rows"]),
         Decimal(data["approved_requested"]),
+        kept["plan_order"],
     )
 
 

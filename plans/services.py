@@ -33,6 +33,7 @@ from .selectors import (
     build_plan_snapshot,
     get_kept_plan_summary,
     get_plan_summary,
+    plan_order,
     snapshot_checksum,
     summary_json,
 )
@@ -333,6 +334,7 @@ def _summary_fields(plan_round: PlanRound, summary: PlanSummary) -> dict:
     return {
         "figures": summary_json(summary, approved_requested=approved_requested(plan_round)),
         "agencies": agency_rows_json(summary),
+        "plan_order": plan_order(plan_round),
         "submitted_agencies": summary.totals.submitted_agencies,
         "refreshed_at": timezone.now(),
     }
@@ -341,7 +343,8 @@ def _summary_fields(plan_round: PlanRound, summary: PlanSummary) -> dict:
 def keep_round_summary(plan_round: PlanRound, summary: PlanSummary | None = None) -> None:
     """Keep the round's summary, up to date, in the caller's transaction (a publication, a
     meeting whose resolutions take effect): ``summary`` when the caller has just made it from
-    the same data, else made here (nine grouped queries and one sum), then one upsert."""
+    the same data, else made here (nine grouped queries), with one sum and the plan order, then
+    one upsert."""
     fields = _summary_fields(plan_round, summary or get_plan_summary(plan_round))
     RoundSummary.objects.update_or_create(
         round=plan_round, defaults={**fields, "state": RoundSummary.State.FRESH}
@@ -380,7 +383,9 @@ def plan_summary_for_page(
     )
     if agency_rows_up_to is not None and summary.totals.submitted_agencies > agency_rows_up_to:
         summary.by_agency = None
-    return KeptSummary(summary, Decimal(fields["figures"]["approved_requested"]))
+    return KeptSummary(
+        summary, Decimal(fields["figures"]["approved_requested"]), fields["plan_order"]
+    )
 
 
 # --- the files of a published version --------------------------------------------------------

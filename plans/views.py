@@ -78,24 +78,7 @@ def plan_detail(request, year):
     kept = plan_summary_for_page(plan_round, agency_rows_up_to=AGENCY_ROWS_ON_PLAN_PAGE)
     summary = kept.summary
     projects = PlanProjectFilter(request.GET or None, queryset=list_plan_projects(plan_round))
-    if projects.is_bound and projects.is_valid():
-        filtered = projects.qs
-        subtotal = filtered.order_by().aggregate(
-            count=Count("id"),
-            requested=Sum("requested_amount", default=ZERO),
-            approved=Sum("approved_amount", default=ZERO),
-        )
-    else:  # every approved project: the kept summary has their figures
-        filtered = projects.queryset
-        totals = summary.totals
-        subtotal = {
-            "count": totals.approved_projects,
-            "requested": kept.approved_requested,
-            "approved": totals.approved,
-        }
-    paginator = Paginator(filtered.defer(*Proposal.LONG_TEXTS), PROJECTS_PER_PAGE)
-    paginator.count = subtotal["count"]  # type: ignore[misc]  # known: no COUNT query
-    page = paginator.get_page(request.GET.get("page"))
+    page, subtotal = _page_of_projects(request, projects, kept)
     for project in page.object_list:
         last_year = plan_round.fiscal_year + project.duration_years - 1
         project.years_label = (
@@ -124,6 +107,36 @@ def plan_detail(request, year):
             "publish_form": PublishForm(),
         },
     )
+
+
+def _page_of_projects(request, projects, kept):
+    """The page of projects to show and the subtotal of all the projects the filter keeps.
+
+    Unfiltered (every approved project), both come from the kept summary: its figures, and the
+    projects' ids in plan order, so that a page reads its hundred rows by id instead of sorting
+    the round; filtered, from the database.
+    """
+    values = (
+        projects.form.cleaned_data.values() if projects.is_bound and projects.is_valid() else []
+    )
+    if any(value not in (None, "", [], ()) for value in values):
+        filtered = projects.qs
+        subtotal = filtered.order_by().aggregate(
+            count=Count("id"),
+            requested=Sum("requested_amount", default=ZERO),
+            approved=Sum("approved_amount", default=ZERO),
+        )
+        paginator = Paginator(filtered.defer(*Proposal.LONG_TEXTS), PROJECTS_PER_PAGE)
+        paginator.count = subtotal["count"]  # type: ignore[misc]  # known: no COUNT query
+        return paginator.get_page(request.GET.get("page")), subtotal
+    totals = kept.summary.totals
+    subtotal = {"count": totals.approved_projects, "requested": kept.approved_requested,
+                "approved": totals.approved}  # fmt: skip
+    page = Paginator(kept.plan_order, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = projects.queryset.defer(*Proposal.LONG_TEXTS).filter(pk__in=page.object_list)
+    by_id = {project.pk: project for project in rows}
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    return page, subtotal
 
 
 @role_required(*PLAN_READERS)

@@ -39,6 +39,7 @@ class Migration(migrations.Migration):
                 ('submitted_agencies', models.PositiveIntegerField(default=0, verbose_name='submitting agencies')),
                 ('figures', models.JSONField(default=dict, verbose_name='figures')),
                 ('agencies', models.JSONField(default=list, verbose_name='figures by agency')),
+                ('plan_order', models.JSONField(default=list, verbose_name='plan order')),
                 ('refreshed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='made')),
                 ('round', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='summary', to='proposals.planround', verbose_name='round')),
             ],

@@ -2,6 +2,7 @@
 and when a meeting's resolutions take effect, dropped by any other change of the round's
 proposals, equal to the figures grouped from the live rows, read in one query."""
 
+import re
 from decimal import Decimal
 from unittest import mock
 
@@ -220,3 +221,24 @@ def test_the_demo_fy2568_plan_page_from_the_kept_summary(client, budget_officer,
     assert 'data-figure="approved-projects">110<' in html
     assert 'data-figure="approved-agencies">75<' in html
     assert 'data-figure="approved">7,964.0000 <' in html
+
+
+def test_the_unfiltered_list_pages_in_plan_order_by_the_kept_ids(
+    client, budget_officer, plan, secretary, monkeypatch
+):
+    """Each page reads its rows by id from the kept plan order; the pages together are the
+    plan's order, as the filtered (sorted) list gives it."""
+    from plans import views
+    from plans.selectors import list_plan_projects
+
+    monkeypatch.setattr(views, "PROJECTS_PER_PAGE", 2)
+    publish_plan(plan_round=plan.plan_round, actor=secretary)
+    client.force_login(budget_officer)
+    shown = []
+    for number in (1, 2, 3):
+        html = client.get(page_url(plan.plan_round), {"page": number}).content.decode()
+        shown += re.findall(r"โครงการอนุมัติ \d", html.split('id="projects"')[1])
+    expected = [p.title_th for p in list_plan_projects(plan.plan_round)]
+    assert shown == expected and len(shown) == 5
+    sorted_html = client.get(page_url(plan.plan_round), {"q": "อนุมัติ"}).content.decode()
+    assert re.findall(r"โครงการอนุมัติ \d", sorted_html.split('id="projects"')[1]) == expected[:2]
