@@ -243,6 +243,10 @@ def measure_deadline(ds, *, duration_s=DURATION_S, agencies=AGENCY_USERS, worker
             plan, duration_s=duration_s, workdir=Path(tmp), workers=workers
         )
     counts = count_check(plan, journeys)
+    for attachment in Attachment.objects.filter(
+        proposal_id__in=[a["proposal"] for a in plan["agencies"]]
+    ):
+        attachment.file.delete(save=False)  # 600 MB of uploads: the database goes, so do they
     errors = sum(k["failures"] for k in kinds.values())
     lost = counts["lost_submissions"] + counts["lost_attachments"]  # unreadable ones included
     doubled = counts["submitted_twice"] + counts["attachments_doubled"]
