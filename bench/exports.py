@@ -175,3 +175,46 @@ def measure_exports(year, projects, *, repeats, timeout=TIMEOUT):
                 ),
             }
     return results
+
+
+def measure_stored_download(year, *, requests=50):
+    """The download of a published version's PDF once its files are made (as the worker does
+    after publication): in-process through Django's test client, server time only, like the
+    pages; p50/p95 of ``requests`` after 3 warm-up requests, and the queries of one request."""
+    import time
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from directory.models import User
+    from directory.roles import Role
+    from plans.services import make_version_files
+
+    from .stats import ms, percentile
+
+    version = PlanVersion.objects.filter(round__fiscal_year=year).order_by("-number").first()
+    make_version_files(version_id=version.pk)
+    client = Client()
+    client.force_login(User.objects.filter(groups__name=Role.BUDGET_OFFICE).first())
+    path = f"/plans/{year}/plan.pdf"
+    for _ in range(3):
+        client.get(path, HTTP_ACCEPT_LANGUAGE="th")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="th")
+    queries = len(captured)  # now: the next request's start empties the log
+    times = []
+    for _ in range(requests):
+        t0 = time.perf_counter()
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="th")
+        times.append(time.perf_counter() - t0)
+        if response.status_code != 200 or not response.has_header("ETag"):
+            raise RuntimeError(f"stored PDF answered {response.status_code}")
+    return {
+        "projects": version.project_count,
+        "requests": requests,
+        "p50_ms": ms(percentile(times, 50)),
+        "p95_ms": ms(percentile(times, 95)),
+        "queries": queries,
+        "bytes": len(response.content),
+    }

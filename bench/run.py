@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,9 @@ TARGETS = {
     "meeting_size_ratio": 1.2,  # its p95 at 10,000 proposals over 1,000, the same agenda
     "state_304_p95_ms": 10,  # state.json unchanged (304)
     "progress_p95_ms": 300,  # the dashboard and progress.json at 10,000 projects × 4 quarters
+    "stored_pdf_p95_ms": 100,  # issue 20: a published version's plan.pdf, served stored
+    "deadline_save_p95_ms": 500,
+    "deadline_submit_p95_ms": 1000,
 }
 
 
@@ -57,6 +61,10 @@ def _parse_args(argv):
     parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
     parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for voting")
+    # Issue 20: the deadline day (Locust, at the first size only) and the stored plan.pdf.
+    parser.add_argument("--skip-deadline", action="store_true")
+    parser.add_argument("--deadline-duration", type=int, default=600, help="seconds (trials: 60)")
+    parser.add_argument("--deadline-agencies", type=int, default=300, help="agency users")
     args = parser.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for s in args.scale.split(",") if s.strip()]
     args.requests = max(50, args.requests)
@@ -111,6 +119,21 @@ def _measure_progress(ds, scale, *, requests):
     scale["progress_pages"] = progress.measure_progress(ds, requests=requests)
 
 
+def _measure_deadline(ds, scale, args):
+    """Deadline day through gunicorn under Locust (bench/deadline.py)."""
+    from . import deadline
+
+    print(f"bench: deadline day, {args.deadline_duration} s under Locust …", flush=True)
+    try:
+        scale["deadline"] = deadline.measure_deadline(
+            ds, duration_s=args.deadline_duration, agencies=args.deadline_agencies,
+            workers=args.workers,
+        )  # fmt: skip
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        print(f"bench: deadline day failed: {error}", flush=True)
+        scale["deadline_error"] = str(error)
+
+
 def main(argv=None):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
@@ -129,7 +152,7 @@ def main(argv=None):
     from django.db import connections
     from django.utils import translation
 
-    from . import data, exports, meeting, pages, report, voting
+    from . import data, deadline, exports, meeting, pages, report, voting
 
     translation.activate("th")
     results = {"machine": machine(db.server_version(url)), "targets": TARGETS, "scales": [],
@@ -175,6 +198,13 @@ def main(argv=None):
                 except (RuntimeError, OSError) as error:
                     print(f"bench: voting failed: {error}", flush=True)
                     scale["voting_error"] = str(error)
+            if n == args.sizes[0] and not (args.skip_deadline and args.skip_exports):
+                print("bench: the published plan.pdf served stored …", flush=True)
+                results["stored_download"] = exports.measure_stored_download(
+                    ds.small_round.fiscal_year, requests=args.requests
+                )
+            if not args.skip_deadline and n == args.sizes[0]:
+                _measure_deadline(ds, scale, args)
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             if not args.skip_exports:
                 todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
@@ -201,9 +231,11 @@ def main(argv=None):
         if not args.keep:
             db.drop(url, db.BENCH_NAME)
     rows, verdicts = report.table(results)
-    results["verdicts"] = verdicts
+    plan_rows, plan_verdicts = deadline.table(results)
+    results["verdicts"] = verdicts + plan_verdicts
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(rows)
+    print(f"\nissue 20: plan files and deadline day\n{plan_rows}")
     print(f"\nwritten to {RESULTS}")
 
 

@@ -44,6 +44,7 @@ from .models import (
     Vote,
     VoteChoice,
 )
+from .signals import resolutions_applied
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -385,6 +386,7 @@ def close_meeting(*, meeting: Meeting, actor: User) -> Meeting:
             _apply_resolution(
                 item=item, resolution=resolutions[item.pk], meeting=meeting, actor=actor
             )
+        resolutions_applied.send(sender=Meeting, meeting=meeting, actor=actor)
         now = timezone.now()
         meeting.status = MeetingStatus.CLOSED
         # Never before it opened, even if this server's clock stepped back since.

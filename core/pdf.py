@@ -36,6 +36,117 @@ except OSError as error:  # pragma: no cover - depends on the machine
 STATIC_BASE = "https://budgetscreen.invalid/static/"
 logger = logging.getLogger(__name__)
 
+# WeasyPrint 70 lays out and draws SVG text letter by letter: every letter is a Pango layout of
+# its own, so a chart's labels cost as much as pages of tables. Text with one position and none of
+# the per-letter attributes is laid out and drawn as one run instead (same font, same position;
+# Pango then also applies the font's kerning and Thai mark positioning, as it does for HTML).
+_PER_LETTER_ATTRIBUTES = (
+    "dx", "dy", "rotate", "textLength", "letter-spacing", "lengthAdjust",
+    # and the vertical alignments, which that function moves the letters for
+    "display-anchor", "dominant-baseline", "alignment-baseline",
+)  # fmt: skip
+_SVG_TEXT_TAGS = ("text", "tspan", "textPath", "a")
+
+
+def _svg_text_in_one_run(svg, node, font_size):
+    """WeasyPrint's ``svg.text.text`` for one run of text (see above); anything else goes to it."""
+    from math import inf
+
+    from weasyprint.draw.text import draw_emojis, draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.svg.bounding_box import extend_bounding_box
+    from weasyprint.svg.text import TextBox
+    from weasyprint.svg.utils import normalize, size
+    from weasyprint.text.line_break import split_first_line
+
+    attributes = node.attrib
+    positions = [normalize(attributes.get(k, "")).split() for k in ("x", "y")]
+    if (
+        not node.text
+        or any(k in attributes for k in _PER_LETTER_ATTRIBUTES)
+        or any(len(p) > 1 for p in positions)
+        or any(
+            k in attributes for k in ("display-anchor", "dominant-baseline", "alignment-baseline")
+        )
+    ):
+        return _per_letter_svg_text(svg, node, font_size)
+    style = _svg_text_style(svg, node, font_size)
+    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+    x = size(positions[0][0], font_size, svg.inner_width) if positions[0] else None
+    y = size(positions[1][0], font_size, svg.inner_height) if positions[1] else None
+    if x:
+        svg.cursor_d_position[0] = 0
+    if y:
+        svg.cursor_d_position[1] = 0
+    x = svg.cursor_position[0] if x is None else x
+    y = svg.cursor_position[1] if y is None else y
+    svg.cursor_position = x + width, y
+    x_position, y_position = x + svg.cursor_d_position[0], y + svg.cursor_d_position[1]
+    node.text_bounding_box = extend_bounding_box(
+        node.text_bounding_box,
+        ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height)),
+    )
+    svg.stream.push_state()
+    fill, stroke = svg.set_graphical_state(node, font_size)
+    svg.stream.begin_text()
+    layout.reactivate(style)
+    svg.fill_stroke(fill, stroke, text=True)
+    text_box = TextBox(layout, style)
+    text_box.baseline = baseline
+    matrix = Matrix(a=1, d=-1, e=x_position, f=y_position)
+    emojis = draw_first_line(svg.stream, text_box, "none", "none", matrix)
+    svg.stream.end_text()
+    svg.stream.pop_state()
+    draw_emojis(svg.stream, style, x, y, emojis)
+    return None
+
+
+def _svg_text_style(svg, node, font_size):
+    """The text style WeasyPrint's ``svg.text.text`` gives a node (its own rules)."""
+    from weasyprint.css.properties import INITIAL_VALUES
+    from weasyprint.svg.text import Style
+
+    style = Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = svg.font_config
+    families = node.get("font-family", "sans-serif").split(",")
+    style["font_family"] = [family.strip("\"'") for family in families]
+    style["font_style"] = node.get("font-style", "normal")
+    weight = node.get("font-weight", 400)
+    style["font_weight"] = {"normal": 400, "bold": 700}.get(weight) or _int_or(weight, 400)
+    style["font_size"] = font_size
+    if node.get("direction") in ("ltr", "rtl"):
+        style["direction"] = node.get("direction")
+    return style
+
+
+def _int_or(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _install_svg_text_in_one_run():
+    """Put ``_svg_text_in_one_run`` in WeasyPrint's SVG drawer, for the version it was written
+    against (its ``text`` function is compared by identity there, so every name is replaced)."""
+    global _per_letter_svg_text
+    from weasyprint import svg as weasy_svg
+
+    original = weasy_svg.TAGS.get("text")
+    if not weasyprint.__version__.startswith("70.") or original is None:
+        return
+    _per_letter_svg_text = original
+    for tag in _SVG_TEXT_TAGS:
+        if weasy_svg.TAGS.get(tag) is original:
+            weasy_svg.TAGS[tag] = _svg_text_in_one_run
+    weasy_svg.text = _svg_text_in_one_run
+
+
+_per_letter_svg_text = None
+if weasyprint is not None:
+    _install_svg_text_in_one_run()
+
 
 class PDFUnavailable(RuntimeError):
     """WeasyPrint cannot run here (a system library such as Pango is missing)."""

@@ -25,6 +25,9 @@ class PlanVersion(models.Model):
     )
     published_at = models.DateTimeField(_("published"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    # The snapshot's approved project count, kept beside it so that a page need not read the
+    # (megabytes of) snapshot to know whether the version's files are made in the background.
+    project_count = models.PositiveIntegerField(_("approved projects"), default=0)
 
     class Meta:
         verbose_name = _("plan version")
@@ -72,6 +75,8 @@ class PlanExport(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to=_export_file_name, blank=True)
     size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    # SHA-256 of the file's bytes: the download's ETag (a kept file never changes).
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -115,3 +120,38 @@ class PlanExport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.State.DONE, self.State.FAILED}
+
+
+class RoundSummary(models.Model):
+    """The plan page's figures of one round, kept so that a page view reads one row instead of
+    grouping every proposal of the round.
+
+    Made fresh in the transaction of each publication and of each meeting whose resolutions
+    take effect (``plans.receivers``); any other save of a proposal or budget line of the round
+    deletes it, and the next page view makes it again (``plans.services.plan_summary_for_page``).
+    ``state`` is ``refreshing`` while a page view is making it: a save in the meantime deletes the
+    row, so that the view's figures are never kept as fresh if they may miss that save.
+    """
+
+    class State(models.TextChoices):
+        FRESH = "fresh", _("Up to date")
+        REFRESHING = "refreshing", _("Being made")
+
+    round = models.OneToOneField(
+        PlanRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="summary"
+    )
+    state = models.CharField(_("status"), max_length=10, choices=State.choices)
+    # How many agencies submitted: the page decides from it whether to read the agency rows.
+    submitted_agencies = models.PositiveIntegerField(_("submitting agencies"), default=0)
+    figures = models.JSONField(_("figures"), default=dict)
+    agencies = models.JSONField(_("figures by agency"), default=list)
+    # The approved projects' ids in plan order: a page of the list is read by id, not sorted.
+    plan_order = models.JSONField(_("plan order"), default=list)
+    refreshed_at = models.DateTimeField(_("made"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("plan summary of a round")
+        verbose_name_plural = _("plan summaries of rounds")
+
+    def __str__(self):
+        return f"{self.round} ({self.state})"

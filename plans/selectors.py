@@ -13,7 +13,19 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    F,
+    JSONField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext
 
@@ -21,7 +33,7 @@ from directory.models import Agency, Ministry
 from proposals.models import Benefit, BudgetLine, ExpenseCategory, PlanRound, Proposal, Stage
 from proposals.workflow import APPROVED_STATES, Status
 
-from .models import PlanVersion
+from .models import PlanVersion, RoundSummary
 
 ZERO = Decimal("0.00")
 SATANG = Decimal("0.01")
@@ -68,6 +80,8 @@ class BreakdownRow:
     name_en: str = ""
     parent_th: str = ""  # the ministry of an agency row
     parent_en: str = ""
+    description_th: str = ""  # a stage's or benefit's description, kept with the summary
+    description_en: str = ""
 
     @property
     def parent(self) -> str:
@@ -155,6 +169,8 @@ def _breakdown(
             grouped.pop(ref.pk, Figures()),
             name_th=ref.name_th,
             name_en=ref.name_en,
+            description_th=ref.description_th,
+            description_en=ref.description_en,
         )  # fmt: skip
         for ref in reference_rows
     ]
@@ -406,13 +422,16 @@ def _project_json(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def build_plan_snapshot(plan_round: PlanRound) -> dict[str, Any]:
+def build_plan_snapshot(
+    plan_round: PlanRound, *, summary: PlanSummary | None = None
+) -> dict[str, Any]:
     """Everything a published version's files need, as plain JSON (amounts as exact strings).
 
-    Made from ``get_plan_summary`` and ``list_plan_projects``, so that the files agree with
-    the page. Nothing in it depends on the time or on the reader's language.
+    Made from ``get_plan_summary`` (or the ``summary`` it just gave) and ``list_plan_projects``,
+    so that the files agree with the page. Nothing in it depends on the time or on the reader's
+    language.
     """
-    summary = get_plan_summary(plan_round)
+    summary = summary or get_plan_summary(plan_round)
     assert summary.by_agency is not None  # only left out when agency_rows_up_to is given
     stage_rows = summary.by_stage
     return {
@@ -460,6 +479,141 @@ def canonical_json(snapshot: dict[str, Any]) -> bytes:
 def snapshot_checksum(snapshot: dict[str, Any]) -> str:
     """SHA-256 of the snapshot's canonical JSON (sorted keys, no spaces, UTF-8)."""
     return hashlib.sha256(canonical_json(snapshot)).hexdigest()
+
+
+# --- the summary kept per round (plans.models.RoundSummary) -------------------------------
+
+
+def _summary_row_json(row: BreakdownRow) -> dict[str, Any]:
+    data = _row_json(row)
+    if row.description_th or row.description_en:
+        data.update(description_th=row.description_th, description_en=row.description_en)
+    return data
+
+
+def summary_json(summary: PlanSummary, *, approved_requested: Decimal) -> dict[str, Any]:
+    """The figures of a summary as plain JSON, all but the agency rows (``agency_rows_json``).
+
+    ``approved_requested`` is what the approved projects asked for: the plan page's subtotal of
+    its unfiltered project list.
+    """
+    return {
+        "totals": _figures_json(summary.totals),
+        "approved_requested": money(approved_requested),
+        "by_stage": [_summary_row_json(row) for row in summary.by_stage],
+        "by_benefit": [_summary_row_json(row) for row in summary.by_benefit],
+        "by_ministry": [_row_json(row) for row in summary.by_ministry],
+        "by_category": [_amount_row_json(row) for row in summary.by_category],
+        "by_fiscal_year": [_amount_row_json(row) for row in summary.by_fiscal_year],
+    }
+
+
+def agency_rows_json(summary: PlanSummary) -> list[dict[str, Any]]:
+    return [_row_json(row) for row in summary.by_agency or []]
+
+
+def approved_requested(plan_round: PlanRound) -> Decimal:
+    """What the round's approved projects requested (one query)."""
+    return Proposal.objects.filter(round=plan_round, status__in=APPROVED_STATES).aggregate(
+        total=Sum("requested_amount", default=ZERO)
+    )["total"]
+
+
+def _figures_from(data: dict[str, Any]) -> Figures:
+    return Figures(
+        submitted_projects=data["submitted_projects"],
+        submitted_agencies=data["submitted_agencies"],
+        requested=Decimal(data["requested"]),
+        approved_projects=data["approved_projects"],
+        approved_agencies=data["approved_agencies"],
+        approved=Decimal(data["approved"]),
+    )
+
+
+def _row_from(data: dict[str, Any], *, no_code_label: str | None = None) -> BreakdownRow:
+    name_th, name_en = data["name_th"], data["name_en"]
+    description_th = data.get("description_th", "")
+    description_en = data.get("description_en", "")
+    label = no_code_label if no_code_label and not data["key"] else pick_name(name_th, name_en)
+    description = pick_name(description_th, description_en)
+    return BreakdownRow(
+        data["key"], label, description, _figures_from(data["figures"]),
+        name_th=name_th, name_en=name_en, parent_th=data.get("parent_th", ""),
+        parent_en=data.get("parent_en", ""), description_th=description_th,
+        description_en=description_en,
+    )  # fmt: skip
+
+
+def _amount_row_from(data: dict[str, Any], label: str) -> AmountRow:
+    return AmountRow(
+        data["key"], label, data["projects"], Decimal(data["requested"]), Decimal(data["approved"])
+    )
+
+
+CATEGORY_LABELS = dict(ExpenseCategory.choices)
+
+
+def summary_from_json(
+    plan_round: PlanRound, data: dict[str, Any], agencies: list[dict[str, Any]] | None
+) -> PlanSummary:
+    """The ``PlanSummary`` a kept summary holds, labelled in the request's language."""
+    return PlanSummary(
+        round=plan_round,
+        totals=_figures_from(data["totals"]),
+        by_stage=[_row_from(row) for row in data["by_stage"]],
+        by_benefit=[_row_from(row) for row in data["by_benefit"]],
+        by_ministry=[
+            _row_from(row, no_code_label=_no_ministry_label()) for row in data["by_ministry"]
+        ],
+        by_agency=None if agencies is None else [_row_from(row) for row in agencies],
+        by_category=[
+            _amount_row_from(row, str(CATEGORY_LABELS.get(row["key"], row["key"])))
+            for row in data["by_category"]
+        ],
+        by_fiscal_year=[_amount_row_from(row, row["key"]) for row in data["by_fiscal_year"]],
+    )
+
+
+@dataclass
+class KeptSummary:
+    summary: PlanSummary
+    approved_requested: Decimal
+    plan_order: list[int]  # the approved projects' ids in plan order (list_plan_projects)
+
+
+def plan_order(plan_round: PlanRound) -> list[int]:
+    """The ids of the round's approved projects in plan order (one query)."""
+    return list(list_plan_projects(plan_round).prefetch_related(None).values_list("id", flat=True))
+
+
+def get_kept_plan_summary(
+    plan_round: PlanRound, *, agency_rows_up_to: int | None = None
+) -> KeptSummary | None:
+    """The round's kept summary when it is up to date, else None; one query.
+
+    The agency rows are read only when at most ``agency_rows_up_to`` agencies submitted (when
+    it is given), as ``get_plan_summary`` leaves them out.
+    """
+    rows = RoundSummary.objects.filter(round=plan_round, state=RoundSummary.State.FRESH)
+    if agency_rows_up_to is not None:
+        rows = rows.defer("agencies").annotate(
+            agency_rows=Case(
+                When(submitted_agencies__lte=agency_rows_up_to, then=F("agencies")),
+                default=Value(None),
+                output_field=JSONField(),
+            )
+        )
+    else:
+        rows = rows.annotate(agency_rows=F("agencies"))
+    kept = rows.values("figures", "agency_rows", "plan_order").first()
+    if kept is None:
+        return None
+    data = kept["figures"]
+    return KeptSummary(
+        summary_from_json(plan_round, data, kept["agency_rows"]),
+        Decimal(data["approved_requested"]),
+        kept["plan_order"],
+    )
 
 
 # --- versions ----------------------------------------------------------------------------
@@ -559,13 +713,8 @@ def compare_plan_versions(older: PlanVersion, newer: PlanVersion) -> VersionComp
 
 
 def version_project_count(version: PlanVersion) -> int:
-    """How many approved projects a published version holds, read without loading its snapshot."""
-    value = (
-        PlanVersion.objects.filter(pk=version.pk)
-        .values_list("snapshot__totals__approved_projects", flat=True)
-        .first()
-    )
-    return int(value or 0)
+    """How many approved projects a published version holds (kept beside its snapshot)."""
+    return version.project_count
 
 
 def exports_in_background(version: PlanVersion) -> bool:

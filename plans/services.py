@@ -1,8 +1,11 @@
 """Every write of the plans app: publishing a version, recording who downloaded one, and making
 the large downloads in the background."""
 
+import hashlib
 import logging
 from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
 from typing import Protocol
 
 from django.conf import settings
@@ -20,9 +23,20 @@ from proposals.models import PlanRound
 from .exports.document import PlanDocument, plan_document
 from .exports.pdf import build_plan_pdf
 from .exports.xlsx import build_plan_xlsx
-from .models import PlanExport, PlanVersion
+from .models import PlanExport, PlanVersion, RoundSummary
 from .permissions import can_download_plan, can_publish_plan
-from .selectors import build_plan_snapshot, snapshot_checksum
+from .selectors import (
+    KeptSummary,
+    PlanSummary,
+    agency_rows_json,
+    approved_requested,
+    build_plan_snapshot,
+    get_kept_plan_summary,
+    get_plan_summary,
+    plan_order,
+    snapshot_checksum,
+    summary_json,
+)
 from .signals import plan_published
 
 
@@ -45,31 +59,23 @@ def publish_plan(*, plan_round: PlanRound, actor: User, note: str = "") -> PlanV
     with transaction.atomic():
         # Locking the round serialises publishers, so that two never take the same number.
         plan_round = PlanRound.objects.select_for_update().get(pk=plan_round.pk)
-        snapshot = build_plan_snapshot(plan_round)
+        summary = get_plan_summary(plan_round)
+        snapshot = build_plan_snapshot(plan_round, summary=summary)
         if not snapshot["projects"]:
             raise PlanError(_("The plan has no approved project yet: there is nothing to publish."))
         checksum = snapshot_checksum(snapshot)
-        latest = (
-            PlanVersion.objects.filter(round=plan_round)
-            .order_by("-number")
-            .values_list("number", "checksum")
-            .first()
-        )
-        if latest and latest[1] == checksum:
-            raise PlanError(
-                _("Nothing has changed since version %(number)s: no new version is needed.")
-                % {"number": latest[0]}
-            )
         version = PlanVersion.objects.create(
             round=plan_round,
-            number=(latest[0] + 1) if latest else 1,
+            number=_next_version_number(plan_round, checksum),
             snapshot=snapshot,
             checksum=checksum,
             published_by=actor,
             # Whole seconds: the files carry this time and must read the same every time.
             published_at=timezone.now().replace(microsecond=0),
             note=note.strip(),
+            project_count=snapshot["totals"]["approved_projects"],
         )
+        keep_round_summary(plan_round, summary)
         event = record_event(
             "plan.published",
             actor=actor,
@@ -86,7 +92,25 @@ def publish_plan(*, plan_round: PlanRound, actor: User, note: str = "") -> PlanV
         plan_published.send(sender=PlanVersion, version=version, actor=actor)
         # A published plan is a public fact: pin the audit chain as it stands (core/audit.py).
         anchor_on_commit(event)
+        # Its XLSX and PDF are made by a worker, so that no reader waits for them.
+        transaction.on_commit(partial(enqueue_version_files, version.pk))
     return version
+
+
+def _next_version_number(plan_round: PlanRound, checksum: str) -> int:
+    """The number of the round's next version; ``PlanError`` when nothing changed."""
+    latest = (
+        PlanVersion.objects.filter(round=plan_round)
+        .order_by("-number")
+        .values_list("number", "checksum")
+        .first()
+    )
+    if latest and latest[1] == checksum:
+        raise PlanError(
+            _("Nothing has changed since version %(number)s: no new version is needed.")
+            % {"number": latest[0]}
+        )
+    return (latest[0] + 1) if latest else 1
 
 
 def record_plan_download(*, version: PlanVersion, actor: User, file_format: str) -> None:
@@ -194,6 +218,7 @@ def kept_plan_export(*, version: PlanVersion, file_format: str, language: str) -
             status=PlanExport.State.DONE,
         )
         .select_related("version__round")
+        .defer("version__snapshot")
         .order_by("-created_at")
         .first()
     )
@@ -220,6 +245,7 @@ def plan_file_made_once(
     export = PlanExport(
         version=version, file_format=file_format, language=language,
         status=PlanExport.State.DONE, progress=100, size=len(content), requested_by=actor,
+        sha256=file_checksum(content),
         created_at=now, started_at=now, finished_at=now, updated_at=now,
     )  # fmt: skip
     try:
@@ -262,8 +288,11 @@ def run_plan_export(*, export_id: int) -> PlanExport:
     export.status = PlanExport.State.DONE
     export.progress = 100
     export.size = len(content)
+    export.sha256 = file_checksum(content)
     export.finished_at = export.updated_at = timezone.now()
-    export.save(update_fields=["file", "status", "progress", "size", "finished_at", "updated_at"])
+    export.save(
+        update_fields=["file", "status", "progress", "size", "sha256", "finished_at", "updated_at"]
+    )
     return export
 
 
@@ -295,3 +324,117 @@ def _fail(export: PlanExport, message: str) -> None:
     export.error = message[:ERROR_MAX_LENGTH]
     export.finished_at = export.updated_at = timezone.now()
     export.save(update_fields=["status", "error", "finished_at", "updated_at"])
+
+
+# --- the plan page's summary, kept per round -----------------------------------------------
+
+
+def _summary_fields(plan_round: PlanRound, summary: PlanSummary) -> dict:
+    assert summary.by_agency is not None  # computed whole: get_plan_summary without a limit
+    return {
+        "figures": summary_json(summary, approved_requested=approved_requested(plan_round)),
+        "agencies": agency_rows_json(summary),
+        "plan_order": plan_order(plan_round),
+        "submitted_agencies": summary.totals.submitted_agencies,
+        "refreshed_at": timezone.now(),
+    }
+
+
+def keep_round_summary(plan_round: PlanRound, summary: PlanSummary | None = None) -> None:
+    """Keep the round's summary, up to date, in the caller's transaction (a publication, a
+    meeting whose resolutions take effect): ``summary`` when the caller has just made it from
+    the same data, else made here (nine grouped queries), with one sum and the plan order, then
+    one upsert."""
+    fields = _summary_fields(plan_round, summary or get_plan_summary(plan_round))
+    RoundSummary.objects.update_or_create(
+        round=plan_round, defaults={**fields, "state": RoundSummary.State.FRESH}
+    )
+
+
+def forget_round_summaries(**round_filter: object) -> None:
+    """Drop the kept summaries of the rounds ``round_filter`` names (a proposal or budget line
+    of theirs changed); one statement, which touches nothing when none is kept."""
+    RoundSummary.objects.filter(**round_filter).delete()
+
+
+def plan_summary_for_page(
+    plan_round: PlanRound, *, agency_rows_up_to: int | None = None
+) -> KeptSummary:
+    """The round's summary for the plan page: the kept one (one query) when it is up to date,
+    else made from the live data and kept for the next view.
+
+    A save of a proposal or budget line of the round while this view groups the figures drops
+    the row it marked ``refreshing``, so that figures that may miss that save are shown once but
+    never kept as up to date.
+    """
+    kept = get_kept_plan_summary(plan_round, agency_rows_up_to=agency_rows_up_to)
+    if kept is not None:
+        return kept
+    RoundSummary.objects.bulk_create(
+        [RoundSummary(round=plan_round, state=RoundSummary.State.REFRESHING)],
+        update_conflicts=True,
+        unique_fields=["round"],
+        update_fields=["state"],
+    )
+    summary = get_plan_summary(plan_round)
+    fields = _summary_fields(plan_round, summary)
+    RoundSummary.objects.filter(round=plan_round, state=RoundSummary.State.REFRESHING).update(
+        **fields, state=RoundSummary.State.FRESH
+    )
+    if agency_rows_up_to is not None and summary.totals.submitted_agencies > agency_rows_up_to:
+        summary.by_agency = None
+    return KeptSummary(
+        summary, Decimal(fields["figures"]["approved_requested"]), fields["plan_order"]
+    )
+
+
+# --- the files of a published version --------------------------------------------------------
+
+
+def enqueue_version_files(version_id: int) -> None:
+    """Queue the making of a published version's XLSX and PDF in every language (after the
+    publication commits)."""
+    from .tasks import make_version_files  # the task module imports this one
+
+    make_version_files.enqueue(version_id=version_id)
+
+
+def make_version_files(*, version_id: int) -> list[PlanExport]:
+    """Make and keep the XLSX and PDF of a version in every language of the site, except those
+    already kept or under way (a reader asked first). The body of the publication's task.
+
+    Effects: per file, a ``PlanExport`` made through ``run_plan_export`` (its progress, its
+    stored file and checksum). Raises the first error after trying the other files.
+    """
+    made, first_error = [], None
+    for file_format in (PlanExport.Format.PDF, PlanExport.Format.XLSX):
+        for language, _name in settings.LANGUAGES:
+            with transaction.atomic():
+                version = (
+                    PlanVersion.objects.select_for_update().defer("snapshot").get(pk=version_id)
+                )
+                if _live_export(version, file_format, language) is not None:
+                    continue
+                export = PlanExport.objects.create(
+                    version=version, file_format=file_format, language=language
+                )
+            try:
+                made.append(run_plan_export(export_id=export.pk))
+            except Exception as error:  # noqa: BLE001 (recorded on the export; raised below)
+                first_error = first_error or error
+    if first_error is not None:
+        raise first_error
+    return made
+
+
+def _live_export(version: PlanVersion, file_format: str, language: str) -> PlanExport | None:
+    """A kept, or queued or running, export of the version as the format in the language."""
+    return (
+        PlanExport.objects.filter(version=version, file_format=file_format, language=language)
+        .exclude(status=PlanExport.State.FAILED)
+        .first()
+    )
+
+
+def file_checksum(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -34,13 +34,15 @@ from .selectors import (
     exports_in_background,
     get_agency_breakdown,
     get_plan_project,
-    get_plan_summary,
     list_plan_projects,
     list_plan_versions,
 )
 from .services import (
     PlanError,
+    file_checksum,
+    kept_plan_export,
     plan_file_made_once,
+    plan_summary_for_page,
     publish_plan,
     record_plan_download,
     request_plan_export,
@@ -74,17 +76,10 @@ def plan_index(request):
 @role_required(*PLAN_READERS)
 def plan_detail(request, year):
     plan_round = get_object_or_404(PlanRound, fiscal_year=year)
-    summary = get_plan_summary(plan_round, agency_rows_up_to=AGENCY_ROWS_ON_PLAN_PAGE)
+    kept = plan_summary_for_page(plan_round, agency_rows_up_to=AGENCY_ROWS_ON_PLAN_PAGE)
+    summary = kept.summary
     projects = PlanProjectFilter(request.GET or None, queryset=list_plan_projects(plan_round))
-    filtered = projects.qs if projects.is_bound and projects.is_valid() else projects.queryset
-    subtotal = filtered.order_by().aggregate(
-        count=Count("id"),
-        requested=Sum("requested_amount", default=ZERO),
-        approved=Sum("approved_amount", default=ZERO),
-    )
-    page = Paginator(filtered.defer(*Proposal.LONG_TEXTS), PROJECTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page, subtotal = _page_of_projects(request, projects, kept)
     for project in page.object_list:
         last_year = plan_round.fiscal_year + project.duration_years - 1
         project.years_label = (
@@ -113,6 +108,36 @@ def plan_detail(request, year):
             "publish_form": PublishForm(),
         },
     )
+
+
+def _page_of_projects(request, projects, kept):
+    """The page of projects to show and the subtotal of all the projects the filter keeps.
+
+    Unfiltered (every approved project), both come from the kept summary: its figures, and the
+    projects' ids in plan order, so that a page reads its hundred rows by id instead of sorting
+    the round; filtered, from the database.
+    """
+    values = (
+        projects.form.cleaned_data.values() if projects.is_bound and projects.is_valid() else []
+    )
+    if any(value not in (None, "", [], ()) for value in values):
+        filtered = projects.qs
+        subtotal = filtered.order_by().aggregate(
+            count=Count("id"),
+            requested=Sum("requested_amount", default=ZERO),
+            approved=Sum("approved_amount", default=ZERO),
+        )
+        paginator = Paginator(filtered.defer(*Proposal.LONG_TEXTS), PROJECTS_PER_PAGE)
+        paginator.count = subtotal["count"]  # type: ignore[misc]  # known: no COUNT query
+        return paginator.get_page(request.GET.get("page")), subtotal
+    totals = kept.summary.totals
+    subtotal = {"count": totals.approved_projects, "requested": kept.approved_requested,
+                "approved": totals.approved}  # fmt: skip
+    page = Paginator(kept.plan_order, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = projects.queryset.defer(*Proposal.LONG_TEXTS).filter(pk__in=page.object_list)
+    by_id = {project.pk: project for project in rows}
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    return page, subtotal
 
 
 @role_required(*PLAN_READERS)
@@ -196,6 +221,8 @@ def plan_download(request, year, file_format):
     if in_files and exports_in_background(version):
         return _background_download(request, version, file_format)
     build, content_type = DOWNLOADS[file_format]
+    if in_files and (kept := _kept(version, file_format)) is not None:
+        return _export_file_response(request, kept, stream=False)  # made at publication
     try:
         if in_files:
             content = plan_file_made_once(
@@ -207,11 +234,18 @@ def plan_download(request, year, file_format):
     except PDFUnavailable:
         return render(request, "plans/pdf_unavailable.html", {"round": plan_round}, status=503)
     record_plan_download(version=version, actor=request.user, file_format=file_format)
-    return download_response(
+    response = download_response(
         content,
         filename=f"plan-{plan_round.fiscal_year}-v{version.number}.{file_format}",
         content_type=content_type,
     )
+    if in_files:
+        response["ETag"] = f'"{file_checksum(content)}"'
+    return response
+
+
+def _kept(version, file_format):
+    return kept_plan_export(version=version, file_format=file_format, language=get_language())
 
 
 @role_required(*PLAN_READERS)
@@ -252,8 +286,26 @@ def _background_download(request, version, file_format):
     return redirect(export)
 
 
-def _export_file_response(request, export):
+def _export_file_response(request, export, *, stream=True):
+    """A kept file, with its checksum as ETag: a reader who has it gets 304 (not audited).
+
+    A small plan's file is sent from memory; a large one is streamed from the storage.
+    """
+    etag = f'"{export.sha256}"' if export.sha256 else None
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        return not_modified
     record_plan_download(version=export.version, actor=request.user, file_format=export.file_format)
+    if not stream:
+        with export.file.open("rb") as stored:
+            response = download_response(
+                stored.read(), filename=export.filename,
+                content_type=DOWNLOADS[export.file_format][1],
+            )  # fmt: skip
+        if etag:
+            response["ETag"] = etag
+        return response
     response = FileResponse(
         export.file.open("rb"),
         as_attachment=True,
@@ -261,6 +313,8 @@ def _export_file_response(request, export):
         content_type=DOWNLOADS[export.file_format][1],
     )
     response["X-Content-Type-Options"] = "nosniff"
+    if etag:
+        response["ETag"] = etag
     return response
 
 
