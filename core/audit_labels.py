@@ -26,11 +26,16 @@ EVENT_LABELS = {
     "proposal.attachment_removed": _("Document removed"),
     "proposal.attachment_downloaded": _("Document downloaded"),
     "proposal.draft_reminder": _("Draft reminder sent"),
+    "proposal.imported": _("Imported from a workbook"),
     # screening
     "screening.reviewed": _("Screened"),
     "screening.reopened": _("Screening reopened"),
     "screening.assigned": _("Screener assigned"),
     "screening.distributed": _("Proposals distributed to screeners"),
+    "screening.scored": _("Scores given"),
+    "screening.second_assigned": _("Second screeners assigned"),
+    "screening.reconciled": _("Screeners' scores reconciled"),
+    "screening.reminders_sent": _("Screening reminders sent"),
     # Written before issue 15.1 (placements are now agenda.added); kept to read the old events.
     "screening.placed_on_agenda": _("Proposals placed on the agenda"),
     # committee
@@ -48,9 +53,15 @@ EVENT_LABELS = {
     "vote.cast": _("Vote cast"),
     "resolution.recorded": _("Resolution recorded"),
     "resolution.changed": _("Resolution changed"),
+    "agenda.information_added": _("Information item added to the agenda"),
+    "agenda.information_removed": _("Information item removed from the agenda"),
+    "frame.set": _("Budget frame set"),
+    "scenario.suggested": _("Fit-to-frame suggestion made"),
+    "scenario.adopted": _("Suggestion adopted"),
     # plans
     "plan.published": _("Plan version published"),
     "plan.downloaded": _("Plan downloaded"),
+    "plan.export_requested": _("Plan file requested"),
     # execution (projects under way)
     "execution.projects_started": _("Projects under way started"),
     "report.created": _("Quarterly report started"),
@@ -61,9 +72,14 @@ EVENT_LABELS = {
     "report.accepted": _("Quarterly report accepted"),
     "report.reminders_sent": _("Report reminders sent"),
     "progress.downloaded": _("Progress file downloaded"),
+    "amendment.requested": _("Amendment requested"),
+    "amendment.approved": _("Amendment approved"),
+    "amendment.refused": _("Amendment refused"),
     # sign-in
     "auth.login": _("Signed in"),
     "auth.login_failed": _("Failed sign-in"),
+    "auth.account_locked": _("Account locked after failed sign-ins"),
+    "auth.account_unlocked": _("Account unlocked by an administrator"),
     "auth.two_factor_verified": _("Two-factor code accepted"),
     "auth.two_factor_failed": _("Wrong two-factor code"),
     "auth.two_factor_enrolled": _("Two-factor sign-in switched on"),
@@ -81,6 +97,11 @@ EVENT_LABELS = {
     "auth.sso_identity_linked": _("Identity-provider account linked"),
     "auth.sso_identity_unlinked": _("Identity-provider account unlinked"),
     "demo.loaded": _("Demonstration data loaded"),
+    # the API
+    "api.token_created": _("API token created"),
+    "api.token_revoked": _("API token revoked"),
+    "api.token_used": _("API token used"),
+    "api.token_refused": _("API token refused"),
 }
 
 DETAIL_LABELS = {
