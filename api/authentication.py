@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from .models import TokenScope
 from .selectors import find_token
 from .services import record_token_use
 
@@ -33,3 +34,20 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def vouches_for_body(request) -> bool:
+    """For core's request-size limit (settings.REQUEST_BODY_VOUCHERS): a live write token
+    stands behind this request, so it may send an attachment-sized body like a signed-in user.
+    Headers only, nothing audited: the view's authentication still checks and audits the token,
+    and an unknown or read-only token keeps the anonymous cap."""
+    header = request.META.get("HTTP_AUTHORIZATION", "").split()
+    if len(header) != 2 or header[0].lower() != "bearer" or not header[1].isascii():
+        return False
+    token = find_token(header[1])
+    return (
+        token is not None
+        and token.scope == TokenScope.WRITE
+        and token.is_active()
+        and token.user.is_active
+    )

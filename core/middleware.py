@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import has_vary_header, patch_cache_control
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import twofactor
@@ -87,7 +88,8 @@ class RequestBodyLimitMiddleware:
     """Refuses a request body that is too large with 413, before reading any of it.
 
     The cap is settings.REQUEST_BODY_MAX_BYTES (an attachment and its form) for a signed-in
-    user and DATA_UPLOAD_MAX_MEMORY_SIZE otherwise, as no public form takes a file. Form
+    user, or a request another credential vouches for (an API token, see ``vouched_for``), and
+    DATA_UPLOAD_MAX_MEMORY_SIZE otherwise, as no public form takes a file. Form
     fields that alone pass DATA_UPLOAD_MAX_MEMORY_SIZE get the same page instead of Django's
     bare 400. (A body without Content-Length is never read by Django's WSGI handler.) Listed
     after AuthenticationMiddleware; nothing before it reads the body.
@@ -101,11 +103,18 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        vouched = (
+            length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            and not request.user.is_authenticated
+            and self.vouched_for(request)
+        )
         if length > settings.REQUEST_BODY_MAX_BYTES or (
-            length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and not request.user.is_authenticated
+            length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            and not request.user.is_authenticated
+            and not vouched
         ):
             return self.too_large(request, length)
-        if request.method == "POST" and length:
+        if request.method == "POST" and length and not vouched:
             try:
                 request.POST  # noqa: B018  (parsed here as CsrfViewMiddleware would, to catch the error)
             except RequestDataTooBig:
@@ -113,6 +122,15 @@ class RequestBodyLimitMiddleware:
             except UnreadablePostError:
                 pass  # the client went away; left to the view, as CsrfViewMiddleware does
         return self.get_response(request)
+
+    @staticmethod
+    def vouched_for(request) -> bool:
+        """Whether a credential other than the session stands behind the request: each
+        function named in settings.REQUEST_BODY_VOUCHERS (the API's bearer tokens) may say so,
+        reading headers only. Its body is then left for the credential's own view to parse."""
+        return any(
+            import_string(path)(request) for path in getattr(settings, "REQUEST_BODY_VOUCHERS", ())
+        )
 
     @staticmethod
     def too_large(request, length):

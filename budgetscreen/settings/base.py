@@ -220,6 +220,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # form around it. Without signing in, only DATA_UPLOAD_MAX_MEMORY_SIZE (no public form takes a
 # file). The proxy in front should refuse the same (see README: client_max_body_size).
 REQUEST_BODY_MAX_BYTES = ATTACHMENT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+# Credentials other than the session that may send an attachment-sized body (the API's write
+# tokens); each reads headers only (core.middleware.RequestBodyLimitMiddleware).
+REQUEST_BODY_VOUCHERS = ["api.authentication.vouches_for_body"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

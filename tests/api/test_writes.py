@@ -2,6 +2,7 @@
 permissions, optimistic locking and audit; errors name the field, in Thai or in English."""
 
 import pytest
+from django.utils import timezone
 
 from api.models import TokenScope
 from core.models import AuditEvent
@@ -253,3 +254,46 @@ def test_the_version_may_come_as_if_match(writer, plan_round):
     stale_submit = post_json(writer, f"{url}submit/", {}, **{"If-Match": '"0"'})
     assert stale_submit.status_code == 412
     assert post_json(writer, f"{url}submit/", {}, **{"If-Match": "nonsense"}).status_code == 428
+
+
+def test_a_write_token_may_send_an_attachment_larger_than_a_form(writer, plan_round, settings):
+    # Above the anonymous cap (DATA_UPLOAD_MAX_MEMORY_SIZE), within one attachment: the token
+    # stands behind it as a session would.
+    draft = post_json(writer, PROPOSALS, draft_body(plan_round)).json()
+    content = PDF_BYTES + b"%" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 500_000)
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < len(content) < settings.ATTACHMENT_MAX_BYTES
+    response = writer.post(
+        f"{PROPOSALS}{draft['id']}/attachments/",
+        {"file": pdf_upload(content=content), "description": "TOR"},
+    )
+    assert response.status_code == 201, response.content[:300]
+    assert Proposal.objects.get(pk=draft["id"]).attachments.get().size == len(content)
+
+
+class UnreadableBody:
+    """A request body that fails the test the moment anything reads it."""
+
+    def read(self, *args, **kwargs):
+        raise AssertionError("the request body was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize("who", ["unknown", "read", "revoked"])
+def test_without_a_live_write_token_a_large_body_is_refused_unread(who, submitter, settings):
+    from api.models import ApiToken
+
+    client = api_client(submitter, TokenScope.READ if who == "read" else TokenScope.WRITE)
+    if who == "unknown":
+        client = api_client(token="bs_" + "x" * 40)
+    elif who == "revoked":
+        ApiToken.objects.update(revoked_at=timezone.now())
+    response = client.generic(
+        "POST",
+        PROPOSALS,
+        b"",
+        CONTENT_LENGTH=str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+        CONTENT_TYPE="multipart/form-data; boundary=x",
+        **{"wsgi.input": UnreadableBody()},
+    )
+    assert response.status_code == 413
