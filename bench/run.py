@@ -48,6 +48,7 @@ def _parse_args(argv):
     parser.add_argument("--skip-voting", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-progress", action="store_true")
+    parser.add_argument("--skip-import", action="store_true", help="skip import_round (issue 17)")
     parser.add_argument("--export-timeout", type=int, default=900, help="seconds per export run")
     parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
     parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
@@ -124,7 +125,7 @@ def main(argv=None):
     from django.db import connections
     from django.utils import translation
 
-    from . import data, exports, pages, report, voting
+    from . import data, exports, imports, pages, report, voting
 
     translation.activate("th")
     results = {"machine": machine(db.server_version(url)), "targets": TARGETS, "scales": [],
@@ -159,6 +160,9 @@ def main(argv=None):
             )
             if not args.skip_progress:
                 _measure_progress(ds, scale, requests=args.requests)
+            if not args.skip_import and "import" not in results:
+                print("bench: import_round of 1,000 proposals …", flush=True)
+                results["import"] = imports.measure_import(ds.secretary)
             results["scales"].append(scale)
             if not args.skip_voting:
                 print("bench: voting through gunicorn …", flush=True)
@@ -193,7 +197,7 @@ def main(argv=None):
         if not args.keep:
             db.drop(url, db.BENCH_NAME)
     rows, verdicts = report.table(results)
-    results["verdicts"] = verdicts
+    results["verdicts"] = verdicts + imports.verdicts(results.get("import", {}))
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(rows)
     print(f"\nwritten to {RESULTS}")

@@ -38,7 +38,7 @@ from django.utils.translation import override
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-from core.audit import record_event
+from core.audit import record_events
 from core.exports import FORMULA_PREFIXES
 from directory.models import Agency, User
 
@@ -465,8 +465,8 @@ def _create_all(
     actor: User | None,
     sources: list[tuple[str, bytes]],
 ) -> None:
-    """The proposals and their timeline rows in two statements, then one audit event each
-    (the audit chain takes them one by one)."""
+    """The proposals, their budget lines and timeline rows in three statements, then one
+    audit event each, written to the chain in a batch."""
     now = timezone.now()
     proposals = Proposal.objects.bulk_create([
         Proposal(
@@ -496,12 +496,12 @@ def _create_all(
         for p in proposals
     ])  # fmt: skip
     names = [name for name, _data in sources]
-    for row, proposal in zip(rows, proposals, strict=True):
-        record_event(
+    record_events(
+        (
             "proposal.imported",
-            actor=actor,
-            target=proposal,
-            extra={
+            actor,
+            proposal,
+            {
                 "code": proposal.code,
                 "round": plan_round.fiscal_year,
                 "status": proposal.status,
@@ -512,6 +512,8 @@ def _create_all(
                 "lines": {c: str(a) for c, a in sorted(row.values.get("lines", {}).items())},
             },
         )
+        for row, proposal in zip(rows, proposals, strict=True)
+    )
 
 
 # --- preview and confirmation (the screening pages) ------------------------------------
