@@ -158,7 +158,7 @@ def test_a_bad_file_is_refused_with_a_message_and_the_report_is_kept(
 
 def test_a_too_large_file_is_refused(report, submitter, settings):
     settings.ATTACHMENT_MAX_BYTES = 100
-    with pytest.raises(ExecutionError, match="too large"):
+    with pytest.raises(ExecutionError, match="too large|ใหญ่เกินไป"):
         add_kpi_evidence(
             report=report, kpi_id=kpi_of(report).pk, actor=submitter,
             upload=upload(content=PDF + b"x" * 200),
