@@ -123,7 +123,7 @@ def test_another_agency_and_a_mismatched_report_get_404(
     assert client_for(other_submitter).get(crossed).status_code == 404
     response = client_for(submitter).get(url)
     assert response.status_code == 200
-    response.close()
+    b"".join(response.streaming_content)  # read through (closing it by hand ends the DB connection)
     assert not AuditEvent.objects.filter(
         code="report.evidence_downloaded", actor=other_submitter
     ).exists()

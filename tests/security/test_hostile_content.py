@@ -335,7 +335,7 @@ def test_hostile_text_in_the_plan_under_way_is_inert(db, client, media_root, pdf
     download = client.get(reverse("execution:evidence", args=[report.pk, evidence.pk]))
     assert download["Content-Disposition"].startswith("attachment")
     assert download["X-Content-Type-Options"] == "nosniff"
-    download.close()
+    b"".join(download.streaming_content)
     page(client, reverse("execution:reviews"))
     page(client, reverse("execution:project", args=[project.pk]))
 
@@ -414,4 +414,4 @@ def test_a_hostile_evidence_file_name_is_tamed(db, client, media_root, name):
     response = client.get(reverse("execution:evidence", args=[report.pk, evidence.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert "\n" not in response["Content-Disposition"]
-    response.close()
+    b"".join(response.streaming_content)
