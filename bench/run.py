@@ -57,6 +57,7 @@ def _parse_args(argv):
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument("--skip-progress", action="store_true")
     parser.add_argument("--skip-meeting", action="store_true", help="skip the same-agenda meeting")
+    parser.add_argument("--skip-import", action="store_true", help="skip import_round (issue 17)")
     parser.add_argument("--export-timeout", type=int, default=900, help="seconds per export run")
     parser.add_argument("--repeats", type=int, default=3, help="export runs below 10,000 projects")
     parser.add_argument("--no-110", action="store_true", help="skip the 110-project downloads")
@@ -134,6 +135,38 @@ def _measure_deadline(ds, scale, args):
         scale["deadline_error"] = str(error)
 
 
+def _measure_scale(ds, n, scale, results, args):
+    """Everything measured at one scale but the exports: pages, progress, the meeting, the
+    import (once), voting, the stored download and deadline day (at the first scale)."""
+    from . import exports, imports, meeting, pages, voting
+
+    print("bench: pages …", flush=True)
+    scale["pages"] = {} if args.skip_pages else pages.measure_pages(ds, requests=args.requests)
+    if not args.skip_progress:
+        _measure_progress(ds, scale, requests=args.requests)
+    if not args.skip_meeting:
+        print("bench: meeting view, same agenda, and state.json 304 …", flush=True)
+        scale["meeting_same_agenda"] = meeting.measure_meeting(ds, requests=args.requests)
+    if not args.skip_import and "import" not in results:
+        print("bench: import_round of 1,000 proposals …", flush=True)
+        results["import"] = imports.measure_import(ds.secretary)
+    results["scales"].append(scale)
+    if not args.skip_voting:
+        print("bench: voting through gunicorn …", flush=True)
+        try:
+            scale["voting"] = voting.measure_voting(ds, workers=args.workers)
+        except (RuntimeError, OSError) as error:
+            print(f"bench: voting failed: {error}", flush=True)
+            scale["voting_error"] = str(error)
+    if n == args.sizes[0] and not (args.skip_deadline and args.skip_exports):
+        print("bench: the published plan.pdf served stored …", flush=True)
+        results["stored_download"] = exports.measure_stored_download(
+            ds.small_round.fiscal_year, requests=args.requests
+        )
+    if not args.skip_deadline and n == args.sizes[0]:
+        _measure_deadline(ds, scale, args)
+
+
 def main(argv=None):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
@@ -152,7 +185,7 @@ def main(argv=None):
     from django.db import connections
     from django.utils import translation
 
-    from . import data, deadline, exports, meeting, pages, report, voting
+    from . import data, deadline, exports, imports, report
 
     translation.activate("th")
     results = {"machine": machine(db.server_version(url)), "targets": TARGETS, "scales": [],
@@ -181,30 +214,7 @@ def main(argv=None):
             _publish(ds, ds.plan_round)
             _publish(ds, ds.small_round)
             scale["publish_seconds"] = round(time.perf_counter() - t0, 1)
-            print("bench: pages …", flush=True)
-            scale["pages"] = (
-                {} if args.skip_pages else pages.measure_pages(ds, requests=args.requests)
-            )
-            if not args.skip_progress:
-                _measure_progress(ds, scale, requests=args.requests)
-            if not args.skip_meeting:
-                print("bench: meeting view, same agenda, and state.json 304 …", flush=True)
-                scale["meeting_same_agenda"] = meeting.measure_meeting(ds, requests=args.requests)
-            results["scales"].append(scale)
-            if not args.skip_voting:
-                print("bench: voting through gunicorn …", flush=True)
-                try:
-                    scale["voting"] = voting.measure_voting(ds, workers=args.workers)
-                except (RuntimeError, OSError) as error:
-                    print(f"bench: voting failed: {error}", flush=True)
-                    scale["voting_error"] = str(error)
-            if n == args.sizes[0] and not (args.skip_deadline and args.skip_exports):
-                print("bench: the published plan.pdf served stored …", flush=True)
-                results["stored_download"] = exports.measure_stored_download(
-                    ds.small_round.fiscal_year, requests=args.requests
-                )
-            if not args.skip_deadline and n == args.sizes[0]:
-                _measure_deadline(ds, scale, args)
+            _measure_scale(ds, n, scale, results, args)
             RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
             if not args.skip_exports:
                 todo = [(size, ds.plan_round.fiscal_year) for size in EXPORT_SIZES if size == n]
@@ -232,7 +242,7 @@ def main(argv=None):
             db.drop(url, db.BENCH_NAME)
     rows, verdicts = report.table(results)
     plan_rows, plan_verdicts = deadline.table(results)
-    results["verdicts"] = verdicts + plan_verdicts
+    results["verdicts"] = verdicts + plan_verdicts + imports.verdicts(results.get("import", {}))
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(rows)
     print(f"\nissue 20: plan files and deadline day\n{plan_rows}")

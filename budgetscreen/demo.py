@@ -30,7 +30,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from budgetscreen.demo_execution import load_current_execution, load_fy2568_execution
+from budgetscreen.demo_execution import (
+    load_current_execution,
+    load_fy2568_amendment,
+    load_fy2568_execution,
+    load_pending_amendment,
+)
 from budgetscreen.demo_frame import load_frame_demo
 from budgetscreen.demo_scores import load_scores
 from committee.models import (
@@ -141,11 +146,13 @@ def load_demo(*, stdout=None, now=None) -> dict[str, int]:
         load_scores(calendar.open_round, users, now, created)
         publish_fy2568(users, created)
         sent = submitter_projects(calendar.under_way, users["submitter"])[1:]
+        load_fy2568_amendment(FIXTURE_YEAR, users, created)
         load_fy2568_execution(FIXTURE_YEAR, users, {(p.pk, 4) for p in sent}, created)
         load_reports(calendar.under_way, users, timezone.localdate(now), created)
         under_way = PlanRound.objects.filter(fiscal_year=calendar.under_way).first()
         load_current_execution(under_way, users, now, users["submitter"].agency_id, created)
         load_frame_demo(calendar.open_round, users, created)
+        load_pending_amendment(under_way, users, now, created)
         if created:
             record_event("demo.loaded", extra=dict(sorted(created.items())))
     if stdout is not None:

@@ -7,11 +7,20 @@ recorded dates and are bulk-created, not replayed through the services (which st
   screener a few days after it was sent; some were returned once and resubmitted (two versions);
   some projects finished under budget. Amounts are cumulative, exact to the satang and never
   more than the approved amount of their expense category.
+  One project's last report was returned and never sent again: it is overdue whatever the
+  day the demo is loaded, so the overdue list, the reminders and their escalation to the
+  responsible DGA officer have something to show.
+- FY2568's amendment: the submitter's agency moved money between two expense categories of
+  its project (total unchanged), DGA approved it and the secretary published version 2 of the
+  plan, whose comparison with version 1 shows the moved lines.
 - The plan under way: the quarters already over are reported and accepted (but one, which is
   overdue once its due date has passed); on the quarter under way the projects' reports are in
-  every state (accepted, returned, submitted, draft) and one project reports it is at risk.
+  every state (accepted, returned, submitted, draft) and one project reports it is at risk; an
+  amendment of the submitter's agency awaits DGA's decision.
 
-Each part is written once: it is skipped when its plan has reports already.
+Each part is written once: it is skipped when its plan has reports (or amendments) already.
+The amendments go through the services (the rules and audit events are theirs), then get their
+recorded dates.
 """
 
 import datetime
@@ -21,6 +30,7 @@ from django.utils import timezone
 
 from core.formatting import fiscal_year_of
 from execution.models import (
+    Amendment,
     KPIActual,
     Project,
     QuarterlyReport,
@@ -28,8 +38,11 @@ from execution.models import (
     ReportVersion,
     quarter_bounds,
 )
+from execution.services import decide_amendment, request_amendment
 from execution.workflow import ProgressStatus, ReportStatus
-from proposals.models import KPI
+from plans.models import PlanVersion
+from plans.services import publish_plan
+from proposals.models import KPI, BudgetLine
 
 CENT = Decimal("0.01")
 BATCH = 1000
@@ -45,6 +58,23 @@ MILESTONES = [
 RETURN_COMMENT = "ยอดเบิกจ่ายสะสมไม่ตรงกับรายงานของกรมบัญชีกลาง (GFMIS) กรุณาตรวจสอบและแนบหลักฐานการเบิกจ่าย"
 RISK_PROBLEMS = "ผู้รับจ้างส่งมอบงานล่าช้ากว่าแผน เนื่องจากการเชื่อมโยงข้อมูลกับหน่วยงานภายนอก"
 RISK_HELP = "ขอให้ สพร. ประสานหน่วยงานเจ้าของข้อมูลเพื่อเร่งการเชื่อมโยง"
+SCOPE_REASON = (
+    "หน่วยงานเจ้าของข้อมูลขอเลื่อนการเชื่อมโยงข้อมูลออกไปเป็นปีงบประมาณถัดไป "
+    "จึงขอปรับขอบเขตงานให้สอดคล้องกับแผนการเชื่อมโยงที่ตกลงใหม่"
+)
+SCOPE_CHANGE = "ย้ายงานเชื่อมโยงข้อมูลกับหน่วยงานภายนอกไปไว้ในระยะที่ 2 และเพิ่มการทดสอบระบบกับผู้ใช้งานจริง"
+# FY2568: the index (in the order of the codes) of the project whose last report was returned
+# and never sent again.
+OVERDUE_FY2568 = 7
+OVERDUE_COMMENT = "ขอให้แนบหลักฐานการตรวจรับงานงวดสุดท้ายและรายงานผลตัวชี้วัดให้ครบถ้วน"
+AMENDMENT_REASON = (
+    "ค่าจ้างที่ปรึกษาและค่าใช้จ่ายในการฝึกอบรมผู้ใช้งานสูงกว่าที่ประมาณการไว้ "
+    "ขณะที่ราคาครุภัณฑ์ที่จัดซื้อต่ำกว่าราคากลาง จึงขอโอนเงินจากงบลงทุนไปงบดำเนินงาน"
+)
+PENDING_REASON = (
+    "ผลการสำรวจความต้องการของผู้ใช้งานพบว่าต้องเพิ่มการเชื่อมโยงข้อมูลกับหน่วยงานภายนอก "
+    "จึงขอโอนเงินระหว่างงบรายจ่ายเพื่อจ้างพัฒนาส่วนเชื่อมต่อเพิ่มเติม"
+)
 
 
 def share(amount: Decimal, fraction: Decimal) -> Decimal:
@@ -192,17 +222,34 @@ def load_fy2568_execution(year: int, users, skip: set, created) -> None:
                 continue
             returned = index % 9 == 4 and quarter == index % 4 + 1
             at_risk = index % 11 == 3 and quarter in (2, 3)
+            history = accepted_history(year, quarter, 15, index, returned=returned)
+            if index == OVERDUE_FY2568 and quarter == 4:
+                history = returned_history(history)
+                # the overdue notices go to the screener as the DGA officer responsible
+                Project.objects.filter(pk=project.pk, responsible_officer=None).update(
+                    responsible_officer=users["screener"]
+                )
             writer.add(
                 project, year, quarter,
                 amounts=cumulative(baseline, quarter, index),
                 kpis=[(k, k.target if quarter == 4 else "") for k in kpis],
-                history=accepted_history(year, quarter, 15, index, returned=returned),
+                history=history,
                 milestones=MILESTONES[quarter - 1],
                 progress=ProgressStatus.AT_RISK if at_risk else ProgressStatus.ON_TRACK,
                 problems=RISK_PROBLEMS if at_risk else "",
-                review_comment=RETURN_COMMENT if returned else "",
+                review_comment=(
+                    OVERDUE_COMMENT if history[0] == ReportStatus.RETURNED
+                    else RETURN_COMMENT if returned else ""
+                ),
             )  # fmt: skip
     writer.save(created)
+
+
+def returned_history(history):
+    """The same first submission, returned with comments four days later and never resubmitted:
+    the report is overdue from its due date on."""
+    _status, created, submissions, reviewed = history
+    return (ReportStatus.RETURNED, created, submissions[:1], reviewed)
 
 
 # On the quarter under way, the state of each project's report in the order of the codes (the
@@ -265,3 +312,96 @@ def add_current(writer, project, baseline, kpis, year, quarter, index, now) -> N
         problems=RISK_PROBLEMS if risk else "", help_requested=RISK_HELP if risk else "",
         review_comment=RETURN_COMMENT if state == ReportStatus.RETURNED else "",
     )  # fmt: skip
+
+
+# --- amendments ---------------------------------------------------------------------------
+
+
+def movable_cells(project: Project):
+    """(from, to, amount): a cell of one fiscal year's baseline approved below what the agency
+    requested, and another cell of that year to take a tenth of it from (whole thousands of
+    baht), so that the total stays what the committee approved; None when there is none."""
+    requested = {
+        (line.fiscal_year, line.category): line.amount
+        for line in BudgetLine.objects.filter(proposal_id=project.proposal_id)
+    }
+    baseline = {(b.fiscal_year, b.category): b.approved_amount for b in project.baseline.all()}
+    for to, have in sorted(baseline.items()):
+        gap = requested.get(to, Decimal(0)) - have
+        for source, amount in sorted(baseline.items()):
+            move = min(gap, amount / 10) // 1000 * 1000
+            if source != to and source[0] == to[0] and move > 0:
+                return source, to, move.quantize(CENT)
+    return None
+
+
+def ask_to_move(project: Project, actor, reason: str, at: datetime.datetime) -> Amendment | None:
+    """The agency's request to move money between two cells of ``project``, dated ``at``."""
+    cells = movable_cells(project)
+    if cells is None:
+        return None
+    source, to, move = cells
+    baseline = {(b.fiscal_year, b.category): b.approved_amount for b in project.baseline.all()}
+    amendment = request_amendment(
+        project=project, actor=actor, reason=reason,
+        amounts={source: baseline[source] - move, to: baseline[to] + move},
+    )  # fmt: skip
+    Amendment.objects.filter(pk=amendment.pk).update(requested_at=at)
+    return amendment
+
+
+def agency_projects(users, **filters) -> list[tuple[Project, object]]:
+    """The projects of the demo submitters' agencies with the account that reports on them."""
+    accounts = {users[name].agency_id: users[name] for name in ("submitter2", "submitter")}
+    return [
+        (project, accounts[project.agency_id])
+        for project in Project.objects.filter(agency_id__in=accounts, **filters)
+        .select_related("proposal", "round")
+        .order_by("proposal__code")
+    ]
+
+
+def load_fy2568_amendment(year: int, users, created) -> None:
+    """FY2568's approved amendment and the plan version it made (dated in its second quarter)."""
+    if Amendment.objects.filter(project__round__fiscal_year=year).exists():
+        return
+    start = quarter_bounds(year, 2)[0]
+    for project, actor in agency_projects(users, round__fiscal_year=year):
+        amendment = ask_to_move(project, actor, AMENDMENT_REASON, moment(start, 10))
+        if amendment is None:
+            continue
+        decide_amendment(
+            amendment=amendment, actor=users["screener"], approve=True,
+            reason="เห็นชอบ ยอดรวมของโครงการไม่เกินวงเงินที่คณะกรรมการอนุมัติ",
+        )  # fmt: skip
+        decided = moment(start + datetime.timedelta(days=7), 14)
+        Amendment.objects.filter(pk=amendment.pk).update(decided_at=decided)
+        version = publish_plan(
+            plan_round=project.round, actor=users["secretary"],
+            note=f"ปรับแผนตามการโอนเปลี่ยนแปลงงบประมาณ {amendment}",
+        )  # fmt: skip
+        published = moment(start + datetime.timedelta(days=14), 11)
+        PlanVersion.objects.filter(pk=version.pk).update(published_at=published)
+        created["amendment"] += 1
+        created["planversion"] += 1
+        return
+
+
+def load_pending_amendment(plan_round, users, now, created) -> None:
+    """An amendment of the plan under way asked for three days before ``now``, awaiting DGA."""
+    if plan_round is None or Amendment.objects.filter(project__round=plan_round).exists():
+        return
+    at = now - datetime.timedelta(days=3)
+    projects = agency_projects(users, round=plan_round)
+    for project, actor in projects:
+        if ask_to_move(project, actor, PENDING_REASON, at):
+            created["amendment"] += 1
+            return
+    if projects:  # every cell approved as requested: a change of scope, the money as it is
+        project, actor = projects[0]
+        amendment = request_amendment(
+            project=project, actor=actor, reason=SCOPE_REASON, scope_change=SCOPE_CHANGE,
+            amounts={},
+        )  # fmt: skip
+        Amendment.objects.filter(pk=amendment.pk).update(requested_at=at)
+        created["amendment"] += 1

@@ -29,14 +29,18 @@ def amendment_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project_or_404(request, pk)
     if not can_request_amendment(request.user, project):
         raise PermissionDenied
-    form = AmendmentForm(request.POST or None, cells=amendment_cells(project))
+    form = AmendmentForm(
+        request.POST or None,
+        cells=amendment_cells(project),
+        kpis=list(project.proposal.kpis.order_by("order", "id")),
+    )
     if request.method == "POST" and form.is_valid():
         notify_stripped(request, form.stripped_fields)
         try:
             amendment = request_amendment(
                 project=project, actor=request.user, reason=form.cleaned_data["reason"],
                 amounts=form.amounts(), scope_change=form.cleaned_data["scope_change"],
-                kpi_change=form.cleaned_data["kpi_change"],
+                kpi_change=form.cleaned_data["kpi_change"], kpis=form.kpi_changes(),
             )  # fmt: skip
         except ExecutionError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
@@ -56,6 +60,7 @@ def amendment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "amendment": amendment,
             "project": amendment.project,
             "lines": amendment.lines.order_by("fiscal_year", "category"),
+            "kpi_lines": amendment.kpi_lines.order_by("id"),
             "decision_form": AmendmentDecisionForm() if can_decide else None,
         },
     )

@@ -1,5 +1,6 @@
 """The agency's report form and DGA's review form. Amounts are read by ``core.money``."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -9,12 +10,19 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_amount
 from core.text import InvisibleCharactersMixin
-from proposals.models import ExpenseCategory
+from proposals.attachments import validate_upload
+from proposals.models import KPI, ExpenseCategory
 
 from .models import QuarterlyReport
 from .workflow import ProgressStatus
 
 CATEGORY_LABELS = dict(ExpenseCategory.choices)
+# An amendment's KPI row: field → (label, the KPI's length)
+KPI_PARTS = {
+    "indicator": (_("Indicator"), 500),
+    "unit": (_("Unit"), 100),
+    "target": (_("Target"), 100),
+}
 
 
 class AmountField(forms.Field):
@@ -67,20 +75,48 @@ class ReportForm(InvisibleCharactersMixin, forms.Form):
                 (line.category, label, self[f"disbursed_{line.category}"],
                  self[f"committed_{line.category}"])
             )  # fmt: skip
-        for actual in report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id"):
+        removable: list[tuple[str, str]] = []
+        for actual in (
+            report.kpi_actuals.select_related("kpi")
+            .prefetch_related("evidence")
+            .order_by("kpi__order", "kpi_id")
+        ):
             self.fields[f"kpi_{actual.kpi_id}"] = forms.CharField(
                 label=actual.kpi.indicator, required=False, max_length=100
             )
             self.fields[f"kpinote_{actual.kpi_id}"] = forms.CharField(
                 label=_("Evidence and notes"), required=False, max_length=500
             )
+            self.fields[f"evidence_{actual.kpi_id}"] = forms.FileField(
+                label=_("Attach evidence (PDF, XLSX or DOCX)"), required=False,
+                validators=[validate_upload],
+            )  # fmt: skip
+            evidence = list(actual.evidence.all())
             self.kpi_rows.append(
-                (actual.kpi, self[f"kpi_{actual.kpi_id}"], self[f"kpinote_{actual.kpi_id}"])
-            )
+                (actual.kpi, self[f"kpi_{actual.kpi_id}"], self[f"kpinote_{actual.kpi_id}"],
+                 self[f"evidence_{actual.kpi_id}"], evidence)
+            )  # fmt: skip
+            removable += [(str(e.pk), e.original_name) for e in evidence]
             # the mixin wrapped the fields that existed before; these are added afterwards
             for name in (f"kpi_{actual.kpi_id}", f"kpinote_{actual.kpi_id}"):
                 field = self.fields[name]
                 field.to_python = self._stripping(name, field, field.to_python)
+
+        self.fields["remove_evidence"] = forms.MultipleChoiceField(
+            label=_("Remove"), choices=removable, required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )  # fmt: skip
+
+    def evidence_uploads(self) -> dict[int, Any]:
+        """KPI id → the document uploaded as its evidence (the KPIs with one only)."""
+        return {
+            kpi.pk: self.cleaned_data[f"evidence_{kpi.pk}"]
+            for kpi, *_rest in self.kpi_rows
+            if self.cleaned_data.get(f"evidence_{kpi.pk}")
+        }
+
+    def evidence_to_remove(self) -> list[int]:
+        return [int(pk) for pk in self.cleaned_data.get("remove_evidence", [])]
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -146,11 +182,19 @@ class AmendmentForm(InvisibleCharactersMixin, forms.Form):
     )  # fmt: skip
 
     def __init__(
-        self, *args: Any, cells: list[tuple[int, str, Decimal, Decimal]], **kwargs: Any
+        self,
+        *args: Any,
+        cells: list[tuple[int, str, Decimal, Decimal]],
+        kpis: Sequence[KPI] = (),
+        **kwargs: Any,
     ) -> None:
         """``cells``: per budget line of the proposal (fiscal year, category, the amount
-        requested, the approved amount now)."""
+        requested, the approved amount now); ``kpis``: the proposal's KPIs, each a row of
+        indicator, unit and target to change, and one empty row for a new KPI."""
         initial = {f"amount_{y}_{c}": f"{now:,.2f}" for y, c, _req, now in cells}
+        for kpi in kpis:
+            for name in KPI_PARTS:
+                initial[f"kpi{name}_{kpi.pk}"] = getattr(kpi, name)
         super().__init__(*args, initial=initial, **kwargs)
         self.cell_rows = []
         for year, category, requested, now in cells:
@@ -158,6 +202,28 @@ class AmendmentForm(InvisibleCharactersMixin, forms.Form):
             label = f"{year} {CATEGORY_LABELS.get(category, category)}"
             self.fields[name] = AmendmentAmountField(label=label)
             self.cell_rows.append((year, category, label, requested, now, self[name]))
+        self.kpi_rows = [(kpi, self._kpi_fields(str(kpi.pk))) for kpi in kpis]
+        self.new_kpi = self._kpi_fields("new")
+
+    def _kpi_fields(self, key: str) -> list[forms.BoundField]:
+        bound = []
+        for name, (label, length) in KPI_PARTS.items():
+            field_name = f"kpi{name}_{key}"
+            field = forms.CharField(label=label, required=False, max_length=length)
+            field.to_python = self._stripping(field_name, field, field.to_python)  # type: ignore[method-assign]
+            self.fields[field_name] = field
+            bound.append(self[field_name])
+        return bound
+
+    def kpi_changes(self) -> list[tuple[int | None, str, str, str]]:
+        """Each KPI row as (KPI id, indicator, unit, target); the new one with the id None."""
+        data = self.cleaned_data
+        rows: list[tuple[int | None, str, str, str]] = [
+            (kpi.pk, *(data.get(f"kpi{name}_{kpi.pk}", "") for name in KPI_PARTS))  # type: ignore[misc]
+            for kpi, _fields in self.kpi_rows
+        ]
+        rows.append((None, *(data.get(f"kpi{name}_new", "") for name in KPI_PARTS)))  # type: ignore[arg-type]
+        return rows
 
     def amounts(self) -> dict[tuple[int, str], Decimal]:
         return {

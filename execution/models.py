@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.formatting import fiscal_year_bounds
 from directory.models import Agency
 from plans.models import PlanVersion
-from proposals.models import KPI, MONEY, ZERO, ExpenseCategory, PlanRound, Proposal
+from proposals.models import KPI, MONEY, ZERO, Attachment, ExpenseCategory, PlanRound, Proposal
 
 from .workflow import ProgressStatus, ReportStatus
 
@@ -281,6 +281,42 @@ class KPIActual(models.Model):
         return f"{self.kpi}: {self.actual}"
 
 
+def evidence_path(instance, filename):
+    # Generated names only, as for the proposals' attachments: the user's name is display only.
+    return f"evidence/{instance.actual_id}/{instance.storage_key}"
+
+
+class KPIEvidence(models.Model):
+    """A document attached to one KPI row of a report as the evidence of its actual value.
+
+    Checked and stored as the proposals' attachments are (``proposals.attachments``): the type
+    by the content (PDF, XLSX, DOCX), the size by ``ATTACHMENT_MAX_BYTES``, a generated name on
+    disk, served only as a download to those who may see the report.
+    """
+
+    actual = models.ForeignKey(
+        KPIActual, verbose_name=_("KPI actual"), on_delete=models.CASCADE,
+        related_name="evidence",
+    )  # fmt: skip
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    storage_key = models.CharField(max_length=64, unique=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("type"), max_length=8, choices=Attachment.Kind.choices)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI evidence")
+        verbose_name_plural = _("KPI evidence")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
 class ReportVersion(models.Model):
     """A frozen copy of the report as it was submitted (one per submission)."""
 
@@ -396,3 +432,35 @@ class AmendmentLine(models.Model):
     @property
     def change(self) -> Decimal:
         return self.after - self.before
+
+
+class AmendmentKPI(models.Model):
+    """One KPI row of an amendment: an existing KPI of the proposal as it should become, or a
+    new one (``kpi`` empty). The row keeps the KPI as it was; approval writes it to the KPI."""
+
+    amendment = models.ForeignKey(
+        Amendment, verbose_name=_("amendment"), on_delete=models.CASCADE,
+        related_name="kpi_lines",
+    )  # fmt: skip
+    kpi = models.ForeignKey(
+        KPI, verbose_name=_("KPI"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    indicator_before = models.CharField(_("indicator before"), max_length=500, blank=True)
+    unit_before = models.CharField(_("unit before"), max_length=100, blank=True)
+    target_before = models.CharField(_("target before"), max_length=100, blank=True)
+    indicator = models.CharField(_("indicator asked for"), max_length=500)
+    unit = models.CharField(_("unit asked for"), max_length=100)
+    target = models.CharField(_("target asked for"), max_length=100)
+
+    class Meta:
+        verbose_name = _("amendment KPI")
+        verbose_name_plural = _("amendment KPIs")
+        ordering = ["amendment", "id"]
+
+    def __str__(self):
+        return f"{self.amendment} {self.indicator}"
+
+    @property
+    def is_new(self) -> bool:
+        return not self.indicator_before

@@ -266,8 +266,11 @@ def report_snapshot(report: QuarterlyReport) -> dict[str, Any]:
                 "target": a.kpi.target,
                 "actual": a.actual,
                 "note": a.note,
+                "evidence": [e.original_name for e in a.evidence.all()],
             }
-            for a in report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id")
+            for a in report.kpi_actuals.select_related("kpi")
+            .prefetch_related("evidence")
+            .order_by("kpi__order", "kpi_id")
         ],  # fmt: skip
     }
 
@@ -289,6 +292,14 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[
         old = old_kpis.get(kpi["kpi"], {})
         if old.get("actual") != kpi["actual"]:
             changes.append((kpi["indicator"], old.get("actual"), kpi["actual"]))
+        if old.get("evidence", []) != kpi.get("evidence", []):
+            changes.append(
+                (
+                    _("%(indicator)s: evidence") % {"indicator": kpi["indicator"]},
+                    ", ".join(old.get("evidence", [])),
+                    ", ".join(kpi.get("evidence", [])),
+                )
+            )
     return changes
 
 

@@ -5,10 +5,13 @@ Each service locks what it changes, checks the permission and the workflow table
 """
 
 import datetime
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +22,18 @@ from core.formatting import format_date_long
 from core.notifications import notify_users
 from directory.models import User
 from plans.models import PlanVersion
+from proposals.attachments import sanitise_filename, validate_upload
 from proposals.models import KPI, BudgetLine, ExpenseCategory, PlanRound, Proposal
 from proposals.workflow import APPROVED_STATES
 
 from .models import (
     Amendment,
+    AmendmentKPI,
     AmendmentLine,
     AmendmentStatus,
     BaselineLine,
     KPIActual,
+    KPIEvidence,
     Project,
     QuarterlyReport,
     ReportLine,
@@ -45,6 +51,7 @@ from .selectors import UnsentQuarter, list_unsent_quarters, report_snapshot
 from .workflow import TRANSITIONS, Action, ProgressStatus, ReportStatus
 
 REPORT_TEXTS = ("milestones", "problems", "help_requested")
+EDITABLE_REPORTS = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 BATCH = 1000
 # The audit event names the first projects started; a plan of 10,000 would make it huge.
 CODES_IN_EVENT = 500
@@ -273,6 +280,100 @@ def save_report(
     return report
 
 
+EVIDENCE_PER_KPI = 10
+
+
+def add_kpi_evidence(
+    *, report: QuarterlyReport, kpi_id: int, actor: User, upload: UploadedFile
+) -> KPIEvidence:
+    """Attach a document to one KPI row of the report as the evidence of its actual value.
+
+    Preconditions: the table allows ``edit`` (a draft or a returned report of the actor's own
+    agency); the KPI is one of the report's; the row has fewer than ``EVIDENCE_PER_KPI``
+    documents; the file passes the proposals' attachment checks (PDF, XLSX or DOCX by its
+    content, at most ``ATTACHMENT_MAX_BYTES``). Effects: the file under a generated name, the
+    ``KPIEvidence`` row, the audit event ``report.evidence_added``, in one transaction (a
+    rolled-back upload leaves no file). Raises ``ExecutionError`` and saves nothing otherwise.
+    """
+    try:
+        kind = validate_upload(upload)
+    except ValidationError as error:
+        raise ExecutionError(error.messages[0], field=f"evidence_{kpi_id}") from None
+    with transaction.atomic():
+        report = _locked(report)
+        _check(actor, report, Action.EDIT)
+        actual = report.kpi_actuals.select_related("kpi").filter(kpi_id=kpi_id).first()
+        if actual is None:
+            raise ExecutionError(_("This KPI is not one of the project's."))
+        if actual.evidence.count() >= EVIDENCE_PER_KPI:
+            raise ExecutionError(
+                _("A KPI takes at most %(count)s documents of evidence.")
+                % {"count": EVIDENCE_PER_KPI},
+                field=f"evidence_{kpi_id}",
+            )
+        evidence = KPIEvidence(
+            actual=actual, storage_key=f"{uuid.uuid4().hex}.{kind}",
+            original_name=sanitise_filename(upload.name or "", kind), kind=kind,
+            size=upload.size or 0, uploaded_by=actor,
+        )  # fmt: skip
+        evidence.file.save(evidence.storage_key, upload, save=False)
+        try:
+            evidence.save()
+            report.updated_at = timezone.now()
+            report.save(update_fields=["updated_at"])
+            record_event(
+                "report.evidence_added",
+                actor=actor,
+                target=report,
+                extra={"kpi": kpi_id, "evidence": evidence.pk, "name": evidence.original_name,
+                       "kind": kind, "size": evidence.size},
+            )  # fmt: skip
+        except Exception:
+            if evidence.file.name:  # a rolled-back upload must not leave its file behind
+                evidence.file.storage.delete(evidence.file.name)
+            raise
+    return evidence
+
+
+def remove_kpi_evidence(*, report: QuarterlyReport, evidence_id: int, actor: User) -> None:
+    """Take a document of evidence off the report while the agency may edit it.
+
+    Effects: the row, the audit event ``report.evidence_removed``, the file after commit.
+    Raises ``ExecutionError`` when the report is not editable by ``actor`` or the document is
+    not one of its own.
+    """
+    with transaction.atomic():
+        report = _locked(report)
+        _check(actor, report, Action.EDIT)
+        evidence = KPIEvidence.objects.filter(pk=evidence_id, actual__report=report).first()
+        if evidence is None:
+            raise ExecutionError(_("That document is no longer attached."))
+        storage, name = evidence.file.storage, evidence.file.name
+        record_event(
+            "report.evidence_removed",
+            actor=actor,
+            target=report,
+            extra={"evidence": evidence.pk, "name": evidence.original_name},
+        )
+        evidence.delete()
+        report.updated_at = timezone.now()
+        report.save(update_fields=["updated_at"])
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+def record_evidence_download(*, evidence: KPIEvidence, actor: User) -> None:
+    """Note who downloaded a document of evidence (it may carry personal data, PDPA).
+    Effects: the audit event ``report.evidence_downloaded``. Raises nothing."""
+    with transaction.atomic():
+        record_event(
+            "report.evidence_downloaded",
+            actor=actor,
+            target=evidence.actual.report,
+            extra={"evidence": evidence.pk, "name": evidence.original_name},
+        )
+
+
 def _check_amounts(category: str, disbursed: Decimal, committed: Decimal, limit: Decimal) -> None:
     label = CATEGORY_LABELS.get(category, category)
     if disbursed < 0 or committed < 0:
@@ -442,6 +543,9 @@ def _check(actor: User, report: QuarterlyReport, action: str) -> None:
 # --- amendments ---------------------------------------------------------------------------
 
 Cell = tuple[int, str]  # (fiscal year, expense category)
+KPIChange = tuple[int | None, str, str, str]  # (KPI id or None for a new one, indicator, unit,
+# target)
+KPI_LIMITS = {"indicator": 500, "unit": 100, "target": 100}
 SATANG = Decimal("0.01")
 
 
@@ -453,6 +557,7 @@ def request_amendment(
     amounts: Mapping[Cell, Decimal],
     scope_change: str = "",
     kpi_change: str = "",
+    kpis: Sequence[KPIChange] = (),
 ) -> Amendment:
     """The agency asks to move money between the cells of its project's baseline (or to
     change its scope or KPIs), with its reasons.
@@ -462,8 +567,10 @@ def request_amendment(
     submitter of the project's agency; no other amendment of the project awaits a decision;
     a reason is given; something changes; every amount is exact to the satang, not negative
     and at most what the agency requested for that cell; the new total is at most what the
-    committee approved (``Project.approved_amount``). Effects: the ``Amendment`` with one line
-    per changed cell (before and after), the audit event ``amendment.requested`` and, after
+    committee approved (``Project.approved_amount``). ``kpis`` are KPI rows as they should
+    become, (KPI id, indicator, unit, target), the id ``None`` for a new KPI; a row equal to
+    the KPI now is left out. Effects: the ``Amendment`` with one line per changed cell (before
+    and after) and per changed KPI, the audit event ``amendment.requested`` and, after
     commit, a notification to the responsible DGA officer, in one transaction.
     Raises ``ExecutionError`` (with the form field concerned) and saves nothing otherwise.
     """
@@ -485,7 +592,8 @@ def request_amendment(
             )
         current = _current_cells(project)
         changes = _changed_cells(project, current, amounts)
-        if not changes and not (scope_change or kpi_change):
+        kpi_lines = _kpi_changes(project, kpis)
+        if not changes and not kpi_lines and not (scope_change or kpi_change):
             raise ExecutionError(_("The amendment changes nothing."))
         last = project.amendments.order_by("-number").values_list("number", flat=True).first()
         amendment = Amendment.objects.create(
@@ -499,12 +607,15 @@ def request_amendment(
             )
             for (year, category), (before, after) in sorted(changes.items())
         )  # fmt: skip
+        for line in kpi_lines:
+            line.amendment = amendment
+        AmendmentKPI.objects.bulk_create(kpi_lines)
         record_event(
             "amendment.requested",
             actor=actor,
             target=amendment,
             extra={"project": project.proposal.code, "number": amendment.number,
-                   "lines": _lines_json(changes)},
+                   "lines": _lines_json(changes), "kpis": _kpis_json(kpi_lines)},
         )  # fmt: skip
         if project.responsible_officer is not None:
             notify_users(
@@ -562,6 +673,44 @@ def _changed_cells(
             % {"total": f"{total:,.2f}", "approved": f"{project.approved_amount:,.2f}"}
         )
     return changes
+
+
+def _kpi_changes(project: Project, kpis: Sequence[KPIChange]) -> list[AmendmentKPI]:
+    """Check the KPI rows asked for; return (unsaved) the rows that change or add a KPI."""
+    existing = {kpi.pk: kpi for kpi in KPI.objects.filter(proposal_id=project.proposal_id)}
+    rows: list[AmendmentKPI] = []
+    for kpi_id, *values in kpis:
+        indicator, unit, target = (value.strip() for value in values)
+        if kpi_id is None and not (indicator or unit or target):
+            continue  # the empty "new KPI" row of the form
+        field = f"kpitarget_{kpi_id or 'new'}"
+        if kpi_id is not None and kpi_id not in existing:
+            raise ExecutionError(_("This KPI is not one of the project's."))
+        if not (indicator and unit and target):
+            raise ExecutionError(_("A KPI needs its indicator, unit and target."), field=field)
+        for name, text in zip(KPI_LIMITS, (indicator, unit, target), strict=True):
+            if len(text) > KPI_LIMITS[name]:
+                raise ExecutionError(
+                    _("At most %(count)s characters.") % {"count": KPI_LIMITS[name]}, field=field
+                )
+        row = AmendmentKPI(kpi_id=kpi_id, indicator=indicator, unit=unit, target=target)
+        if kpi_id is not None:
+            kpi = existing[kpi_id]
+            if (kpi.indicator, kpi.unit, kpi.target) == (indicator, unit, target):
+                continue
+            row.indicator_before, row.unit_before, row.target_before = (
+                kpi.indicator, kpi.unit, kpi.target,
+            )  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def _kpis_json(rows: Sequence[AmendmentKPI]) -> list[dict[str, Any]]:
+    return [
+        {"kpi": row.kpi_id, "before": [row.indicator_before, row.unit_before, row.target_before],
+         "after": [row.indicator, row.unit, row.target]}
+        for row in rows
+    ]  # fmt: skip
 
 
 def _cell_label(cell: Cell) -> str:
@@ -672,3 +821,39 @@ def _apply_amendment(amendment: Amendment) -> None:
     if delta and proposal.approved_amount is not None:
         proposal.approved_amount += delta
         proposal.save(update_fields=["approved_amount"])
+    _apply_kpi_lines(amendment, project)
+
+
+def _apply_kpi_lines(amendment: Amendment, project: Project) -> None:
+    """Write an approved amendment's KPI rows to the proposal's KPIs: a changed KPI must still
+    be as the row found it; a new KPI goes last, with a row in the project's reports that the
+    agency is still writing (a draft or a returned one)."""
+    kpis = {
+        kpi.pk: kpi
+        for kpi in KPI.objects.select_for_update().filter(proposal_id=project.proposal_id)
+    }
+    order = max((kpi.order for kpi in kpis.values()), default=0)
+    for line in amendment.kpi_lines.order_by("id"):
+        if line.is_new:
+            order += 1
+            added = KPI.objects.create(
+                proposal_id=project.proposal_id, order=order, indicator=line.indicator,
+                unit=line.unit, target=line.target,
+            )  # fmt: skip
+            KPIActual.objects.bulk_create(
+                KPIActual(report=report, kpi=added)
+                for report in project.reports.filter(status__in=EDITABLE_REPORTS)
+            )
+            line.kpi = added
+            line.save(update_fields=["kpi"])
+            continue
+        kpi = kpis.get(line.kpi_id or 0)
+        if kpi is None or (kpi.indicator, kpi.unit, kpi.target) != (
+            line.indicator_before, line.unit_before, line.target_before,
+        ):  # fmt: skip
+            raise ExecutionError(
+                _("The KPI changed since the request (%(kpi)s); ask the agency again.")
+                % {"kpi": line.indicator_before}
+            )
+        kpi.indicator, kpi.unit, kpi.target = line.indicator, line.unit, line.target
+        kpi.save(update_fields=["indicator", "unit", "target"])

@@ -13,6 +13,11 @@ urlpatterns = [
     path("reports/<int:pk>/edit/", views.report_edit, name="report_edit"),
     path("reports/<int:pk>/review/", views.report_review, name="report_review"),
     path(
+        "reports/<int:pk>/evidence/<int:evidence_pk>/",
+        views.evidence_download,
+        name="evidence",
+    ),
+    path(
         "projects/<int:pk>/amendments/new/",
         amendment_views.amendment_create,
         name="amendment_create",

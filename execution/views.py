@@ -6,7 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +26,7 @@ from committee.services import CommitteeError, add_information_item
 from core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
 from core.pdf import PDFUnavailable
 from core.text import notify_stripped
+from proposals.attachments import CONTENT_TYPES
 from proposals.models import PlanRound
 
 from .agenda import progress_item_text
@@ -26,7 +34,7 @@ from .amendment_selectors import baseline_rows, list_project_amendments
 from .charts import cumulative_chart_svg
 from .exports import build_progress_csv, build_progress_json, build_progress_xlsx
 from .forms import NewReportForm, ReportForm, ReviewForm
-from .models import Project, QuarterlyReport
+from .models import KPIEvidence, Project, QuarterlyReport
 from .pdf import build_progress_pdf, progress_document
 from .permissions import (
     can_create_report,
@@ -53,8 +61,11 @@ from .selectors import (
 )
 from .services import (
     ExecutionError,
+    add_kpi_evidence,
     create_report,
+    record_evidence_download,
     record_progress_download,
+    remove_kpi_evidence,
     review_report,
     save_report,
     submit_report,
@@ -157,7 +168,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "project": report.project,
             "lines": report.lines.order_by("category"),
-            "kpis": report.kpi_actuals.select_related("kpi").order_by("kpi__order", "kpi_id"),
+            "kpis": report.kpi_actuals.select_related("kpi")
+            .prefetch_related("evidence")
+            .order_by("kpi__order", "kpi_id"),
             "versions": versions,
             "can_edit": bool(can_take(request.user, report, Action.EDIT)),
             "review_form": ReviewForm() if can_take(request.user, report, Action.ACCEPT) else None,
@@ -173,11 +186,12 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         messages.info(request, decision.reason)
         return redirect(report)
-    form = ReportForm(request.POST or None, report=report)
+    form = ReportForm(request.POST or None, request.FILES or None, report=report)
     if request.method == "POST" and form.is_valid():
         notify_stripped(request, form.stripped_fields)
         try:
             save_report(report=report, actor=request.user, **form.service_arguments())
+            _save_evidence(request, report, form)
             if "submit" in request.POST:
                 submit_report(report=report, actor=request.user)
                 messages.success(request, _("The report was sent to DGA."))
@@ -191,6 +205,37 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, "execution/report_form.html", {"report": report, "project": report.project,
                                                 "form": form}
     )  # fmt: skip
+
+
+def _save_evidence(request: HttpRequest, report: QuarterlyReport, form: ReportForm) -> None:
+    for evidence_id in form.evidence_to_remove():
+        remove_kpi_evidence(report=report, evidence_id=evidence_id, actor=request.user)
+    for kpi_id, upload in form.evidence_uploads().items():
+        add_kpi_evidence(report=report, kpi_id=kpi_id, actor=request.user, upload=upload)
+
+
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """A document of evidence, only to those who may see its report, always as a download."""
+    report = _report_or_404(request, pk)
+    evidence = (
+        KPIEvidence.objects.select_related("actual__report")
+        .filter(pk=evidence_pk, actual__report=report)
+        .first()
+    )
+    if evidence is None:
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    record_evidence_download(evidence=evidence, actor=request.user)
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name,
+        content_type=CONTENT_TYPES[evidence.kind],
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

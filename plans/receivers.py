@@ -5,9 +5,10 @@
 - A publication makes its round's summary itself (``plans.services.publish_plan``).
 - Any other save or deletion of a proposal, or save of a budget line, drops its round's summary
   (one statement in the writer's transaction, touching nothing when none is kept), and the next
-  plan page view makes it again. Budget lines are deleted only with their proposal's content,
-  whose save drops the summary already; a receiver on their deletion would also turn each bulk
-  deletion of lines into one query per line.
+  plan page view makes it again. A round's import (``proposals.signals.round_imported``: its
+  proposals are created in bulk, without ``post_save``) drops it too. Budget lines are deleted
+  only with their proposal's content, whose save drops the summary already; a receiver on their
+  deletion would also turn each bulk deletion of lines into one query per line.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -16,6 +17,7 @@ from django.dispatch import receiver
 from committee.models import Meeting
 from committee.signals import resolutions_applied
 from proposals.models import BudgetLine, PlanRound, Proposal
+from proposals.signals import round_imported
 
 from .services import forget_round_summaries, keep_round_summary
 
@@ -36,3 +38,8 @@ def budget_line_changed(sender, *, instance: BudgetLine, **kwargs) -> None:
     forget_round_summaries(
         round_id__in=Proposal.objects.filter(pk=instance.proposal_id).values("round_id")
     )
+
+
+@receiver(round_imported, sender=PlanRound)
+def round_imported_in_bulk(sender, *, plan_round: PlanRound, **kwargs) -> None:
+    forget_round_summaries(round_id=plan_round.pk)

@@ -15,6 +15,7 @@ second time. The writes are one transaction, with one audit event per proposal.
 """
 
 import csv
+import datetime
 import hashlib
 import io
 import re
@@ -37,12 +38,22 @@ from django.utils.translation import override
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-from core.audit import record_event
+from core.audit import record_events
 from core.exports import FORMULA_PREFIXES
 from directory.models import Agency, User
 
 from .fingerprints import store_new_fingerprints
-from .models import PROPOSAL_CODE_PATTERN, Benefit, PlanRound, Proposal, Stage, StatusChange
+from .models import (
+    PROPOSAL_CODE_PATTERN,
+    Benefit,
+    BudgetLine,
+    ExpenseCategory,
+    PlanRound,
+    Proposal,
+    Stage,
+    StatusChange,
+)
+from .signals import round_imported
 from .workbook import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -71,6 +82,9 @@ COLUMNS: dict[str, list[Promise]] = {
     "approved": [_exported("Approved (baht)")],
 }
 REQUIRED = ("code", "agency", "title", "requested")
+# plans.exports.xlsx's columns of the plan year's approved amount by expense category.
+CATEGORY_HEADER = _exported("%(category)s %(year)s (baht)")
+CATEGORY_PREFIX = "category:"
 TOTAL_LABELS: list[Promise] = [_exported("Total")]
 _CODE = re.compile(PROPOSAL_CODE_PATTERN)
 
@@ -175,13 +189,26 @@ def _csv_sheets(result: RoundImport, name: str, data: bytes) -> list[tuple[str, 
     return [("", unquoted)]
 
 
-def _header_columns(row: tuple) -> dict[str, int]:
+def _category_headers(fiscal_year: int) -> dict[str, set[str]]:
+    """``category:<code>`` → the plan.xlsx headers of that category in ``fiscal_year``."""
+    headers: dict[str, set[str]] = {}
+    for language in ("th", "en"):
+        with override(language):
+            for category in ExpenseCategory:
+                text = str(CATEGORY_HEADER) % {"category": category.label, "year": fiscal_year}
+                headers.setdefault(CATEGORY_PREFIX + category.value, set()).add(text.strip())
+    return headers
+
+
+def _header_columns(row: tuple, fiscal_year: int) -> dict[str, int]:
     """Column name → index, when ``row`` is one of the exporters' headers (else empty)."""
+    known = {name: _texts(messages) for name, messages in COLUMNS.items()}
+    known.update(_category_headers(fiscal_year))
     found: dict[str, int] = {}
     for index, value in enumerate(row):
         text = str(value).strip() if value is not None else ""
-        for name, messages in COLUMNS.items():
-            if name not in found and text in _texts(messages):
+        for name, texts in known.items():
+            if name not in found and text in texts:
                 found[name] = index
     return found if all(name in found for name in REQUIRED) else {}
 
@@ -190,7 +217,7 @@ def _read_sheet(result: RoundImport, source: str, rows: list[tuple]) -> None:
     """The sheet's proposals when its first row is a known header; other sheets are skipped."""
     if not rows:
         return
-    columns = _header_columns(rows[0])
+    columns = _header_columns(rows[0], result.fiscal_year)
     if not columns:
         return
     totals = _texts(TOTAL_LABELS)
@@ -371,6 +398,29 @@ def _validate_amounts(result: RoundImport, row: RoundRow) -> None:
         values["status"] = Status.APPROVED if approved == requested else Status.APPROVED_REDUCED
     if values["status"] not in APPROVED_STATES:
         values["approved"] = None
+    _validate_categories(result, row)
+
+
+def _validate_categories(result: RoundImport, row: RoundRow) -> None:
+    """plan.xlsx's approved amounts of the plan year by expense category become the budget
+    lines (``values["lines"]``: category → amount; zeros left out); together at most the
+    approved amount (which counts every year of the project)."""
+    values, cells = row.values, row.cells
+    lines: dict[str, Decimal] = {}
+    for name in [n for n in values if n.startswith(CATEGORY_PREFIX)]:
+        raw = values.pop(name)
+        try:
+            amount = _amount(raw)
+        except ValidationError:
+            result.errors.append(f"{cells[name]}: {_amount_error(raw)}")
+            continue
+        if amount:
+            lines[name.removeprefix(CATEGORY_PREFIX)] = amount
+    approved = values.get("approved")
+    if lines and (approved is None or sum(lines.values()) > approved):
+        first = next(n for n in cells if n.startswith(CATEGORY_PREFIX))
+        result.error(cells[first], _("The expense categories add up to more than approved."))
+    values["lines"] = lines
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -406,6 +456,7 @@ def import_round(
         _create_all(
             [result.rows[code] for code in new], plan_round=plan_round, actor=actor, sources=files
         )
+        round_imported.send(sender=PlanRound, plan_round=plan_round)
         result.created = new
     return result
 
@@ -417,8 +468,8 @@ def _create_all(
     actor: User | None,
     sources: list[tuple[str, bytes]],
 ) -> None:
-    """The proposals and their timeline rows in two statements, then one audit event each
-    (the audit chain takes them one by one)."""
+    """The proposals, their budget lines and timeline rows in three statements, then one
+    audit event each, written to the chain in a batch."""
     now = timezone.now()
     proposals = Proposal.objects.bulk_create([
         Proposal(
@@ -434,6 +485,14 @@ def _create_all(
         for row in rows
     ])  # fmt: skip
     store_new_fingerprints(proposals)  # the duplicate search's view of them
+    # The plan gives only the approved amount of each category: it stands for the request
+    # of that line too (a reduced project's request by category is not in the files).
+    BudgetLine.objects.bulk_create([
+        BudgetLine(proposal=p, fiscal_year=plan_round.fiscal_year, category=category,
+                   amount=amount, approved_amount=amount)
+        for row, p in zip(rows, proposals, strict=True)
+        for category, amount in sorted(row.values.get("lines", {}).items())
+    ])  # fmt: skip
     reason = both(_("Imported from a spreadsheet of the round."))
     StatusChange.objects.bulk_create([
         StatusChange(proposal=p, from_status="", to_status=p.status, actor=actor, reason=reason,
@@ -441,12 +500,12 @@ def _create_all(
         for p in proposals
     ])  # fmt: skip
     names = [name for name, _data in sources]
-    for row, proposal in zip(rows, proposals, strict=True):
-        record_event(
+    record_events(
+        (
             "proposal.imported",
-            actor=actor,
-            target=proposal,
-            extra={
+            actor,
+            proposal,
+            {
                 "code": proposal.code,
                 "round": plan_round.fiscal_year,
                 "status": proposal.status,
@@ -454,8 +513,11 @@ def _create_all(
                 "approved": proposal.approved_amount,
                 "files": names,
                 "cells": row.cells,
+                "lines": {c: str(a) for c, a in sorted(row.values.get("lines", {}).items())},
             },
         )
+        for row, proposal in zip(rows, proposals, strict=True)
+    )
 
 
 # --- preview and confirmation (the screening pages) ------------------------------------
@@ -463,6 +525,7 @@ def _create_all(
 _STASH_SALT = "proposals.round-import"
 STASH_MAX_AGE = 60 * 60  # seconds between the preview and the confirmation
 _STASH_DIR = "round-imports"
+STALE_AFTER = datetime.timedelta(days=1)  # a preview never confirmed nor cancelled
 
 
 class RoundImportTokenError(Exception):
@@ -474,6 +537,7 @@ def preview_round_import(
 ) -> tuple[RoundImport, str]:
     """A dry run of ``import_round`` and, when it would create something, a signed token for
     ``confirm_round_import``. The files are kept (private storage, random names) until then."""
+    purge_stale_previews()
     result = import_round(files, fiscal_year=fiscal_year, actor=actor, dry_run=True)
     if not result.ok or not result.created:
         return result, ""
@@ -487,18 +551,57 @@ def preview_round_import(
     return result, token
 
 
-def confirm_round_import(token: str, *, actor: User) -> RoundImport:
-    """Import the files a preview kept (checked again, as on the command line), once: the kept
-    files are deleted after the import. Raises ``RoundImportTokenError`` for a token that is
-    forged, expired, another user's, or already used."""
+def _read_stash_token(token: str, *, actor: User, max_age: int | None = STASH_MAX_AGE) -> dict:
     try:
-        data = signing.loads(token, salt=_STASH_SALT, max_age=STASH_MAX_AGE)
+        data = signing.loads(token, salt=_STASH_SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise RoundImportTokenError(both(_("The preview has expired; upload again."))) from None
     except signing.BadSignature:
         raise RoundImportTokenError(both(_("This confirmation is not valid."))) from None
     if data.get("actor") != actor.pk:
         raise RoundImportTokenError(both(_("This confirmation is not valid.")))
+    return data
+
+
+def _delete_stash(data: dict) -> int:
+    deleted = 0
+    for _name, key, _digest in data["files"]:
+        if str(key).startswith(f"{_STASH_DIR}/") and default_storage.exists(key):
+            default_storage.delete(key)
+            deleted += 1
+    return deleted
+
+
+def discard_round_import(token: str, *, actor: User) -> int:
+    """The administrator cancelled a preview: delete the files it kept (an expired preview's
+    too; the signature still says whose they are). Returns how many were deleted. Raises
+    ``RoundImportTokenError`` for a token that is forged or another user's."""
+    return _delete_stash(_read_stash_token(token, actor=actor, max_age=None))
+
+
+def purge_stale_previews(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files of previews older than ``STALE_AFTER`` (never confirmed nor
+    cancelled); run at every preview and by ``manage.py purge_import_previews``. Returns how
+    many were deleted."""
+    now = now or timezone.now()
+    try:
+        _dirs, names = default_storage.listdir(_STASH_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for name in names:
+        key = f"{_STASH_DIR}/{name}"
+        if now - default_storage.get_modified_time(key) > STALE_AFTER:
+            default_storage.delete(key)
+            deleted += 1
+    return deleted
+
+
+def confirm_round_import(token: str, *, actor: User) -> RoundImport:
+    """Import the files a preview kept (checked again, as on the command line), once: the kept
+    files are deleted after the import. Raises ``RoundImportTokenError`` for a token that is
+    forged, expired, another user's, or already used."""
+    data = _read_stash_token(token, actor=actor)
     files = []
     for name, key, digest in data["files"]:
         if not str(key).startswith(f"{_STASH_DIR}/") or not default_storage.exists(key):
@@ -510,9 +613,10 @@ def confirm_round_import(token: str, *, actor: User) -> RoundImport:
         if hashlib.sha256(content).hexdigest() != digest:
             raise RoundImportTokenError(both(_("This confirmation is not valid.")))
         files.append((str(name), content))
-    result = import_round(files, fiscal_year=int(data["round"]), actor=actor)
-    for _name, key, _digest in data["files"]:
-        default_storage.delete(key)
+    try:
+        result = import_round(files, fiscal_year=int(data["round"]), actor=actor)
+    finally:
+        _delete_stash(data)
     return result
 
 
@@ -534,6 +638,8 @@ def summary(result: RoundImport) -> dict[str, Any]:
 __all__ = [
     "RoundImportTokenError",
     "confirm_round_import",
+    "discard_round_import",
+    "purge_stale_previews",
     "preview_round_import",
     "RoundImport",
     "import_round",

@@ -717,6 +717,14 @@ def round_import(request):
     with its sheet, row and column), confirm. The same as ``manage.py import_round``."""
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm_round_import(request)
+    if request.method == "POST" and "cancel" in request.POST:
+        try:
+            imports.discard_round_import(request.POST["cancel"], actor=request.user)
+        except imports.RoundImportTokenError as error:
+            messages.error(request, str(error))
+        else:
+            messages.info(request, _("Nothing was imported; the uploaded files were discarded."))
+        return redirect("screening:round_import")
     rounds = selectors.list_rounds()
     form = RoundImportForm(request.POST or None, request.FILES or None, rounds=rounds)
     preview = token = None

@@ -18,6 +18,7 @@ if [ "$purpose" = test ]; then
     command -v pdftotext >/dev/null || missing+=(poppler-utils)  # PDF text tests
     command -v npm >/dev/null || missing+=(npm)  # axe-core for the accessibility tests
     command -v pg_dump >/dev/null || missing+=(postgresql-client)  # manage.py backup, tested
+    command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)  # workbooks re-saved by LibreOffice
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "budgetscreen needs these system packages: ${missing[*]}"

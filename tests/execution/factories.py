@@ -1,8 +1,12 @@
 """A published plan with projects under way, for the execution tests."""
 
+import uuid
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+
 from directory.roles import Role
+from execution.models import KPIActual, KPIEvidence
 from plans.services import publish_plan
 from proposals.models import KPI, BudgetLine, ExpenseCategory
 from proposals.workflow import Status
@@ -30,3 +34,19 @@ def make_projects(*, agencies, fiscal_year=2569, per_agency=1, screener=None):
     secretary = make_user(Role.SECRETARY)
     publish_plan(plan_round=plan_round, actor=secretary)
     return plan_round, secretary
+
+
+def make_evidence(report):
+    """A document of evidence on a KPI row of ``report`` (a KPI of its own if it has none)."""
+    actual = report.kpi_actuals.first() or KPIActual.objects.create(
+        report=report,
+        kpi=KPI.objects.create(
+            proposal=report.project.proposal, indicator="ผู้ใช้", unit="คน", target="1"
+        ),
+    )
+    evidence = KPIEvidence(
+        actual=actual, storage_key=f"{uuid.uuid4().hex}.pdf", original_name="e.pdf", kind="pdf",
+        size=8,
+    )  # fmt: skip
+    evidence.file.save(evidence.storage_key, ContentFile(b"%PDF-1.4"), save=True)
+    return evidence

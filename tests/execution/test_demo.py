@@ -9,11 +9,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgetscreen.demo import load_demo
+from core.models import Notification
 from directory.models import User
-from execution.models import BaselineLine, ExecutionSettings, Project, QuarterlyReport, ReportLine
+from execution.models import (
+    Amendment,
+    AmendmentStatus,
+    BaselineLine,
+    ExecutionSettings,
+    Project,
+    QuarterlyReport,
+    ReportLine,
+)
 from execution.selectors import get_progress, list_unsent_quarters
+from execution.services import send_report_reminders
 from execution.workflow import ProgressStatus, ReportStatus
-from proposals.models import PlanRound
+from plans.models import PlanVersion
+from plans.selectors import get_plan_summary
+from proposals.models import BudgetLine, PlanRound
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +62,11 @@ def test_fy2568_carries_its_whole_year_of_execution(settings):
     projects = Project.objects.filter(round__fiscal_year=2568)
     reports = QuarterlyReport.objects.filter(project__in=projects, fiscal_year=2568)
     assert reports.count() == 4 * projects.count()
-    # all accepted but the submitter's last one, sent today for the screener
-    assert reports.exclude(status=ReportStatus.ACCEPTED).count() == 1
+    # all accepted but the submitter's last one, sent today for the screener, and one project's
+    # last one, returned and never sent again (overdue)
+    assert sorted(
+        reports.exclude(status=ReportStatus.ACCEPTED).values_list("status", flat=True)
+    ) == [ReportStatus.RETURNED, ReportStatus.SUBMITTED]
     assert reports.filter(versions__number=2).exists()
     assert reports.filter(review_comment__gt="", status=ReportStatus.ACCEPTED).exists()
     limits = {
@@ -97,7 +112,10 @@ def test_a_quarter_past_its_due_date_is_overdue(settings):
     load_demo(now=february)
     overdue = list_unsent_quarters(due_by=datetime.date(2026, 2, 9))
     others = [u for u in overdue if u.project.agency.code != "dlt"]
-    assert [(u.project.round.fiscal_year, u.quarter, u.status) for u in others] == [(2569, 1, "")]
+    assert [(u.project.round.fiscal_year, u.quarter, u.status) for u in others] == [
+        (2568, 4, "returned"),  # FY2568's overdue report, whatever the day
+        (2569, 1, ""),
+    ]
     current = QuarterlyReport.objects.filter(project__round__fiscal_year=2569, quarter=2)
     assert set(current.values_list("status", flat=True)) == set(ReportStatus.values)
     assert not current.filter(submitted_at__gt=february).exists()
@@ -116,4 +134,76 @@ def test_a_few_days_after_a_quarter_no_report_is_dated_in_the_future(settings):
     written = plan.exclude(project__agency__code="dlt")
     for field in ("created_at", "submitted_at", "reviewed_at"):
         assert not written.filter(**{f"{field}__gt": january}).exists(), field
-    assert list_unsent_quarters(due_by=datetime.date(2026, 1, 11)) == []
+    overdue = list_unsent_quarters(due_by=datetime.date(2026, 1, 11))
+    assert [(u.fiscal_year, u.quarter) for u in overdue] == [(2568, 4)]  # FY2568's, not FY2569's
+
+
+def test_an_approved_amendment_made_fy2568_plan_version_2(settings):
+    """The submitter's agency moved money between two categories of a FY2568 project, DGA
+    approved it in the second quarter, and the secretary published version 2: the compare
+    page shows the moved lines; the plan's figures are the article's still."""
+    settings.DEMO_DATA = True
+    load_demo(now=NOW)
+    amendment = Amendment.objects.get(project__round__fiscal_year=2568)
+    assert amendment.status == AmendmentStatus.APPROVED
+    assert amendment.project.agency.code == "dlt"
+    lines = list(amendment.lines.all())
+    assert len(lines) == 2 and sum(line.change for line in lines) == 0
+    assert amendment.requested_at < amendment.decided_at < NOW
+    versions = PlanVersion.objects.filter(round__fiscal_year=2568).order_by("number")
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].published_at < amendment.decided_at < versions[1].published_at
+    # the baseline and the proposal's approved lines carry the amounts after
+    for line in lines:
+        cell = {"fiscal_year": line.fiscal_year, "category": line.category}
+        assert BaselineLine.objects.get(project=amendment.project, **cell).approved_amount == (
+            line.after
+        )
+        assert BudgetLine.objects.get(
+            proposal=amendment.project.proposal, **cell
+        ).approved_amount == (line.after)
+    totals = get_plan_summary(PlanRound.objects.get(fiscal_year=2568)).totals
+    assert (totals.approved_projects, totals.approved_agencies, totals.approved) == (
+        110,
+        75,
+        7964000000,
+    )
+    client = Client()
+    client.force_login(User.objects.get(username="budget"))
+    page = client.get(reverse("plans:compare", args=[2568]), {"a": 1, "b": 2})
+    assert page.status_code == 200
+    assert amendment.project.proposal.code in page.content.decode()
+
+
+def test_an_amendment_of_the_plan_under_way_awaits_dga(settings):
+    settings.DEMO_DATA = True
+    load_demo(now=NOW)
+    pending = Amendment.objects.get(project__round__fiscal_year=2570)
+    assert pending.status == AmendmentStatus.PENDING and pending.requested_at < NOW
+    assert pending.project.agency.code in ("dlt", "nso")
+    client = Client()
+    client.force_login(User.objects.get(username="screener"))
+    assert (
+        pending.get_absolute_url() in client.get(reverse("execution:amendments")).content.decode()
+    )
+
+
+def test_a_report_is_overdue_on_the_demo_day_and_escalated(settings):
+    """Whatever the day, one FY2568 project's last report (returned, never sent again) is
+    overdue: the screener's list shows it and the reminders escalate it to the responsible
+    officer."""
+    settings.DEMO_DATA = True
+    load_demo(now=NOW)
+    overdue = list_unsent_quarters(due_by=NOW.date())
+    assert [(u.fiscal_year, u.quarter, u.status) for u in overdue] == [(2568, 4, "returned")]
+    project = overdue[0].project
+    assert project.agency.code not in ("dlt", "nso")
+    screener = User.objects.get(username="screener")
+    assert project.responsible_officer == screener
+    client = Client()
+    client.force_login(screener)
+    assert project.get_absolute_url() in client.get(reverse("execution:reviews")).content.decode()
+    # a week and a day after the due date (the daily command repeats every seven days)
+    day = overdue[0].due + datetime.timedelta(days=8)
+    assert send_report_reminders(today=day)["overdue"] == 1
+    assert Notification.objects.filter(recipient=screener, subject__contains=project.proposal.code)

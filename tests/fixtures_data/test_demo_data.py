@@ -397,11 +397,15 @@ def test_agencies_in_the_database(demo):
 
 
 @pytest.mark.django_db
-def test_the_fy2568_plan_is_published_once(demo):
-    version = PlanVersion.objects.get(round__fiscal_year=2568)
-    assert version.number == 1
-    assert version.published_at.astimezone(BANGKOK).date() == datetime.date(2024, 2, 7)
-    assert version.snapshot["totals"]["approved_projects"] == 110
+def test_the_fy2568_plan_is_published_once_and_again_after_its_amendment(demo):
+    """Version 1 a week after the meeting; version 2 after the approved amendment of the
+    year's second quarter (``budgetscreen.demo_execution``): the same projects and total."""
+    first, second = PlanVersion.objects.filter(round__fiscal_year=2568).order_by("number")
+    assert first.number == 1
+    assert first.published_at.astimezone(BANGKOK).date() == datetime.date(2024, 2, 7)
+    assert first.snapshot["totals"]["approved_projects"] == 110
+    assert second.number == 2 and second.published_at.astimezone(BANGKOK).year == 2025
+    assert second.snapshot["totals"] == first.snapshot["totals"]
 
 
 @pytest.mark.django_db

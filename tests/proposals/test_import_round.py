@@ -19,10 +19,10 @@ from directory.roles import Role
 from execution.models import Amendment, Project, QuarterlyReport
 from plans.exports.document import plan_document
 from plans.exports.xlsx import build_plan_xlsx
-from plans.models import PlanVersion
+from plans.models import PlanVersion, RoundSummary
 from plans.selectors import get_plan_summary
 from proposals.imports import import_round
-from proposals.models import PlanRound, Proposal
+from proposals.models import BudgetLine, PlanRound, Proposal
 from proposals.workflow import APPROVED_STATES, Status
 from screening import exports
 from screening.selectors import get_totals, inbox_queryset
@@ -55,7 +55,7 @@ def exported(demo):
         "export.csv": exports.inbox_csv(queryset, totals),
         "plan.xlsx": build_plan_xlsx(plan_document(version)),
     }
-    before = figures(plan_round), rows(plan_round)
+    before = figures(plan_round), rows(plan_round), category_lines(plan_round)
     proposals = Proposal.objects.filter(round=plan_round)
     # The plan's year under way goes first: its projects, reports and amendments keep proposals.
     projects = Project.objects.filter(proposal__in=proposals)
@@ -78,6 +78,21 @@ def rows(plan_round):
             "requested_amount", "recommended_amount", "approved_amount",
         )
     )  # fmt: skip
+
+
+def category_lines(plan_round):
+    """The approved budget of the plan year by expense category: per project (plan.xlsx's
+    columns) and the plan page's breakdown."""
+    per_project = set(
+        BudgetLine.objects.filter(
+            proposal__round=plan_round, proposal__status__in=APPROVED_STATES,
+            fiscal_year=plan_round.fiscal_year, approved_amount__gt=0,
+        ).values_list("proposal__code", "category", "approved_amount")
+    )  # fmt: skip
+    page = [
+        (row.key, row.projects, row.approved) for row in get_plan_summary(plan_round).by_category
+    ]
+    return per_project, page
 
 
 def figures(plan_round):
@@ -103,15 +118,22 @@ def write(tmp_path, files, *names):
 @pytest.mark.django_db
 @pytest.mark.parametrize("inbox", ["export.xlsx", "export.csv"])
 def test_round_trip_gives_the_plan_page_figures(exported, tmp_path, admin_client, inbox):
-    files, (before, proposals) = exported
+    files, (before, proposals, lines) = exported
     assert before == FY2568
+    # The emptied round's plan page keeps its summary (nothing submitted); the import's bulk
+    # writes drop it (proposals.signals.round_imported), so the page below shows the new rows.
+    assert admin_client.get(reverse("plans:detail", args=[ROUND])).status_code == 200
+    assert RoundSummary.objects.filter(round__fiscal_year=ROUND).exists()
     out = io.StringIO()
     call_command("import_round", *write(tmp_path, files, inbox, "plan.xlsx"), round=ROUND,
                  stdout=out)  # fmt: skip
+    assert not RoundSummary.objects.filter(round__fiscal_year=ROUND).exists()
     plan_round = PlanRound.objects.get(fiscal_year=ROUND)
     assert figures(plan_round) == FY2568
     assert rows(plan_round) == proposals  # every status, agency, stage and amount as it was
     assert Proposal.objects.filter(title_th=HOSTILE_TITLE).count() == 1
+    # the plan year's approved budget by expense category, project by project, as it was
+    assert category_lines(plan_round) == lines and lines[0]
     assert "140 proposals created, 0 already there." in out.getvalue()
     assert AuditEvent.objects.filter(code="proposal.imported").count() == 140
     page = admin_client.get(reverse("plans:detail", args=[ROUND]))
@@ -134,9 +156,11 @@ def test_plan_alone_gives_the_approved_figures(exported, tmp_path):
     files, _before = exported
     call_command("import_round", *write(tmp_path, files, "plan.xlsx"), round=ROUND,
                  stdout=io.StringIO())  # fmt: skip
-    totals = figures(PlanRound.objects.get(fiscal_year=ROUND))
+    plan_round = PlanRound.objects.get(fiscal_year=ROUND)
+    totals = figures(plan_round)
     assert totals[3:] == FY2568[3:]
     assert totals[0] == 110
+    assert category_lines(plan_round) == _before[2]
     # The inbox's export then adds the 30 proposals that were not approved, and nothing else.
     out = io.StringIO()
     call_command("import_round", *write(tmp_path, files, "export.xlsx"), round=ROUND, stdout=out)
@@ -228,7 +252,7 @@ def _upload(client, files, *names):
 
 @pytest.mark.django_db
 def test_preview_then_confirm_in_the_screening_pages(exported, client, admin_user):
-    files, (before, proposals) = exported
+    files, (before, proposals, lines) = exported
     client.force_login(admin_user)
     page = _upload(client, files, "export.xlsx", "plan.xlsx")
     assert page.status_code == 200
@@ -245,6 +269,7 @@ def test_preview_then_confirm_in_the_screening_pages(exported, client, admin_use
     assert done.status_code == 302
     plan_round = PlanRound.objects.get(fiscal_year=ROUND)
     assert figures(plan_round) == before and rows(plan_round) == proposals
+    assert category_lines(plan_round) == lines
     events = AuditEvent.objects.filter(code="proposal.imported")
     assert events.count() == 140 and {e.actor_id for e in events} == {admin_user.pk}
     # Replaying the confirmation imports nothing more (the kept files are gone).
@@ -266,4 +291,91 @@ def test_preview_lists_errors_and_writes_nothing(exported, client, admin_user):
     assert not page.context["token"]
     assert "กรมที่ไม่มีอยู่จริง" in page.content.decode()
     assert "!E5" in page.content.decode()
+    assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
+
+
+def _kept_files():
+    from django.core.files.storage import default_storage
+
+    try:
+        return default_storage.listdir("round-imports")[1]
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture
+def stash(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.mark.django_db
+def test_the_preview_files_go_on_confirm_cancel_and_after_a_day(
+    exported, client, admin_user, stash
+):
+    """The files a preview keeps are deleted when it is confirmed or cancelled, and those of
+    a preview left alone for more than a day at the next preview or by the command."""
+    import datetime
+    import os
+
+    from django.utils import timezone
+
+    from proposals.imports import purge_stale_previews
+
+    files, _before = exported
+    client.force_login(admin_user)
+    token = _upload(client, files, "export.xlsx", "plan.xlsx").context["token"]
+    assert len(_kept_files()) == 2
+    # another administrator cannot discard this one's files
+    other = Client()
+    other.force_login(make_user(Role.ADMIN))
+    other.post(reverse("screening:round_import"), {"cancel": token})
+    assert len(_kept_files()) == 2
+    response = client.post(reverse("screening:round_import"), {"cancel": token})
+    assert response.status_code == 302 and _kept_files() == []
+    assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
+    # a cancelled preview cannot be confirmed any more
+    client.post(reverse("screening:round_import"), {"confirm": token})
+    assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()
+    # left alone: gone after a day, at the next preview or by the daily command
+    _upload(client, files, "export.xlsx", "plan.xlsx")
+    assert len(_kept_files()) == 2
+    assert purge_stale_previews() == 0
+    old = (timezone.now() - datetime.timedelta(days=1, minutes=1)).timestamp()
+    for name in _kept_files():
+        os.utime(stash / "round-imports" / name, (old, old))
+    out = io.StringIO()
+    call_command("purge_import_previews", stdout=out)
+    assert "2 preview file(s)" in out.getvalue() and _kept_files() == []
+    # confirmed: the files go with the import
+    token = _upload(client, files, "export.xlsx", "plan.xlsx").context["token"]
+    client.post(reverse("screening:round_import"), {"confirm": token})
+    assert Proposal.objects.filter(round__fiscal_year=ROUND).count() == 140
+    assert _kept_files() == []
+
+
+@pytest.mark.django_db
+def test_the_screening_menu_links_the_import_for_administrators_only(client, admin_user):
+    url = reverse("screening:round_import")
+    client.force_login(admin_user)
+    assert f'href="{url}"' in client.get(reverse("screening:inbox")).content.decode()
+    client.force_login(make_user(Role.SCREENER))
+    assert f'href="{url}"' not in client.get(reverse("screening:inbox")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bad_category_amount_in_plan_xlsx_is_named(exported):
+    files, _before = exported
+
+    def edit(sheet):
+        sheet["J3"] = "ห้าแสน"  # the first expense category of the second project
+        sheet["K4"] = 10**12  # more than the project's approved amount
+
+    workbook = load_workbook(io.BytesIO(files["plan.xlsx"]))
+    edit(workbook.worksheets[1])  # "Approved projects", after the summary
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = import_round([("plan.xlsx", buffer.getvalue())], fiscal_year=ROUND)
+    text = "\n".join(result.errors)
+    assert "plan.xlsx!" in text and "J3" in text and "J4" in text, text  # J4: the row's first
     assert not Proposal.objects.filter(round__fiscal_year=ROUND).exists()

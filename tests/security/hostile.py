@@ -71,3 +71,17 @@ JOURNEYS = {
     "thai": THAI_STACKED + " " + THAI_MIXED,
 }
 assert all(any(text in journey for journey in JOURNEYS.values()) for text in INERT.values())
+
+# --- names of uploaded files (helper "left": KPI evidence of reports; attachments alike) -----
+# What a browser may send as a file's name; the stored display name keeps none of its tricks.
+FILE_NAMES = {
+    "path_traversal": "../../../etc/passwd.pdf",
+    "windows_path": "C:\\Windows\\System32\\evil.pdf",
+    "nul": "ก่อน\x00หลัง.pdf",
+    "markup": IMG_ONERROR + ".pdf",
+    "formula": FORMULA_PLUS + ".pdf",
+    "rlo": "หลักฐาน\u202efdp.exe",
+    "double_extension": "ผลงาน.pdf.exe",
+    "long": "ก" * 300 + ".pdf",
+    "dots": "....",
+}

@@ -24,6 +24,7 @@ from execution.services import create_report, submit_report
 from plans.models import PlanExport
 from plans.services import publish_plan
 from tests.committee.factories import add_item, make_setup, mark_present
+from tests.execution.factories import make_evidence
 from tests.factories import make_round, make_user
 from tests.plans.factories import make_plan
 from tests.proposals.factories import form_payload, make_complete_draft
@@ -98,6 +99,7 @@ class World:
             project=self.project, fiscal_year=year, quarter=2, actor=self.reporter
         )
         submit_report(report=self.sent_report, actor=self.reporter)
+        self.evidence = make_evidence(self.sent_report)
         # an amendment awaiting DGA (of another project, so that the agency may still ask)
         other = Project.objects.filter(round=self.plan.plan_round).exclude(pk=self.project.pk)
         self.amendment = Amendment.objects.create(
@@ -421,6 +423,12 @@ ENDPOINTS = {
     ),
     "execution:report": ("screener", lambda w: {"pk": w.sent_report.pk}, lambda w: {}, 3),
     "execution:report_edit": ("reporter", lambda w: {"pk": w.report.pk}, _report_base, 30),
+    "execution:evidence": (
+        "screener",
+        lambda w: {"pk": w.sent_report.pk, "evidence_pk": w.evidence.pk},
+        lambda w: {},
+        3,
+    ),
     "execution:report_review": (
         "screener",
         lambda w: {"pk": w.sent_report.pk},

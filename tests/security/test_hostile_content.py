@@ -320,3 +320,151 @@ def test_hostile_scores_are_inert(client, db, name):
     page(client, reverse("screening:dashboard"), round=plan_round.fiscal_year)
     with translation.override("en"):
         page(client, detail)
+
+
+# --- the plan under way (issue 16): reports, their KPI evidence, reviews and amendments ------
+# (helper "left"; other blocks of this file are other helpers')
+
+
+def _report_body(report, kpi, value, **extra):
+    body = {
+        "progress": "delayed", "milestones": value, "problems": value, "help_requested": value,
+        "disbursed_operating": "1", "committed_operating": "0", "disbursed_investment": "0",
+        "committed_investment": "0", f"kpi_{kpi.pk}": fit(value, 100),
+        f"kpinote_{kpi.pk}": fit(value, 500),
+    }  # fmt: skip
+    body.update(extra)
+    return body
+
+
+@pytest.mark.parametrize("name", list(hostile.JOURNEYS))
+def test_hostile_text_in_the_plan_under_way_is_inert(db, client, media_root, pdf_fetches, name):
+    """The agency reports with the text everywhere (its evidence file named with it), DGA
+    returns it with the text and accepts the resubmission, the agency asks for an amendment
+    with it (reasons, scope, a new KPI named with it), DGA approves with it; every page shows
+    it inert and the progress files (XLSX, CSV, JSON, PDF) hold it as text."""
+    from execution.models import KPIEvidence, Project
+    from execution.services import create_report
+    from proposals.models import KPI
+    from tests.execution.factories import make_projects
+
+    value = hostile.JOURNEYS[name]
+    stored = clean(value)
+    submitter, screener = make_user("submitter"), make_user("screener")
+    budget = make_user("budget_office")
+    plan_round, _secretary = make_projects(agencies=[submitter.agency], screener=screener)
+    project = Project.objects.select_related("proposal").get()
+    # the title as the agency typed it in the proposal (its own journey checks the form)
+    Proposal.objects.filter(pk=project.proposal_id).update(title_th=fit(stored, 500))
+    kpi = KPI.objects.get(proposal=project.proposal)
+    report = create_report(project=project, fiscal_year=2569, quarter=1, actor=submitter)
+    edit = reverse("execution:report_edit", args=[report.pk])
+
+    # --- the agency's report, with its evidence, sent; returned; sent again; accepted ------
+    client.force_login(submitter)
+    evidence_file = pdf_upload(f"{value[:60]}.pdf")
+    ok(client.post(edit, _report_body(report, kpi, value, submit="1",
+                                      **{f"evidence_{kpi.pk}": evidence_file})))  # fmt: skip
+    report.refresh_from_db()
+    assert report.status == "submitted" and report.problems == stored
+    evidence = KPIEvidence.objects.get()
+    assert "/" not in evidence.original_name and "\x00" not in evidence.original_name
+    assert evidence.original_name.endswith(".pdf")
+    client.force_login(screener)
+    ok(client.post(reverse("execution:report_review", args=[report.pk]),
+                   {"decision": "return", "comment": value}))  # fmt: skip
+    report.refresh_from_db()
+    assert report.status == "returned" and report.review_comment == stored
+    client.force_login(submitter)
+    page(client, edit)
+    ok(client.post(edit, _report_body(report, kpi, value + " 2", submit="1")))
+    client.force_login(screener)
+    ok(client.post(reverse("execution:report_review", args=[report.pk]),
+                   {"decision": "accept", "comment": value}))  # fmt: skip
+    report.refresh_from_db()
+    assert report.status == "accepted", report.status
+    detail = page(client, report.get_absolute_url())  # with the versions' diff
+    assert shows_text(detail, stored.split("\n")[0]) and shows_text(detail, evidence.original_name)
+    download = client.get(reverse("execution:evidence", args=[report.pk, evidence.pk]))
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    b"".join(download.streaming_content)
+    page(client, reverse("execution:reviews"))
+    page(client, reverse("execution:project", args=[project.pk]))
+
+    # --- the amendment: reasons, scope and a new KPI with the text; approved with it -------
+    client.force_login(submitter)
+    create = reverse("execution:amendment_create", args=[project.pk])
+    page(client, create)
+    ok(client.post(create, {
+        "amount_2569_operating": "1,000,000.00", "amount_2569_investment": "500,000.00",
+        "reason": value, "scope_change": value, "kpi_change": value,
+        f"kpiindicator_{kpi.pk}": kpi.indicator, f"kpiunit_{kpi.pk}": kpi.unit,
+        f"kpitarget_{kpi.pk}": kpi.target, "kpiindicator_new": fit(value, 500),
+        "kpiunit_new": fit(value, 100), "kpitarget_new": "10",
+    }))  # fmt: skip
+    amendment = project.amendments.get()
+    assert amendment.reason == stored and amendment.kpi_lines.get().indicator == clean(
+        fit(value, 500)
+    )
+    client.force_login(screener)
+    page(client, amendment.get_absolute_url())
+    page(client, reverse("execution:amendments"))
+    ok(client.post(reverse("execution:amendment_decide", args=[amendment.pk]),
+                   {"decision": "approve", "reason": value}))  # fmt: skip
+    amendment.refresh_from_db()
+    assert amendment.status == "approved" and amendment.decision_reason == stored
+    assert shows_text(page(client, amendment.get_absolute_url()), stored.split("\n")[0])
+    assert KPI.objects.filter(proposal=project.proposal).count() == 2
+
+    # --- the progress: the dashboard and its files -------------------------------------------
+    client.force_login(budget)
+    year = plan_round.fiscal_year
+    page(client, reverse("progress:dashboard", args=[year]))
+    files = {kind: client.get(reverse(f"progress:{kind}", args=[year]))
+             for kind in ("xlsx", "csv", "json", "pdf")}  # fmt: skip
+    for kind, response in files.items():
+        assert response.status_code == 200, kind
+        if kind != "json":  # (the open data is read in the browser as well)
+            assert response["Content-Disposition"].startswith("attachment"), kind
+    title = fit(stored, 500)
+    assert_xlsx_holds_text(files["xlsx"].content, title)
+    assert_csv_holds_text(files["csv"].content, title)
+    strings = json_strings(files["json"].content)
+    assert title in strings and clean(fit(value, 500)) in strings  # the new KPI's indicator
+    assert clean(fit(value + " 2", 100)) in strings  # the KPI's actual, as resubmitted
+    assert_pdf_shows(files["pdf"].content, title)
+    assert all(url.startswith(STATIC_BASE) for url in pdf_fetches), pdf_fetches
+
+
+@pytest.mark.parametrize("name", list(hostile.FILE_NAMES))
+def test_a_hostile_evidence_file_name_is_tamed(db, client, media_root, name):
+    """The display name of a report's KPI evidence: no path, no control characters, the
+    suffix of its real type, at most 255 characters; shown inert; never the name on disk."""
+    from execution.models import KPIEvidence, Project
+    from execution.services import add_kpi_evidence, create_report
+    from proposals.models import KPI
+    from tests.execution.factories import make_projects
+
+    submitter, screener = make_user("submitter"), make_user("screener")
+    make_projects(agencies=[submitter.agency], screener=screener)
+    project = Project.objects.get()
+    report = create_report(project=project, fiscal_year=2569, quarter=1, actor=submitter)
+    kpi = KPI.objects.get(proposal=project.proposal)
+    add_kpi_evidence(
+        report=report, kpi_id=kpi.pk, actor=submitter,
+        upload=pdf_upload(hostile.FILE_NAMES[name]),
+    )  # fmt: skip
+    evidence = KPIEvidence.objects.get()
+    shown = evidence.original_name
+    assert shown.endswith(".pdf") and len(shown) <= 255
+    assert not any(ch in shown for ch in "/\\\x00\u202e<>")
+    assert not shown.startswith(".")
+    assert shown not in evidence.file.name and evidence.file.name.startswith("evidence/")
+    client.force_login(submitter)
+    html = page(client, reverse("execution:report_edit", args=[report.pk]))
+    assert shows_text(html, shown)
+    response = client.get(reverse("execution:evidence", args=[report.pk, evidence.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "\n" not in response["Content-Disposition"]
+    b"".join(response.streaming_content)

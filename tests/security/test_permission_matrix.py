@@ -53,6 +53,7 @@ from proposals.models import Attachment, PlanRound, Proposal, ProposalVersion
 from proposals.selectors import proposal_snapshot
 from proposals.services import add_attachment
 from proposals.workflow import Status
+from tests.execution.factories import make_evidence
 from tests.factories import make_agency, make_proposal, make_round, make_user
 from tests.proposals.factories import make_complete_draft, pdf_upload
 
@@ -95,6 +96,7 @@ class World:
     exports: dict  # state → a background export of the published plan
     reports: dict = field(default_factory=dict)  # state → a quarterly report of its project
     amendments: dict = field(default_factory=dict)  # state → an amendment of that project
+    evidence: dict = field(default_factory=dict)  # report state → a KPI evidence document of it
     clients: dict = field(default_factory=dict)
     api_clients: dict = field(default_factory=dict)
 
@@ -196,6 +198,7 @@ def build_world() -> World:
         )
         for quarter, state in enumerate(REPORT_STATES, start=1)
     }  # fmt: skip
+    evidence = {state: make_evidence(report) for state, report in reports.items()}
     amendments = {
         state: Amendment.objects.create(
             project=project,
@@ -216,6 +219,7 @@ def build_world() -> World:
         exports=exports,
         reports=reports,
         amendments=amendments,
+        evidence=evidence,
     )
     world.sign_in_everyone()
     return world
@@ -720,6 +724,12 @@ MATRIX = {
         states=REPORT_STATES,
         post_denied=_report_post_denied({SUBMITTER}),
     ),
+    # the report's readers, never another agency (404), a draft only to its own agency
+    "execution:evidence": Entry(
+        expect=_report_read(),
+        kwargs=lambda w, s: {"pk": w.reports[s].pk, "evidence_pk": w.evidence[s].pk},
+        states=REPORT_STATES,
+    ),
     "execution:report_review": Entry(
         expect=only(LOGGED_IN, granted=405),
         kwargs=report_kwargs,
@@ -874,6 +884,7 @@ def _kept_out_of_caches(response):
         ("screening:export_xlsx", SCREENER, None),
         ("committee:minutes", SECRETARY, "closed"),
         ("proposals:attachment", SUBMITTER, "submitted"),
+        ("execution:evidence", SCREENER, "submitted"),
         ("proposals:template", SUBMITTER, None),
         ("proposals:workbook", SUBMITTER, "submitted"),
         ("plans:download_xlsx", BUDGET, "published"),
