@@ -389,6 +389,14 @@ def test_migrating_an_existing_chain_numbers_its_events_and_keeps_it_verifiable(
     before, after = [("core", "0003_audit_append_only")], [("core", "0004_audit_keyed_chain")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
+    try:
+        _upgrade_an_old_chain(executor, before, after, django_capture_on_commit_callbacks)
+    finally:  # the rest of the suite runs on every app's newest schema (later core migrations)
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _upgrade_an_old_chain(executor, before, after, django_capture_on_commit_callbacks):
     OldEvent = executor.loader.project_state(before).apps.get_model("core", "AuditEvent")
     prev_hash = ""
     for n in range(3):
