@@ -22,7 +22,7 @@ from core.formatting import format_date_long
 from core.notifications import notify_users
 from directory.models import User
 from plans.models import PlanVersion
-from proposals.attachments import sanitise_filename, validate_upload
+from proposals.attachments import remove_stored_document, sanitise_filename, validate_upload
 from proposals.models import KPI, BudgetLine, ExpenseCategory, PlanRound, Proposal
 from proposals.workflow import APPROVED_STATES
 
@@ -348,18 +348,9 @@ def remove_kpi_evidence(*, report: QuarterlyReport, evidence_id: int, actor: Use
         evidence = KPIEvidence.objects.filter(pk=evidence_id, actual__report=report).first()
         if evidence is None:
             raise ExecutionError(_("That document is no longer attached."))
-        storage, name = evidence.file.storage, evidence.file.name
-        record_event(
-            "report.evidence_removed",
-            actor=actor,
-            target=report,
-            extra={"evidence": evidence.pk, "name": evidence.original_name},
+        remove_stored_document(
+            evidence, code="report.evidence_removed", actor=actor, owner=report, key="evidence"
         )
-        evidence.delete()
-        report.updated_at = timezone.now()
-        report.save(update_fields=["updated_at"])
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
 
 
 def record_evidence_download(*, evidence: KPIEvidence, actor: User) -> None:

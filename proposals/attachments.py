@@ -6,8 +6,12 @@ import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.audit import record_event
 
 from .models import Attachment
 
@@ -78,3 +82,19 @@ def validate_upload(upload) -> str:
             code="bad_type",
         )
     return kind
+
+
+def remove_stored_document(document, *, code: str, actor, owner, key: str) -> None:
+    """Delete an uploaded document's row in the caller's transaction, with the audit event
+    ``code`` on ``owner`` (``{key: pk, "name": original name}``), mark ``owner`` updated, and
+    delete the file only once the transaction commits (a rollback keeps it). Shared by a
+    proposal's attachments and a report's KPI evidence."""
+    storage, name = document.file.storage, document.file.name
+    record_event(
+        code, actor=actor, target=owner, extra={key: document.pk, "name": document.original_name}
+    )
+    document.delete()
+    owner.updated_at = timezone.now()
+    owner.save(update_fields=["updated_at"])
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

@@ -25,7 +25,7 @@ from directory.models import Agency, User
 from directory.roles import Role
 
 from . import permissions
-from .attachments import sanitise_filename, validate_upload
+from .attachments import remove_stored_document, sanitise_filename, validate_upload
 from .fingerprints import is_counted, store_fingerprint
 from .models import (
     KPI,
@@ -594,18 +594,10 @@ def remove_attachment(*, proposal_id: int, attachment_id: int, actor: User) -> N
         attachment = proposal.attachments.filter(pk=attachment_id).first()
         if attachment is None:
             raise ProposalError(_("That document is no longer attached."))
-        storage, name = attachment.file.storage, attachment.file.name
-        record_event(
-            "proposal.attachment_removed",
-            actor=actor,
-            target=proposal,
-            extra={"attachment": attachment.pk, "name": attachment.original_name},
-        )
-        attachment.delete()
-        proposal.updated_at = timezone.now()
-        proposal.save(update_fields=["updated_at"])
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+        remove_stored_document(
+            attachment, code="proposal.attachment_removed", actor=actor, owner=proposal,
+            key="attachment",
+        )  # fmt: skip
 
 
 def send_draft_reminders(*, now: datetime.datetime | None = None) -> int:
