@@ -94,7 +94,7 @@ check-deploy: $(DEV_STAMP)
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-fast: $(DEV_STAMP)
-	DATABASE_URL= $(BIN)/pytest -q -m "not browser and not slow"
+	DATABASE_URL= $(BIN)/pytest -n 2 -q -m "not browser and not slow"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
